@@ -1,0 +1,54 @@
+import { createRequire } from "node:module";
+import hardhatIgnitionViem from "@nomicfoundation/hardhat-ignition-viem";
+import hardhatKeystore from "@nomicfoundation/hardhat-keystore";
+import hardhatMocha from "@nomicfoundation/hardhat-mocha";
+import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import hardhatViem from "@nomicfoundation/hardhat-viem";
+import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
+import { configVariable, defineConfig } from "hardhat/config";
+
+// The compiler is the WASM build shipped in the npm `solc` package, so building never downloads
+// anything: its version is pinned in package.json and must equal SOLC_VERSION.
+const SOLC_VERSION = "0.8.30";
+const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
+
+export default defineConfig({
+  plugins: [
+    hardhatViem,
+    hardhatViemAssertions,
+    hardhatMocha,
+    hardhatNetworkHelpers,
+    hardhatIgnitionViem,
+    hardhatKeystore,
+  ],
+  solidity: {
+    version: SOLC_VERSION,
+    path: solcPath,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      // Cancun is live on Ethereum and on every major L2, so one build deploys anywhere.
+      evmVersion: "cancun",
+    },
+  },
+  paths: {
+    tests: { mocha: "test" },
+  },
+  test: {
+    mocha: { timeout: 120_000 },
+  },
+  networks: {
+    // `hardhat node` on the default port; scripts and tests reach it with --network localhost.
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    // Any EVM chain: the RPC URL and deployer key come from the keystore or the environment, never a file.
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
+    },
+  },
+});

@@ -1,0 +1,74 @@
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { z } from "zod";
+import type { ContentAddress } from "../content/types.js";
+
+/** What a stored object is for; it decides key prefixes and which providers must hold it. */
+export const ObjectKindSchema = z.enum(["audio", "artwork", "metadata"]);
+export type ObjectKind = z.infer<typeof ObjectKindSchema>;
+
+/**
+ * Where the bytes come from. Providers re-open the source on every attempt (a retry after a
+ * half-sent stream needs the bytes again), so a path is passed rather than a stream.
+ */
+export type ByteSource = { path: string } | { bytes: Uint8Array };
+
+export function openSource(source: ByteSource): Readable {
+  return "path" in source ? createReadStream(source.path) : Readable.from([source.bytes]);
+}
+
+export interface PutRequest {
+  kind: ObjectKind;
+  source: ByteSource;
+  /** Size, SHA-256 and CID computed by us before upload: the provider's answers are checked against it. */
+  address: ContentAddress;
+  mimeType: string;
+  /** File extension with the dot (".mp3"), used in content-addressed keys. */
+  extension: string;
+  /** Descriptive metadata stored with the object where the backend allows it (title, artist, album…). */
+  meta?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** A record of one object on one provider; it is what the journal and the report keep. */
+export const StoredObjectSchema = z.object({
+  provider: z.string(),
+  kind: ObjectKindSchema,
+  /** The provider's own name for the object: an S3 key, or a CID for IPFS backends. */
+  locator: z.string(),
+  sha256: z.string(),
+  cid: z.string(),
+  size: z.number().int().nonnegative(),
+  /** True when the object was already there and no bytes were sent. */
+  reused: z.boolean(),
+});
+export type StoredObject = z.infer<typeof StoredObjectSchema>;
+
+export interface ProviderStats {
+  provider: string;
+  objects: number;
+  bytes: number;
+  /** The provider's free tier, when it has one, so callers can say how much is left. */
+  freeTierBytes?: number;
+}
+
+/**
+ * The one interface every storage backend implements; the pipeline depends on nothing else.
+ * Implementations retry transient failures themselves and throw typed errors (`ProviderError`,
+ * `AuthError`, `IntegrityError`) with no secret in them.
+ */
+export interface StorageProvider {
+  readonly name: string;
+  /** Stores the bytes unless an identical object is already there; checks what the backend reports. */
+  put(request: PutRequest): Promise<StoredObject>;
+  /** Whether the provider holds the object (metadata check only, no download). */
+  has(object: StoredObject): Promise<boolean>;
+  /** Streams the object's bytes back. */
+  get(object: StoredObject, signal?: AbortSignal): Promise<Readable>;
+  /** Reads the object back and throws `IntegrityError` unless its bytes hash to what we recorded. */
+  verify(object: StoredObject, signal?: AbortSignal): Promise<void>;
+  /** A URL a player can stream from: signed and expiring where the backend is private. */
+  url(object: StoredObject, options?: { expiresInSeconds?: number }): Promise<string>;
+  stats(): Promise<ProviderStats>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { AbortedError, DcmxError } from "../errors.js";
+
+export interface RetryOptions {
+  /** Attempts after the first one. */
+  retries?: number;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  signal?: AbortSignal;
+  /** Decides whether an error is transient; defaults to `isTransient`. */
+  isRetryable?: (error: unknown) => boolean;
+  /** Called before each wait, e.g. to log or to count retries. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/**
+ * Our own errors say whether they are transient; anything else is transient only when it is a
+ * network-level failure (connection refused or reset, timeouts), found on the error or its causes.
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof DcmxError) return error.retryable;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
+    if (e.name === "TimeoutError") return true;
+  }
+  return false;
+}
+
+/** Exponential backoff with full jitter, never shorter than a provider's Retry-After. */
+export function backoffDelay(
+  attempt: number,
+  minDelayMs: number,
+  maxDelayMs: number,
+  error?: unknown,
+): number {
+  const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
+  const jittered = minDelayMs + Math.random() * (ceiling - minDelayMs);
+  const asked = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof asked === "number" ? Math.max(jittered, Math.min(asked, maxDelayMs)) : jittered;
+}
+
+export async function withRetry<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const { retries = 4, minDelayMs = 250, maxDelayMs = 15_000, signal, isRetryable = isTransient } = options;
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw new AbortedError();
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (attempt > retries || !isRetryable(error) || signal?.aborted) throw error;
+      const delay = backoffDelay(attempt, minDelayMs, maxDelayMs, error);
+      options.onRetry?.(error, attempt, delay);
+      await sleep(delay, undefined, { signal }).catch(() => {
+        throw new AbortedError();
+      });
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { expect } from "chai";
+import { AuthError, InputError } from "../../pipeline/errors.js";
+import { redact, registerSecret } from "../../pipeline/util/secrets.js";
+
+describe("errors", () => {
+  it("name the file and the field, then the hint", () => {
+    const error = new InputError("TYPE", "expected a number", {
+      file: "metadata.json",
+      field: "song1.bpm",
+      hint: 'write 120, not "fast"',
+    });
+    expect(error.message).to.equal('metadata.json: song1.bpm: expected a number — write 120, not "fast"');
+    expect(error.name).to.equal("InputError");
+    expect(error.retryable).to.equal(false);
+  });
+
+  it("never carry a registered secret", () => {
+    registerSecret("sk_live_SECRET_123456");
+    const error = new AuthError("key sk_live_SECRET_123456 was refused", { provider: "storj", status: 403 });
+    expect(error.message).to.not.include("sk_live_SECRET_123456");
+    expect(error.message).to.include("[redacted]");
+    expect(redact("token=sk_live_SECRET_123456;")).to.equal("token=[redacted];");
+  });
+});
