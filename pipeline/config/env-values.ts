@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+/** An environment flag: true/false, yes/no, 1/0 (any case); unset means `fallback`. */
+export const envBoolean = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const normalized = value.trim().toLowerCase();
+      if (["true", "yes", "1", "on"].includes(normalized)) return true;
+      if (["false", "no", "0", "off"].includes(normalized)) return false;
+      ctx.addIssue({ code: "custom", message: `expected true or false, got "${value}"` });
+      return z.NEVER;
+    });
+
+/** A whole number in [min, max]; unset means `fallback`. */
+export const envInt = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a whole number from ${min} to ${max}, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+/** An optional non-empty string: empty values (`STORJ_BUCKET=` in a copied example) count as unset. */
+export const envString = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));

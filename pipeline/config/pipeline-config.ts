@@ -1,0 +1,93 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { CidProfileSchema, DEFAULT_CID_PROFILE } from "../content/types.js";
+import { parseEnv } from "./env.js";
+import { envBoolean, envInt, envString } from "./env-values.js";
+
+const ProviderName = z.enum(["storj", "ipfs"]);
+
+/**
+ * The pipeline's own settings, from DCMX_* variables and the original design's upload settings. Provider
+ * credentials are not here: each provider validates its own variables.
+ */
+export const PipelineEnvSchema = z.object({
+  DCMX_LIBRARY: envString(),
+  DCMX_ARTWORK_DIR: envString(),
+  DCMX_METADATA: envString(),
+  DCMX_WORKDIR: envString(),
+  DCMX_REPORT: envString(),
+  DCMX_CONTRACT: envString().pipe(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte contract address")
+      .optional(),
+  ),
+  DCMX_RECIPIENT: envString().pipe(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte account address")
+      .optional(),
+  ),
+  DCMX_REQUIRE: envString().transform((value, ctx) => {
+    const names = (value ?? "ipfs")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const parsed = z.array(ProviderName).min(1).safeParse(names);
+    if (!parsed.success) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a comma-separated list of storj, ipfs; got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(parsed.data)];
+  }),
+  DCMX_MINT_BATCH: envInt(50, 1, 200),
+  DCMX_CID_PROFILE: envString().pipe(CidProfileSchema.optional()),
+  MAX_CONCURRENT_UPLOADS: envInt(5, 1, 64),
+  INCLUDE_IPFS_BACKUP: envBoolean(true),
+});
+
+export interface PipelineConfig {
+  library: string;
+  artworkDir?: string;
+  metadataFile?: string;
+  workDir: string;
+  reportPath: string;
+  contract?: `0x${string}`;
+  recipient?: `0x${string}`;
+  /** Providers that must hold a track's audio before it may be minted. */
+  require: Array<z.infer<typeof ProviderName>>;
+  mintBatchSize: number;
+  cidProfile: z.infer<typeof CidProfileSchema>;
+  maxConcurrentUploads: number;
+  includeIpfsBackup: boolean;
+}
+
+export const DEFAULT_LIBRARY = "examples/library";
+export const DEFAULT_WORKDIR = ".dcmx";
+
+/** Reads the pipeline settings; `overrides` (CLI flags, task options, API arguments) win over the environment. */
+export function loadPipelineConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<PipelineConfig> = {},
+): PipelineConfig {
+  const e = parseEnv(PipelineEnvSchema, env);
+  const workDir = resolve(overrides.workDir ?? e.DCMX_WORKDIR ?? DEFAULT_WORKDIR);
+  const config: PipelineConfig = {
+    library: resolve(overrides.library ?? e.DCMX_LIBRARY ?? DEFAULT_LIBRARY),
+    artworkDir: overrides.artworkDir ?? e.DCMX_ARTWORK_DIR,
+    metadataFile: overrides.metadataFile ?? e.DCMX_METADATA,
+    workDir,
+    reportPath: resolve(overrides.reportPath ?? e.DCMX_REPORT ?? `${workDir}/report.json`),
+    contract: overrides.contract ?? (e.DCMX_CONTRACT as `0x${string}` | undefined),
+    recipient: overrides.recipient ?? (e.DCMX_RECIPIENT as `0x${string}` | undefined),
+    require: overrides.require ?? e.DCMX_REQUIRE,
+    mintBatchSize: overrides.mintBatchSize ?? e.DCMX_MINT_BATCH,
+    cidProfile: overrides.cidProfile ?? e.DCMX_CID_PROFILE ?? DEFAULT_CID_PROFILE,
+    maxConcurrentUploads: overrides.maxConcurrentUploads ?? e.MAX_CONCURRENT_UPLOADS,
+    includeIpfsBackup: overrides.includeIpfsBackup ?? e.INCLUDE_IPFS_BACKUP,
+  };
+  return config;
+}

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { CidProfileSchema } from "../content/types.js";
+import { StoredObjectSchema } from "../providers/types.js";
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const Hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
+const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+
+/** Mint state is per deployment: the same library may be minted on a test chain and then on mainnet. */
+export const DeploymentSchema = z.object({ chainId: z.number().int().positive(), contract: Address });
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
+/**
+ * Every fact the pipeline learns, appended to the journal as one JSON line once it is true (after the
+ * upload finished, after the transaction was sent). Replaying the lines rebuilds the state; a run never
+ * repeats work a line says is done. No secret is ever part of a record.
+ */
+export const JournalRecordSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("track"),
+    sha256: Sha256,
+    file: z.string(),
+    size: z.number().int().nonnegative(),
+    cid: z.string(),
+    profile: CidProfileSchema,
+    mimeType: z.string(),
+  }),
+  z.object({
+    type: z.literal("artwork"),
+    sha256: Sha256,
+    artwork: z.object({
+      sha256: Sha256,
+      cid: z.string(),
+      size: z.number().int(),
+      mimeType: z.string(),
+      source: z.string(),
+    }),
+  }),
+  z.object({ type: z.literal("stored"), sha256: Sha256, object: StoredObjectSchema }),
+  z.object({ type: z.literal("metadata"), sha256: Sha256, cid: z.string(), path: z.string() }),
+  z.object({ type: z.literal("verified"), sha256: Sha256, metadataCid: z.string() }),
+  z.object({ type: z.literal("failed"), sha256: Sha256, stage: z.string(), error: z.string() }),
+  z.object({ type: z.literal("deployed"), deployment: DeploymentSchema, txHash: Hex.optional() }),
+  z.object({
+    type: z.literal("mint-sent"),
+    deployment: DeploymentSchema,
+    txHash: Hex,
+    sha256s: z.array(Sha256).min(1),
+  }),
+  z.object({
+    type: z.literal("minted"),
+    deployment: DeploymentSchema,
+    sha256: Sha256,
+    tokenId: z.string().regex(/^\d+$/),
+    txHash: Hex.optional(),
+  }),
+  z.object({
+    type: z.literal("mint-settled"),
+    deployment: DeploymentSchema,
+    txHash: Hex,
+    outcome: z.enum(["mined", "dropped", "reverted"]),
+  }),
+]);
+export type JournalRecord = z.infer<typeof JournalRecordSchema>;
+export type RecordOf<T extends JournalRecord["type"]> = Extract<JournalRecord, { type: T }>;

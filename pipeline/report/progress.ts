@@ -1,0 +1,102 @@
+import { SingleBar } from "cli-progress";
+import { redact } from "../util/secrets.js";
+import { formatBytes } from "./format.js";
+
+export type TrackOutcome = "uploaded" | "minted" | "already minted" | "stored" | "pending";
+
+/** Where the pipeline tells a person what is happening. */
+export interface Progress {
+  start(totalTracks: number): void;
+  done(file: string, bytes: number, outcome: TrackOutcome): void;
+  failed(file: string, reason: string): void;
+  /** A line that is not about one track (deployment, retries, a degraded provider). */
+  note(message: string): void;
+  stop(): void;
+}
+
+const OUTCOME_LABEL: Record<TrackOutcome, string> = {
+  uploaded: "Uploaded",
+  minted: "Minted",
+  "already minted": "Already minted",
+  stored: "Stored",
+  pending: "Pending",
+};
+
+/**
+ * Plain lines in the original design's format, for logs, CI and pipes:
+ * `  ✓ Minted: song1.mp3 (4.2 MB) [1/150]` / `  ✗ Failed: song3.mp3 - Network timeout`.
+ */
+export class LineProgress implements Progress {
+  #total = 0;
+  #count = 0;
+  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+
+  start(totalTracks: number): void {
+    this.#total = totalTracks;
+  }
+
+  done(file: string, bytes: number, outcome: TrackOutcome): void {
+    this.#count++;
+    this.write(
+      `  ✓ ${OUTCOME_LABEL[outcome]}: ${file} (${formatBytes(bytes)}) [${this.#count}/${this.#total}]`,
+    );
+  }
+
+  failed(file: string, reason: string): void {
+    this.#count++;
+    this.write(`  ✗ Failed: ${file} - ${redact(reason)}`);
+  }
+
+  note(message: string): void {
+    this.write(redact(message));
+  }
+
+  stop(): void {}
+}
+
+/** A live bar on a terminal; per-track lines still scroll above it so nothing is hidden. */
+export class BarProgress implements Progress {
+  readonly #bar = new SingleBar({
+    format: "  {bar} {percentage}% | {value}/{total} tracks | {last}",
+    hideCursor: true,
+    clearOnComplete: false,
+    stream: process.stderr,
+  });
+  readonly #lines = new LineProgress((line) => this.#print(line));
+
+  start(totalTracks: number): void {
+    this.#lines.start(totalTracks);
+    this.#bar.start(totalTracks, 0, { last: "" });
+  }
+
+  done(file: string, bytes: number, outcome: TrackOutcome): void {
+    this.#lines.done(file, bytes, outcome);
+    this.#bar.increment(1, { last: file });
+  }
+
+  failed(file: string, reason: string): void {
+    this.#lines.failed(file, reason);
+    this.#bar.increment(1, { last: `✗ ${file}` });
+  }
+
+  note(message: string): void {
+    this.#lines.note(message);
+  }
+
+  stop(): void {
+    this.#bar.stop();
+  }
+
+  #print(line: string): void {
+    // Clear the bar's line, print above it, and let the bar redraw on its next update.
+    process.stderr.write("\r\x1b[K");
+    console.log(line);
+    this.#bar.render();
+  }
+}
+
+export function createProgress(
+  interactive = Boolean(process.stderr.isTTY) && process.env.CI === undefined,
+): Progress {
+  return interactive ? new BarProgress() : new LineProgress();
+}

@@ -1,0 +1,83 @@
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { redact } from "../util/secrets.js";
+import { formatBytes, formatDuration } from "./format.js";
+
+export const TrackStatusSchema = z.enum(["minted", "stored", "failed", "pending", "duplicate"]);
+export type TrackStatus = z.infer<typeof TrackStatusSchema>;
+
+export const TrackReportSchema = z.object({
+  file: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string(),
+  cid: z.string(),
+  mimeType: z.string(),
+  artworkCid: z.string().nullable(),
+  metadataCid: z.string().nullable(),
+  tokenId: z.string().nullable(),
+  txHash: z.string().nullable(),
+  storj: z.object({ bucket: z.string(), key: z.string() }).nullable(),
+  ipfsProviders: z.array(z.string()),
+  status: TrackStatusSchema,
+  /** For duplicates: the file whose track this one is. */
+  duplicateOf: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type TrackReport = z.infer<typeof TrackReportSchema>;
+
+/** The JSON summary of a run: the one machine-readable answer to "what happened to my library". */
+export const RunReportSchema = z.object({
+  version: z.literal(1),
+  library: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  chain: z.object({ chainId: z.number(), contract: z.string().nullable(), network: z.string() }).nullable(),
+  tracks: z.array(TrackReportSchema),
+  /** Files that are not tracks (unsupported or unreadable), with the reason. */
+  skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+  totals: z.object({
+    tracks: z.number(),
+    successful: z.number(),
+    failed: z.number(),
+    pending: z.number(),
+    duplicates: z.number(),
+    bytes: z.number(),
+    uploadedBytes: z.number(),
+    mintTransactions: z.number(),
+    durationMs: z.number(),
+  }),
+});
+export type RunReport = z.infer<typeof RunReportSchema>;
+
+/** Written atomically (temp file + rename), redacted, so a reader never sees half a report or a secret. */
+export async function writeReport(path: string, report: RunReport): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${redact(JSON.stringify(RunReportSchema.parse(report), null, 2))}\n`);
+  await rename(temp, path);
+}
+
+/** The closing lines in the original design's format. */
+export function summaryLines(report: RunReport, reportPath: string): string[] {
+  const t = report.totals;
+  const lines = [
+    "",
+    "Summary:",
+    `  Successful: ${t.successful}/${t.tracks} tracks`,
+    `  Failed: ${t.failed} tracks`,
+  ];
+  if (t.pending > 0) lines.push(`  Pending: ${t.pending} tracks (stored; run again to finish)`);
+  if (t.duplicates > 0) lines.push(`  Duplicates: ${t.duplicates} files (same audio as another track)`);
+  lines.push(
+    `  Total size: ${formatBytes(t.bytes)} (uploaded this run: ${formatBytes(t.uploadedBytes)})`,
+    `  Mint transactions: ${t.mintTransactions}`,
+    `  Duration: ${formatDuration(t.durationMs)}`,
+  );
+  if (report.chain)
+    lines.push(
+      `  Contract: ${report.chain.contract ?? "none"} on chain ${report.chain.chainId} (${report.chain.network})`,
+    );
+  lines.push(`  Report: ${reportPath}`);
+  return lines;
+}
