@@ -1,0 +1,107 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { addressBytes } from "../../pipeline/content/address.js";
+import { IntegrityError } from "../../pipeline/errors.js";
+import { EmbeddedIpfsProvider } from "../../pipeline/providers/ipfs/embedded-provider.js";
+import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
+import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
+
+const run = promisify(execFile);
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+describe("embedded Helia node (integration)", () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let node: EmbeddedIpfsNode;
+  let track: SampleTrack;
+
+  before(async () => {
+    dir = await tempDir();
+    track = await sampleTrack(dir.path, 2_500_000);
+  });
+  beforeEach(async () => {
+    node = await new EmbeddedIpfsNode().start({ directory: `${dir.path}/repo` });
+  });
+  afterEach(() => node.stop());
+  after(() => dir.remove());
+
+  it("adds, pins and cats a file under the CID we computed, and keeps it across a restart", async () => {
+    const provider = new EmbeddedIpfsProvider(node);
+    const stored = await provider.put(track.request);
+    expect(stored).to.include({
+      provider: "ipfs",
+      locator: track.address.cid,
+      cid: track.address.cid,
+      reused: false,
+    });
+    expect(await node.isPinned(track.address.cid)).to.equal(true);
+    expect(sha256(await collect(await provider.get(stored)))).to.equal(track.address.sha256);
+
+    await node.stop();
+    node = await new EmbeddedIpfsNode().start({ directory: `${dir.path}/repo` });
+    const again = new EmbeddedIpfsProvider(node);
+    expect(await again.has(stored)).to.equal(true);
+    await again.verify(stored);
+    expect((await again.put(track.request)).reused).to.equal(true);
+    expect(await again.stats()).to.deep.include({ objects: 1, bytes: track.bytes.length });
+  });
+
+  it("rejects an add whose CID differs from the one we computed", async () => {
+    const other = await addressBytes(track.bytes.subarray(1));
+    const lie = { ...track.request, address: { ...track.address, cid: other.cid } };
+    const error = await node.add(lie.source, lie.address).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(IntegrityError);
+    expect((error as Error).message).to.contain(other.cid);
+  });
+
+  it("detects bytes that do not hash to the SHA-256 we recorded", async () => {
+    const provider = new EmbeddedIpfsProvider(node);
+    const stored = await provider.put(track.request);
+    const error = await provider.verify({ ...stored, sha256: "0".repeat(64) }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(IntegrityError);
+  });
+
+  it("serves raw blocks, a CAR and byte ranges that a second process verifies with verified-fetch", async () => {
+    await node.add(track.request.source, track.address);
+    const gateway = await node.serve({ port: 0 });
+    expect(gateway).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const [start, end] = [1_048_570, 1_048_600]; // straddles the first leaf boundary
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "test/support/ipfs-verified-fetch-client.ts",
+        gateway,
+        track.address.cid,
+        `${start}`,
+        `${end}`,
+      ],
+      { timeout: 60_000 },
+    );
+    const seen = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    expect(seen).to.deep.include({
+      status: 200,
+      size: track.bytes.length,
+      sha256: track.address.sha256,
+      rangeStatus: 206,
+      rangeSha256: sha256(track.bytes.subarray(start, end + 1)),
+      roots: [track.address.cid],
+      carBlocks: 4, // three 1 MiB-or-less raw leaves and the root
+    });
+    expect(seen.carType).to.match(/^application\/vnd\.ipld\.car/);
+
+    const range = await fetch(`${gateway}/ipfs/${track.address.cid}`, { headers: { range: "bytes=0-9" } });
+    expect(range.status).to.equal(206);
+    expect(range.headers.get("content-range")).to.equal(`bytes 0-9/${track.bytes.length}`);
+    expect(new Uint8Array(await range.arrayBuffer())).to.deep.equal(track.bytes.subarray(0, 10));
+    expect((await fetch(`${gateway}/ipfs/${track.address.cid}?format=tar`)).status).to.equal(400);
+  });
+});
