@@ -1,0 +1,162 @@
+import pLimit from "p-limit";
+import type { Hex, MintedToken, MintItem, TracksChain } from "../chain/tracks-chain.js";
+import { AbortedError, describeError } from "../errors.js";
+import type { Journal } from "../journal/journal.js";
+import { withRetry } from "../util/retry.js";
+
+export interface MintCallbacks {
+  minted(token: MintedToken, alreadyOnChain: boolean): void;
+  failed(sha256: string, reason: string): void;
+}
+
+export interface MintStageOptions {
+  batchSize: number;
+  recipient: Hex;
+  signal?: AbortSignal;
+}
+
+/**
+ * Mints verified tracks in batches, exactly once. The contract refuses a content hash twice, and on top
+ * of that: the chain is asked before every send, the transaction hash is journaled before its receipt is
+ * awaited, and transactions a crash left pending are settled before anything new is sent.
+ */
+export class MintStage {
+  readonly #queue: MintItem[] = [];
+  #closed = false;
+  #wake: (() => void) | undefined;
+  transactions = 0;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly chain: TracksChain,
+    private readonly options: MintStageOptions,
+    private readonly callbacks: MintCallbacks,
+  ) {}
+
+  /** Settles what an earlier run sent but never saw mined. */
+  async settlePending(): Promise<void> {
+    for (const pending of this.journal.pendingMints(this.chain.deployment)) {
+      await this.#settle(pending.txHash, pending.sha256s);
+    }
+  }
+
+  add(item: MintItem): void {
+    this.#queue.push(item);
+    this.#wake?.();
+  }
+
+  /** No more tracks will come: mint what is queued, then stop. */
+  close(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+
+  /** Runs until closed and drained; batches fill while uploads of other tracks go on. */
+  async run(): Promise<void> {
+    for (;;) {
+      if (this.options.signal?.aborted) throw new AbortedError();
+      if (this.#queue.length >= this.options.batchSize || (this.#closed && this.#queue.length > 0)) {
+        await this.#mint(this.#queue.splice(0, this.options.batchSize));
+        continue;
+      }
+      if (this.#closed) return;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        this.options.signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #mint(items: MintItem[]): Promise<void> {
+    const fresh = await this.#notYetMinted(items);
+    if (fresh.length === 0) return;
+    let txHash: Hex;
+    try {
+      txHash = await withRetry(() => this.chain.sendMintBatch(this.options.recipient, fresh), {
+        signal: this.options.signal,
+      });
+    } catch (error) {
+      if (error instanceof AbortedError) throw error;
+      // A batch that would revert is split until the track at fault is alone, so one bad track
+      // (e.g. minted by someone else meanwhile) never holds back the others.
+      if (fresh.length > 1) {
+        const half = Math.ceil(fresh.length / 2);
+        await this.#mint(fresh.slice(0, half));
+        await this.#mint(fresh.slice(half));
+      } else {
+        this.callbacks.failed(fresh[0]!.sha256, `mint: ${describeError(error)}`);
+      }
+      return;
+    }
+    this.transactions++;
+    await this.journal.append({
+      type: "mint-sent",
+      deployment: this.chain.deployment,
+      txHash,
+      sha256s: fresh.map((i) => i.sha256),
+    });
+    await this.#settle(
+      txHash,
+      fresh.map((i) => i.sha256),
+      fresh,
+    );
+  }
+
+  /** Records tokens the chain already has for these tracks and returns the rest. */
+  async #notYetMinted(items: MintItem[]): Promise<MintItem[]> {
+    const limit = pLimit(8);
+    const found = await Promise.all(
+      items.map((item) =>
+        limit(() => withRetry(() => this.chain.findMinted(item.sha256), { signal: this.options.signal })),
+      ),
+    );
+    const fresh: MintItem[] = [];
+    for (const [index, item] of items.entries()) {
+      const token = found[index];
+      if (token === undefined) fresh.push(item);
+      else await this.#record(token, true);
+    }
+    return fresh;
+  }
+
+  async #settle(txHash: Hex, sha256s: string[], resend?: MintItem[]): Promise<void> {
+    const outcome = await withRetry(() => this.chain.settle(txHash), { signal: this.options.signal });
+    await this.journal.append({
+      type: "mint-settled",
+      deployment: this.chain.deployment,
+      txHash,
+      outcome: outcome.status,
+    });
+    if (outcome.status === "mined") {
+      for (const token of outcome.minted) await this.#record({ ...token, txHash }, false);
+      return;
+    }
+    // Reverted or dropped: whatever the chain holds now is the truth; the rest goes around again.
+    const items = resend ?? this.#itemsFromJournal(sha256s);
+    const fresh = await this.#notYetMinted(items);
+    if (outcome.status === "reverted" && fresh.length === 1) {
+      this.callbacks.failed(fresh[0]!.sha256, `mint transaction ${txHash} reverted: ${outcome.reason}`);
+      return;
+    }
+    for (const item of fresh) this.add(item);
+  }
+
+  #itemsFromJournal(sha256s: string[]): MintItem[] {
+    return sha256s.flatMap((sha256) => {
+      const cid = this.journal.track(sha256)?.verifiedMetadataCid;
+      return cid === undefined ? [] : [{ sha256, metadataCid: cid }];
+    });
+  }
+
+  async #record(token: MintedToken, alreadyOnChain: boolean): Promise<void> {
+    await this.journal.append({
+      type: "minted",
+      deployment: this.chain.deployment,
+      sha256: token.sha256,
+      tokenId: token.tokenId.toString(),
+      txHash: token.txHash,
+    });
+    this.callbacks.minted(token, alreadyOnChain);
+  }
+}
