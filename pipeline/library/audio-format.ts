@@ -1,0 +1,100 @@
+import { open } from "node:fs/promises";
+import { extname } from "node:path";
+import { fileTypeFromFile } from "file-type";
+import { z } from "zod";
+import { InputError } from "../errors.js";
+
+export const AudioFormatSchema = z.enum(["mp3", "flac", "ogg", "opus", "wav", "aiff", "m4a", "aac"]);
+export type AudioFormat = z.infer<typeof AudioFormatSchema>;
+
+interface FormatInfo {
+  format: AudioFormat;
+  /** The MIME type marketplaces and gateways expect (OpenSea plays audio/mpeg, audio/wav, audio/ogg). */
+  mimeType: string;
+  /** Canonical extension with the dot, used in content-addressed object keys. */
+  extension: string;
+}
+
+// Keyed by what file-type reports from the bytes; anything not listed is not audio we mint.
+const BY_DETECTED_EXT: Record<string, FormatInfo> = {
+  mp3: { format: "mp3", mimeType: "audio/mpeg", extension: ".mp3" },
+  flac: { format: "flac", mimeType: "audio/flac", extension: ".flac" },
+  ogg: { format: "ogg", mimeType: "audio/ogg", extension: ".ogg" },
+  oga: { format: "ogg", mimeType: "audio/ogg", extension: ".ogg" },
+  opus: { format: "opus", mimeType: "audio/ogg", extension: ".opus" },
+  wav: { format: "wav", mimeType: "audio/wav", extension: ".wav" },
+  aif: { format: "aiff", mimeType: "audio/aiff", extension: ".aiff" },
+  m4a: { format: "m4a", mimeType: "audio/mp4", extension: ".m4a" },
+  // Many encoders label M4A audio with the generic ISO brand; the tag reader rejects it if it has video.
+  mp4: { format: "m4a", mimeType: "audio/mp4", extension: ".m4a" },
+  aac: { format: "aac", mimeType: "audio/aac", extension: ".aac" },
+};
+
+/** Extensions that claim to be audio: such a file that is not audio is an error, not a stray file. */
+const AUDIO_EXTENSIONS = new Set([
+  ".mp3",
+  ".flac",
+  ".ogg",
+  ".oga",
+  ".opus",
+  ".wav",
+  ".wave",
+  ".aif",
+  ".aiff",
+  ".m4a",
+  ".aac",
+  ".mp4",
+]);
+
+export type Detected =
+  | ({ kind: "audio" } & FormatInfo)
+  | { kind: "image"; mimeType: string }
+  | { kind: "other"; detected?: string };
+
+/** Decides what a file is from its first bytes, never from its name. */
+export async function detectFile(path: string): Promise<Detected> {
+  const type = await fileTypeFromFile(path);
+  if (type === undefined) return { kind: "other" };
+  const audio = BY_DETECTED_EXT[type.ext];
+  if (audio !== undefined) return { kind: "audio", ...audio };
+  if (type.mime.startsWith("image/")) return { kind: "image", mimeType: type.mime };
+  return { kind: "other", detected: type.mime };
+}
+
+export function claimsToBeAudio(path: string): boolean {
+  return AUDIO_EXTENSIONS.has(extname(path).toLowerCase());
+}
+
+/** Why a file named like audio is not: empty, or bytes of something else. */
+export function notAudioError(file: string, detected: string | undefined, size: number): InputError {
+  const what = size === 0 ? "the file is empty" : `its bytes are ${detected ?? "not a known audio format"}`;
+  return new InputError("NOT_AUDIO", `named like audio but ${what}`, {
+    file,
+    field: "content",
+    hint: "replace it with the real audio file, or remove it from the library",
+  });
+}
+
+/**
+ * RIFF (WAV) and FORM (AIFF) files declare their own length in bytes 4-8; a file shorter than it says
+ * was cut off (an interrupted copy or download).
+ */
+export async function declaredLengthShortfall(
+  path: string,
+  format: AudioFormat,
+  size: number,
+): Promise<number> {
+  if (format !== "wav" && format !== "aiff") return 0;
+  const handle = await open(path, "r");
+  try {
+    const header = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(header, 0, 8, 0);
+    if (bytesRead < 8) return 8 - bytesRead;
+    const declared = format === "wav" ? header.readUInt32LE(4) : header.readUInt32BE(4);
+    // Streaming encoders write 0xFFFFFFFF when they could not seek back: "length unknown", not a claim.
+    if (declared === 0xffffffff) return 0;
+    return Math.max(0, declared + 8 - size);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,309 @@
+import { stat } from "node:fs/promises";
+import { basename, extname, join, resolve } from "node:path";
+import pLimit from "p-limit";
+import { z } from "zod";
+import { addressFile } from "../content/address.js";
+import { type CidProfile, ContentAddressSchema, DEFAULT_CID_PROFILE } from "../content/types.js";
+import { InputError } from "../errors.js";
+import {
+  ArtworkFinder,
+  type ArtworkLimits,
+  ArtworkSchema,
+  DEFAULT_ARTWORK_LIMITS,
+} from "../metadata/artwork.js";
+import { loadOverrides, type OverrideEntry, type Overrides, overrideKeysFor } from "../metadata/overrides.js";
+import { AudioTechnicalSchema, readTrack } from "../metadata/read-track.js";
+import { TrackTagsSchema } from "../metadata/track-tags.js";
+import {
+  AudioFormatSchema,
+  claimsToBeAudio,
+  declaredLengthShortfall,
+  detectFile,
+  notAudioError,
+} from "./audio-format.js";
+import { type Problem, ProblemSchema, problemFrom } from "./problems.js";
+import { displayPath, type LibraryFile, walkLibrary } from "./walk.js";
+
+/** One track as the pipeline sees it: every later stage works from this, never from the file's name. */
+export const ScannedTrackSchema = z.object({
+  path: z.string(),
+  /** Relative to the library root, "/"-separated: the name every report uses. */
+  file: z.string(),
+  /** Size, SHA-256 and CID from the one pass over the bytes; the pipeline never hashes the file again. */
+  content: ContentAddressSchema,
+  format: AudioFormatSchema,
+  mimeType: z.string(),
+  extension: z.string(),
+  audio: AudioTechnicalSchema,
+  /** Tags from the file with metadata.json applied on top. */
+  tags: TrackTagsSchema.partial().extend({ title: z.string(), artist: z.string() }),
+  artwork: ArtworkSchema.optional(),
+  /** Other files in the library with the same bytes, reported and not minted again. */
+  duplicates: z.array(z.string()),
+});
+export type ScannedTrack = z.infer<typeof ScannedTrackSchema>;
+
+export const ScanResultSchema = z.object({
+  root: z.string(),
+  tracks: z.array(ScannedTrackSchema),
+  problems: z.array(ProblemSchema),
+});
+export type ScanResult = z.infer<typeof ScanResultSchema>;
+
+export interface ScanOptions {
+  /** metadata.json; defaults to `<root>/metadata.json` when that file exists. */
+  metadataFile?: string;
+  artworkDir?: string;
+  /** Where embedded pictures are extracted (default `.dcmx/artwork`). */
+  extractDir?: string;
+  profile?: CidProfile;
+  artworkLimits?: ArtworkLimits;
+  /** Files read at once; each read is I/O plus hashing, so a little above the core count. */
+  concurrency?: number;
+}
+
+/** Names the scan reads itself and therefore never reports as stray files. */
+const SIDE_FILES = new Set(["metadata.json", "release.json"]);
+
+/**
+ * Scans a music library: finds audio by its bytes, hashes each file once, merges tags with
+ * metadata.json and finds artwork. Never throws for a bad file; every problem is in `problems`, and
+ * only files that are usable tracks are in `tracks` (one per distinct SHA-256, in library order).
+ */
+export async function scanLibrary(root: string, options: ScanOptions = {}): Promise<ScanResult> {
+  const libraryRoot = resolve(root);
+  const artworkDir = options.artworkDir === undefined ? undefined : resolve(options.artworkDir);
+  await requireDirectory(libraryRoot, "library");
+  if (artworkDir !== undefined) await requireDirectory(artworkDir, "--artwork-dir");
+  const metadataFile = await findMetadataFile(libraryRoot, options.metadataFile);
+  const profile = options.profile ?? DEFAULT_CID_PROFILE;
+  const limit = pLimit(options.concurrency ?? 3);
+  const problems: Problem[] = [];
+
+  const overrides =
+    metadataFile === undefined
+      ? undefined
+      : await loadOverrides(metadataFile, displayPath(libraryRoot, metadataFile));
+  for (const error of overrides?.fileErrors ?? [])
+    problems.push(problemFrom(error, "error", overrides!.file));
+
+  const { files, refused } = await walkLibrary(libraryRoot);
+  for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
+
+  // Stage 1: identify and hash every audio file once.
+  const identified = await Promise.all(files.map((file) => limit(() => identify(file, profile))));
+  const firstBySha = new Map<string, AudioFile>();
+  const unique: AudioFile[] = [];
+  for (const [index, result] of identified.entries()) {
+    if (result.kind === "not-audio") {
+      if (result.problem) problems.push(result.problem);
+      continue;
+    }
+    const first = firstBySha.get(result.content.sha256);
+    if (first === undefined) {
+      firstBySha.set(result.content.sha256, result);
+      unique.push(result);
+      continue;
+    }
+    first.duplicates.push(files[index]!.relativePath);
+    problems.push({
+      severity: "skipped",
+      code: "DUPLICATE",
+      file: files[index]!.relativePath,
+      field: "content",
+      message: `${files[index]!.relativePath}: same bytes as ${first.file.relativePath} (sha256 ${first.content.sha256.slice(0, 12)}…) — minted once, as ${first.file.relativePath}`,
+    });
+  }
+
+  // Stage 2: tags, overrides and artwork for each distinct track.
+  const finder = new ArtworkFinder({
+    root: libraryRoot,
+    artworkDir,
+    extractDir: resolve(options.extractDir ?? join(".dcmx", "artwork")),
+    profile,
+    limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
+  });
+  const usedKeys = new Set<string>();
+  const tracks = await Promise.all(
+    unique.map((item) =>
+      limit(async () => {
+        const outcome = await describe(item, overrides, usedKeys, finder).catch((error: unknown) => ({
+          problems: [problemFrom(error, "error", item.file.relativePath)],
+        }));
+        problems.push(...outcome.problems);
+        return "track" in outcome ? outcome.track : undefined;
+      }),
+    ),
+  );
+
+  for (const key of overrides?.entries.keys() ?? []) {
+    if (usedKeys.has(key)) continue;
+    problems.push({
+      severity: "warning",
+      code: "METADATA_UNUSED",
+      file: overrides!.file,
+      field: key,
+      message: `${overrides!.file}: ${key}: no track in the library matches this key — use the track's file name without extension (e.g. "song1" for song1.mp3)`,
+    });
+  }
+
+  return {
+    root: libraryRoot,
+    tracks: tracks.filter((t): t is ScannedTrack => t !== undefined),
+    problems: sortProblems(problems),
+  };
+}
+
+interface AudioFile {
+  kind: "audio";
+  file: LibraryFile;
+  content: ScannedTrack["content"];
+  detected: { format: ScannedTrack["format"]; mimeType: string; extension: string };
+  duplicates: string[];
+}
+type Identified = AudioFile | { kind: "not-audio"; problem?: Problem };
+
+async function identify(file: LibraryFile, profile: CidProfile): Promise<Identified> {
+  const name = file.relativePath;
+  try {
+    const detected = await detectFile(file.path);
+    if (detected.kind !== "audio") {
+      if (claimsToBeAudio(file.path)) {
+        const detectedAs = detected.kind === "image" ? detected.mimeType : detected.detected;
+        return {
+          kind: "not-audio",
+          problem: problemFrom(notAudioError(name, detectedAs, file.size), "error", name),
+        };
+      }
+      if (detected.kind === "image" || SIDE_FILES.has(basename(file.path))) return { kind: "not-audio" };
+      return {
+        kind: "not-audio",
+        problem: {
+          severity: "skipped",
+          code: "UNSUPPORTED",
+          file: name,
+          message: `${name}: not audio (${detected.detected ?? "unrecognised bytes"}); skipped — supported: MP3, FLAC, Ogg Vorbis/Opus, WAV, AIFF, M4A/AAC`,
+        },
+      };
+    }
+    const shortBy = await declaredLengthShortfall(file.path, detected.format, file.size);
+    if (shortBy > 0) {
+      throw new InputError("TRUNCATED", `is truncated: ${shortBy} bytes shorter than its header says`, {
+        file: name,
+        field: "content",
+        hint: "copy or download the file again",
+      });
+    }
+    const content = await addressFile(file.path, { profile });
+    const { format, mimeType, extension } = detected;
+    return { kind: "audio", file, content, detected: { format, mimeType, extension }, duplicates: [] };
+  } catch (error) {
+    return { kind: "not-audio", problem: problemFrom(error, "error", name) };
+  }
+}
+
+async function describe(
+  item: AudioFile,
+  overrides: Overrides | undefined,
+  usedKeys: Set<string>,
+  finder: ArtworkFinder,
+): Promise<{ track: ScannedTrack; problems: Problem[] } | { problems: Problem[] }> {
+  const name = item.file.relativePath;
+  const keys = overrideKeysFor(name);
+  const key = keys.find((k) => overrides?.entries.has(k) || overrides?.invalid.has(k));
+  if (key !== undefined) usedKeys.add(key);
+  const invalid = key === undefined ? undefined : overrides?.invalid.get(key);
+  if (invalid !== undefined) {
+    // A half-applied entry would mint wrong metadata for good; the track waits until the entry is fixed.
+    return { problems: invalid.map((error) => problemFrom(error, "error", overrides!.file)) };
+  }
+  const entry: OverrideEntry = (key === undefined ? undefined : overrides?.entries.get(key)) ?? {};
+  const reading = await readTrack(item.file.path, name);
+  const problems = reading.warnings.map((w) => problemFrom(w, "warning", name));
+
+  const { artwork: artworkOverride, ...tagOverrides } = entry;
+  const stem = basename(name, extname(name));
+  const merged = { ...reading.tags, ...tagOverrides };
+  // An override of `artist` alone must not leave the file's old co-artists behind.
+  if (tagOverrides.artist !== undefined && tagOverrides.artists === undefined)
+    merged.artists = [tagOverrides.artist];
+  if (merged.title === undefined) {
+    problems.push({
+      severity: "warning",
+      code: "NO_TITLE",
+      file: name,
+      field: "title",
+      message: `${name}: title: no title tag; using the file name "${stem}" — set a title tag or "title" in metadata.json`,
+    });
+  }
+  const artist = merged.artist ?? merged.artists?.join(", ");
+  if (artist === undefined) {
+    throw new InputError("NO_ARTIST", "no artist tag and no artist in metadata.json", {
+      file: name,
+      field: "artist",
+      hint: `add an artist tag, or {"${stem}": {"artist": "…"}} to metadata.json`,
+    });
+  }
+
+  const found = await finder.find({
+    file: name,
+    audioPath: item.file.path,
+    stem,
+    override:
+      artworkOverride === undefined ? undefined : { artwork: artworkOverride, metadataFile: overrides!.path },
+    picture: reading.picture,
+  });
+  if (found.error) return { problems: [...problems, problemFrom(found.error, "error", name)] };
+  problems.push(...found.warnings.map((w) => problemFrom(w, "warning", name)));
+
+  const track: ScannedTrack = {
+    path: item.file.path,
+    file: name,
+    content: item.content,
+    ...item.detected,
+    audio: reading.technical,
+    tags: { ...merged, title: merged.title ?? stem, artist },
+    artwork: found.artwork,
+    duplicates: item.duplicates,
+  };
+  return { track, problems };
+}
+
+async function requireDirectory(path: string, what: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new InputError("NOT_A_DIRECTORY", `${path} is not a directory`, {
+      file: path,
+      field: what,
+      hint: "pass the folder that holds your tracks",
+    });
+  }
+}
+
+async function findMetadataFile(root: string, given: string | undefined): Promise<string | undefined> {
+  if (given !== undefined) {
+    const path = resolve(given);
+    if (!(await stat(path).catch(() => undefined))?.isFile()) {
+      throw new InputError("NO_METADATA_FILE", "file not found", {
+        file: path,
+        field: "--metadata",
+        hint: "pass the path of your metadata.json, or leave the option out",
+      });
+    }
+    return path;
+  }
+  const beside = join(root, "metadata.json");
+  return (await stat(beside).catch(() => undefined))?.isFile() ? beside : undefined;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, skipped: 2 } as const;
+
+/** Problems in a stable order (parallel work finishes in any order). */
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+const text = z.string().trim().min(1, "must not be empty");
+/** Accepts "A" or ["A", "B"]: tag formats and people writing metadata.json both do either. */
+const textList = z
+  .union([text, z.array(text).min(1, "must list at least one name")])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+/** ISRCs are written with or without hyphens and in any case; the registry form is 12 characters. */
+const isrc = z
+  .string()
+  .transform((value) => value.replaceAll("-", "").trim().toUpperCase())
+  .pipe(
+    z.string().regex(/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/, "expected an ISRC like USABC2400001 (CC-XXX-YY-NNNNN)"),
+  );
+
+const releaseDate = z
+  .string()
+  .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, "expected a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2024-05-01)");
+
+export const CreditSchema = z.strictObject({ name: text, role: text });
+export type Credit = z.infer<typeof CreditSchema>;
+
+/**
+ * What we know about a track as music, from its tags or from metadata.json: the one shape both sources
+ * are validated against, and what the ERC-721 metadata is built from.
+ */
+export const TrackTagsSchema = z.strictObject({
+  title: text,
+  /** The artist as displayed ("A feat. B"). */
+  artist: text,
+  artists: textList,
+  album: text,
+  albumArtist: text,
+  trackNumber: z.int().positive(),
+  trackTotal: z.int().positive(),
+  discNumber: z.int().positive(),
+  discTotal: z.int().positive(),
+  genre: text,
+  date: releaseDate,
+  isrc,
+  bpm: z.number().positive().max(999),
+  key: z.string().trim().min(1).max(24),
+  composer: textList,
+  lyrics: text,
+  copyright: text,
+  license: text,
+  recordLabel: text,
+  upc: z.string().regex(/^\d{12,14}$/, "expected a UPC/EAN barcode of 12 to 14 digits"),
+  releaseType: text,
+  description: text,
+  credits: z.array(CreditSchema),
+});
+export type TrackTags = Partial<z.output<typeof TrackTagsSchema>>;
+export const TRACK_TAG_FIELDS = Object.keys(TrackTagsSchema.shape) as Array<keyof TrackTags>;
+
+/** The year, when the date says one. */
+export function yearOf(tags: TrackTags): number | undefined {
+  return tags.date === undefined ? undefined : Number(tags.date.slice(0, 4));
+}
