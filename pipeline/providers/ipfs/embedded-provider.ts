@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { ProviderStats, PutRequest, StorageProvider, StoredObject } from "../types.js";
 import { gatewayUrl } from "./gateway-url.js";
 import { EMBEDDED_NODE, type EmbeddedIpfsNode } from "./helia-node.js";
+import { storedObject } from "./stored-object.js";
 
 /** The embedded node as a `StorageProvider`: the default IPFS backend, which needs no account. */
 export class EmbeddedIpfsProvider implements StorageProvider {
@@ -20,15 +21,7 @@ export class EmbeddedIpfsProvider implements StorageProvider {
     const reused =
       (await this.#node.has(address.cid, request.signal)) && (await this.#node.isPinned(address.cid));
     if (!reused) await this.#node.add(request.source, address, request.signal);
-    return {
-      provider: this.name,
-      kind: request.kind,
-      locator: address.cid,
-      sha256: address.sha256,
-      cid: address.cid,
-      size: address.size,
-      reused,
-    };
+    return storedObject(this.name, request, reused);
   }
 
   has(object: StoredObject): Promise<boolean> {

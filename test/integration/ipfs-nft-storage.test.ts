@@ -1,0 +1,69 @@
+import { expect } from "chai";
+import { AuthError, IntegrityError } from "../../pipeline/errors.js";
+import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
+import { NftStorageProvider } from "../../pipeline/providers/ipfs/nft-storage.js";
+import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
+import { type NftStorageServerOptions, startNftStorageServer } from "../support/ipfs-nft-storage-server.js";
+
+const TOKEN = "nft-storage-test-token-123";
+
+describe("NFT.Storage provider (contract test, local server)", () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let node: EmbeddedIpfsNode;
+  let track: SampleTrack;
+  const servers: Array<{ close(): Promise<void> }> = [];
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    node = await new EmbeddedIpfsNode().start({ directory: `${dir.path}/repo` });
+    track = await sampleTrack(dir.path, 1_200_000);
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    await node.stop();
+    await dir.remove();
+  });
+
+  async function provider(options: Partial<NftStorageServerOptions> = {}, token = TOKEN) {
+    const server = await startNftStorageServer({ token: TOKEN, ...options });
+    servers.push(server);
+    return new NftStorageProvider(node, {
+      token,
+      endpoint: server.url,
+      gateway: server.url,
+      retry: { retries: 1, minDelayMs: 1, maxDelayMs: 5 },
+    });
+  }
+
+  it("stores our CAR, reports status, reads it back verified and deletes it", async () => {
+    const nft = await provider();
+    const stored = await nft.put(track.request);
+    expect(stored).to.include({ provider: "nft-storage", cid: track.address.cid, reused: false });
+    expect(await nft.has(stored)).to.equal(true);
+    expect((await nft.put(track.request)).reused).to.equal(true);
+    await nft.verify(stored);
+    await nft.delete(stored.cid);
+    expect(await nft.has(stored)).to.equal(false);
+  });
+
+  it("rejects a provider that answers with a CID other than ours", async () => {
+    const other = await sampleTrack(dir.path, 1000, 2);
+    const nft = await provider({ lieCid: other.address.cid });
+    const error = await nft.put(track.request).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(IntegrityError);
+  });
+
+  it("detects a gateway that serves tampered bytes", async () => {
+    const nft = await provider({ tamper: true });
+    const stored = await nft.put(track.request);
+    const error = await nft.verify(stored).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(IntegrityError);
+  });
+
+  it("turns a refused token into AuthError without the token in the message", async () => {
+    const nft = await provider({}, "wrong-token-value-xyz");
+    const error = await nft.put(track.request).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(AuthError);
+    expect((error as Error).message).not.to.contain("wrong-token-value-xyz");
+  });
+});

@@ -1,0 +1,69 @@
+import { expect } from "chai";
+import { ConfigError } from "../../pipeline/errors.js";
+import { loadIpfsConfig } from "../../pipeline/providers/ipfs/config.js";
+import { gatewayUrl } from "../../pipeline/providers/ipfs/gateway-url.js";
+import { gatewayOrigin } from "../../pipeline/providers/ipfs/pinning-service.js";
+import { redact } from "../../pipeline/util/secrets.js";
+
+describe("IPFS configuration", () => {
+  it("runs on the embedded node alone when nothing is set", () => {
+    const config = loadIpfsConfig({}, "/work/.dcmx");
+    expect(config).to.deep.equal({ repo: "/work/.dcmx/ipfs", gatewayPort: 8180, gatewayUrl: undefined });
+  });
+
+  it("enables each backend from its variables and registers the secrets", () => {
+    const config = loadIpfsConfig(
+      {
+        NFT_STORAGE_TOKEN: "nft-secret-token",
+        KUBO_RPC_URL: "http://127.0.0.1:5001",
+        PINNING_SERVICE_ENDPOINT: "https://api.pinata.cloud/psa",
+        PINNING_SERVICE_TOKEN: "pinning-secret-token",
+      },
+      "/w",
+    );
+    expect(config.nftStorage?.endpoint).to.equal("https://api.nft.storage");
+    expect(config.kubo?.url).to.equal("http://127.0.0.1:5001");
+    expect(config.pinning).to.include({ endpoint: "https://api.pinata.cloud/psa", timeoutMs: 600_000 });
+    expect(redact("nft-secret-token and pinning-secret-token")).to.equal("[redacted] and [redacted]");
+  });
+
+  it("explains that a Web3.Storage token alone no longer works", () => {
+    const error = (() => {
+      try {
+        return loadIpfsConfig({ WEB3_STORAGE_TOKEN: "old-token-value" }, "/w");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as Error).message)
+      .to.contain("WEB3_STORAGE_TOKEN")
+      .and.contain("W3UP_KEY");
+  });
+
+  it("names the missing half of a pair and rejects malformed URLs", () => {
+    expect(() => loadIpfsConfig({ PINNING_SERVICE_TOKEN: "abcdefgh" }, "/w")).to.throw(
+      ConfigError,
+      "PINNING_SERVICE_ENDPOINT",
+    );
+    expect(() => loadIpfsConfig({ KUBO_RPC_URL: "localhost:5001" }, "/w")).to.throw(
+      ConfigError,
+      "KUBO_RPC_URL",
+    );
+  });
+});
+
+describe("gateway URLs", () => {
+  it("rewrites ipfs:// and bare CIDs to a path gateway", () => {
+    expect(gatewayUrl("ipfs://bafyabc/meta.json", "https://w3s.link/")).to.equal(
+      "https://w3s.link/ipfs/bafyabc/meta.json",
+    );
+    expect(gatewayUrl("bafyabc", "http://127.0.0.1:8180")).to.equal("http://127.0.0.1:8180/ipfs/bafyabc");
+    expect(() => gatewayUrl("ipfs://", "http://g")).to.throw("has no CID");
+  });
+
+  it("turns a gateway URL into the multiaddr origin pinning services understand", () => {
+    expect(gatewayOrigin("http://127.0.0.1:8180")).to.equal("/ip4/127.0.0.1/tcp/8180/http");
+    expect(gatewayOrigin("https://gw.example.org")).to.equal("/dns/gw.example.org/tcp/443/https");
+  });
+});
