@@ -1,0 +1,224 @@
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { main } from "../../cli/main.js";
+import { addressFile } from "../../pipeline/content/address.js";
+import { ScannedTrackSchema, type ScanResult, scanLibrary } from "../../pipeline/library/scan.js";
+import { type AudioFixtures, audioFixtures } from "../support/audio-fixtures.js";
+
+describe("library scan on real audio", () => {
+  let fx: AudioFixtures;
+  let result: ScanResult;
+  const problem = (file: string, code: string) =>
+    result.problems.find((p) => p.file === file && p.code === code);
+  const track = (file: string) => {
+    const found = result.tracks.find((t) => t.file === file);
+    expect(found, `${file} is a track`).to.not.equal(undefined);
+    return found!;
+  };
+
+  before(async () => {
+    fx = await audioFixtures();
+    result = await scanLibrary(fx.library, {
+      artworkDir: fx.artworkDir,
+      extractDir: join(fx.dir, "extracted"),
+    });
+  });
+
+  it("finds every format by its bytes, in a deterministic order, one track per distinct file", () => {
+    expect(result.tracks.map((t) => [t.file, t.format, t.mimeType])).to.deep.equal([
+      ["01 Morning Tone.mp3", "mp3", "audio/mpeg"],
+      ["02 café.flac", "flac", "audio/flac"],
+      ["05 untagged.wav", "wav", "audio/wav"],
+      ["06 aac.m4a", "m4a", "audio/mp4"],
+      ["07 sox.aiff", "aiff", "audio/aiff"],
+      ["album/03 vorbis.ogg", "ogg", "audio/ogg"],
+      ["album/04 opus.opus", "opus", "audio/ogg"],
+      ["huge/08 huge art.flac", "flac", "audio/flac"],
+    ]);
+    for (const t of result.tracks) ScannedTrackSchema.parse(t);
+  });
+
+  it("keeps the one-pass SHA-256 and size of each file", async () => {
+    const t = track("02 café.flac");
+    const bytes = await readFile(t.path);
+    expect(t.content.sha256).to.equal(createHash("sha256").update(bytes).digest("hex"));
+    expect(t.content.size).to.equal(bytes.byteLength);
+    expect(t.content).to.deep.equal(await addressFile(t.path, { profile: "unixfs-v1-2025" }));
+  });
+
+  it("reads tags, technical facts and unicode from the files", () => {
+    const mp3 = track("01 Morning Tone.mp3");
+    expect(mp3.tags).to.include({
+      title: "Morning Tone",
+      artist: "Test Artist",
+      album: "Fixtures",
+      bpm: 120,
+    });
+    expect(mp3.tags).to.include({
+      key: "Am",
+      isrc: "USABC2400001",
+      date: "2024",
+      trackNumber: 1,
+      trackTotal: 7,
+    });
+    expect(mp3.tags.composer).to.deep.equal(["C. Writer"]);
+    expect(mp3.audio).to.include({ lossless: false, sampleRate: 44100, channels: 2, bitrate: 128000 });
+    const flac = track("02 café.flac");
+    expect(flac.tags).to.include({
+      title: "Café – 東京 🎵",
+      artist: "Ünïcode Artist",
+      lyrics: "line one\nline two",
+    });
+    expect(flac.tags).to.include({ license: "CC-BY-4.0", date: "2023-05-01" });
+    expect(flac.audio).to.include({ lossless: true, durationSeconds: 2, bitsPerSample: 16 });
+  });
+
+  it("applies metadata.json over the tags, and falls back to the file name for a missing title", () => {
+    expect(track("01 Morning Tone.mp3").tags.genre).to.equal("Drone");
+    expect(track("05 untagged.wav").tags).to.include({
+      title: "Untitled Sketch",
+      artist: "Override Artist",
+      date: "2022",
+    });
+    expect(track("07 sox.aiff").tags).to.include({ title: "07 sox", artist: "Sox Artist" });
+    expect(problem("07 sox.aiff", "NO_TITLE")?.severity).to.equal("warning");
+    expect(problem("metadata.json", "METADATA_UNUSED")?.message).to.include("no such track");
+  });
+
+  it("takes artwork in order: metadata.json, artwork dir, cover beside the audio, embedded", () => {
+    const sources = Object.fromEntries(result.tracks.map((t) => [t.file, t.artwork?.source]));
+    expect(sources).to.deep.equal({
+      "01 Morning Tone.mp3": "embedded",
+      "02 café.flac": "embedded",
+      "05 untagged.wav": "metadata.json",
+      // It also has an embedded cover: the artwork directory wins.
+      "06 aac.m4a": "artwork-dir",
+      "07 sox.aiff": undefined,
+      "album/03 vorbis.ogg": "cover-file",
+      "album/04 opus.opus": "cover-file",
+      "huge/08 huge art.flac": undefined,
+    });
+    const embedded = track("01 Morning Tone.mp3").artwork!;
+    expect(embedded).to.include({ mimeType: "image/jpeg", width: 64, height: 64 });
+    expect(embedded.path).to.equal(join(fx.dir, "extracted", `${embedded.content.sha256}.jpg`));
+    // The same picture embedded in two tracks is one file.
+    expect(track("02 café.flac").artwork!.path).to.equal(embedded.path);
+    expect(problem("album/03 vorbis.ogg", "ARTWORK_NOT_SQUARE")?.message).to.include("80×60");
+    expect(problem("huge/08 huge art.flac", "ARTWORK")?.message).to.include(
+      "10000×10000 px, over the 8192 px limit",
+    );
+    expect(problem("07 sox.aiff", "NO_ARTWORK")?.severity).to.equal("warning");
+  });
+
+  it("reports broken, foreign and duplicate files instead of failing", () => {
+    const summary = result.problems
+      .filter((p) => p.severity !== "warning")
+      .map((p) => [p.file, p.severity, p.code, p.field]);
+    expect(summary).to.deep.equal([
+      ["bad/empty.mp3", "error", "NOT_AUDIO", "content"],
+      ["bad/notes.mp3", "error", "NOT_AUDIO", "content"],
+      ["bad/truncated.mp3", "error", "TRUNCATED", "duration"],
+      ["bad/truncated.wav", "error", "TRUNCATED", "content"],
+      ["dupes/copy of morning.mp3", "skipped", "DUPLICATE", "content"],
+      ["escape.mp3", "skipped", "LINK_OUTSIDE", "path"],
+      ["readme.txt", "skipped", "UNSUPPORTED", undefined],
+    ]);
+    expect(track("01 Morning Tone.mp3").duplicates).to.deep.equal(["dupes/copy of morning.mp3"]);
+    expect(problem("bad/empty.mp3", "NOT_AUDIO")?.message).to.equal(
+      "bad/empty.mp3: content: named like audio but the file is empty — replace it with the real audio file, or remove it from the library",
+    );
+    // Hidden files are not part of the library at all.
+    expect(result.problems.some((p) => p.file.includes("hidden"))).to.equal(false);
+  });
+
+  it("drops a malformed tag with a warning and keeps the track", () => {
+    expect(track("album/03 vorbis.ogg").tags.isrc).to.equal(undefined);
+    expect(problem("album/03 vorbis.ogg", "BAD_TAG")).to.include({ severity: "warning", field: "tags.isrc" });
+  });
+
+  describe("with a broken metadata.json", () => {
+    async function libraryWith(metadata: string): Promise<string> {
+      const dir = await mkdtemp(join(fx.dir, "meta-"));
+      await mkdir(join(dir, "lib"));
+      await copyFile(fx.mp3, join(dir, "lib", "song1.mp3"));
+      await copyFile(join(fx.library, "02 café.flac"), join(dir, "lib", "song2.flac"));
+      await writeFile(join(dir, "lib", "metadata.json"), metadata);
+      return join(dir, "lib");
+    }
+
+    it("reports invalid JSON with the file and still scans the tracks", async () => {
+      const scan = await scanLibrary(await libraryWith('{"song1": {"title": "x",}}'), { extractDir: fx.dir });
+      expect(scan.tracks.map((t) => t.file)).to.deep.equal(["song1.mp3", "song2.flac"]);
+      expect(scan.problems[0]).to.include({ severity: "error", file: "metadata.json", field: "(file)" });
+      expect(scan.problems[0]!.message).to.match(/^metadata\.json: \(file\): is not valid JSON/);
+    });
+
+    it("fails only the track whose entry has unknown keys or wrong types, naming key and field", async () => {
+      const dir = await libraryWith(
+        JSON.stringify({ song1: { titel: "x", bpm: "fast" }, song2: { artist: "Fine" } }),
+      );
+      const scan = await scanLibrary(dir, { extractDir: fx.dir });
+      expect(scan.tracks.map((t) => [t.file, t.tags.artist])).to.deep.equal([["song2.flac", "Fine"]]);
+      const errors = scan.problems.filter((p) => p.severity === "error");
+      expect(errors.map((p) => [p.file, p.field])).to.have.deep.members([
+        ["metadata.json", "song1.titel"],
+        ["metadata.json", "song1.bpm"],
+      ]);
+      expect(errors.find((p) => p.field === "song1.titel")!.message).to.include(
+        'unknown field "titel" — use one of: title',
+      );
+    });
+
+    it("rejects a metadata.json artwork that is not an image", async () => {
+      const dir = await libraryWith(JSON.stringify({ song1: { artwork: "song1.mp3" } }));
+      const scan = await scanLibrary(dir, { extractDir: fx.dir });
+      expect(scan.tracks.map((t) => t.file)).to.deep.equal(["song2.flac"]);
+      expect(scan.problems.find((p) => p.file === "song1.mp3")!.message).to.include(
+        "song1.mp3: artwork: song1.mp3: not a JPEG, PNG, WebP or GIF image (its bytes are audio/mpeg)",
+      );
+    });
+  });
+
+  describe("dcmx scan", () => {
+    async function capture(argv: string[]): Promise<{ code: number; out: string }> {
+      const lines: string[] = [];
+      const original = console.log;
+      console.log = (...args: unknown[]) => lines.push(args.join(" "));
+      try {
+        return { code: await main(argv), out: lines.join("\n") };
+      } finally {
+        console.log = original;
+      }
+    }
+
+    it("prints a table of tracks and problems, exiting 1 when a file is not a track", async () => {
+      const { code, out } = await capture([
+        "scan",
+        fx.library,
+        "--artwork-dir",
+        fx.artworkDir,
+        "--extract-dir",
+        fx.dir,
+      ]);
+      expect(code).to.equal(1);
+      const lines = out.split("\n");
+      expect(lines[0]).to.match(/^file +title +artist +duration +format +artwork +problems$/);
+      expect(lines.find((l) => l.startsWith("06 aac.m4a"))).to.match(
+        /AAC Song +M4A Artist +0:02 +m4a +artwork-dir$/,
+      );
+      expect(out).to.include("8 track(s), 8 other file(s) with problems");
+      expect(out).to.include("error   bad/notes.mp3: content: named like audio");
+    });
+
+    it("prints metadata drafts as JSON with --json", async () => {
+      const { out } = await capture(["scan", fx.library, "--json", "--extract-dir", fx.dir]);
+      const report = JSON.parse(out);
+      const first = report.tracks[0];
+      expect(first.file).to.equal("01 Morning Tone.mp3");
+      expect(first.metadata.animation_url).to.equal(`ipfs://${first.content.cid}`);
+      expect(first.metadataCid).to.match(/^bafkrei/);
+    });
+  });
+});
