@@ -8,15 +8,18 @@ import { crc32, deflateSync } from "node:zlib";
 
 const run = promisify(execFile);
 
-/** ffmpeg with reproducible output: no encoder version strings in the files. */
-async function ffmpeg(...args: string[]): Promise<void> {
-  await run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args, "-fflags", "+bitexact"]);
+/** ffmpeg writing `output` reproducibly: no encoder version strings, fixed stream serial numbers. */
+export async function ffmpeg(output: string, ...args: string[]): Promise<void> {
+  const exact = ["-fflags", "+bitexact", "-flags", "+bitexact"];
+  await run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args, ...exact, output]);
 }
 
 /** A stereo 44.1 kHz sine tone as 16-bit WAV, made by sox: the source every other format is encoded from. */
 export async function toneWav(path: string, seconds: number, frequency = 440): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await run("sox", [
+    // Repeatable: fixed seed for the pluck noise and the dither, so the same tools give the same bytes.
+    "-R",
     "-n",
     "-r",
     "44100",
@@ -35,7 +38,7 @@ export async function toneWav(path: string, seconds: number, frequency = 440): P
 /** A solid-colour image of the given size (JPEG or PNG by extension), made by ffmpeg. */
 export async function solidImage(path: string, width: number, height: number, color = "red"): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await ffmpeg("-f", "lavfi", "-i", `color=c=${color}:s=${width}x${height}:d=1`, "-frames:v", "1", path);
+  await ffmpeg(path, "-f", "lavfi", "-i", `color=c=${color}:s=${width}x${height}:d=1`, "-frames:v", "1");
 }
 
 /**
@@ -113,7 +116,7 @@ export async function encode(
   const inputs = cover === undefined ? ["-i", wav] : ["-i", wav, "-i", cover, "-map", "0:a", "-map", "1:v"];
   const art = cover === undefined ? [] : ["-c:v", "copy", "-disposition:v", "attached_pic"];
   const meta = Object.entries(tags).flatMap(([k, v]) => ["-metadata", `${k}=${v}`]);
-  await ffmpeg(...inputs, ...codec, ...art, ...meta, path);
+  await ffmpeg(path, ...inputs, ...codec, ...art, ...meta);
 }
 
 export interface AudioFixtures {
