@@ -1,8 +1,6 @@
 import { network } from "hardhat";
-import { deployTracks } from "../ignition/modules/deploy-tracks.js";
+import { mintLibrary } from "../pipeline/hardhat/mint-library.js";
 
-// Until the pipeline lands this proves the toolchain end to end: compile with the bundled solc and deploy the
-// track collection through its Ignition module on the in-process chain.
-const tracks = await deployTracks(await network.create());
-console.log(`Deployed DCMXTracks at ${tracks.address} on the in-process chain.`);
-console.log("The music pipeline is not wired in yet: see the open issues.");
+// The main job: `npx hardhat run scripts/mint-library.ts [--network localhost|…]`, configured by the
+// environment and .env (see .env.storage.example). With nothing configured it runs on embedded defaults.
+process.exitCode = await mintLibrary(await network.create());

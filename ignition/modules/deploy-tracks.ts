@@ -24,9 +24,11 @@ export interface DCMXTracksParameters {
 export async function deployTracks(
   connection: Pick<NetworkConnection, "ignition">,
   parameters: DCMXTracksParameters = {},
+  options: { deploymentId?: string } = {},
 ): Promise<DCMXTracksContract> {
   const { tracks } = await connection.ignition.deploy(DCMXTracksModule, {
     displayUi: false,
+    deploymentId: options.deploymentId,
     parameters: { DCMXTracks: { ...parameters } },
   });
   return tracks as unknown as DCMXTracksContract;

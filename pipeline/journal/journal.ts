@@ -132,9 +132,16 @@ export class Journal {
         this.#tracks.set(record.sha256, { stored: [], minted: new Map(), ...existing, ...fields });
         return;
       }
-      case "deployed":
+      case "deployed": {
+        // A deployment record means a fresh contract: nothing is minted on it yet, even at an address an
+        // earlier contract had (a reset chain deploys to the same address again).
+        const key = deploymentKey(record.deployment);
+        for (const track of this.#tracks.values()) track.minted.delete(key);
+        for (const [hash, pending] of this.#pending)
+          if (deploymentKey(pending.deployment) === key) this.#pending.delete(hash);
         this.#deployments.set(record.deployment.chainId, record.deployment);
         return;
+      }
       case "mint-sent":
         this.#pending.set(record.txHash, {
           deployment: record.deployment,

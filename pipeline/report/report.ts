@@ -34,8 +34,10 @@ export const RunReportSchema = z.object({
   finishedAt: z.string(),
   chain: z.object({ chainId: z.number(), contract: z.string().nullable(), network: z.string() }).nullable(),
   tracks: z.array(TrackReportSchema),
-  /** Files that are not tracks (unsupported or unreadable), with the reason. */
-  skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+  /** Files that are not tracks: unreadable audio (`error`, counted as failed) or deliberately left out (`skipped`). */
+  skipped: z.array(
+    z.object({ file: z.string(), severity: z.enum(["error", "skipped"]), reason: z.string() }),
+  ),
   totals: z.object({
     tracks: z.number(),
     successful: z.number(),

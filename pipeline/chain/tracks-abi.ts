@@ -1,0 +1,25 @@
+import { parseAbi } from "viem";
+
+/**
+ * The part of the DCMXTracks ABI the pipeline and the audit use, in viem's human-readable form so calls are
+ * fully typed. test/contracts checks every fragment against the compiled artifact, so it cannot drift.
+ */
+export const tracksAbi = parseAbi([
+  "struct Track { bytes32 contentHash; bytes32 metadataDigest; }",
+  "function mintBatch(address to, Track[] tracks) returns (uint256 firstTokenId)",
+  "function tokenOfContentHash(bytes32 contentHash) view returns (uint256)",
+  "function contentHashOf(uint256 tokenId) view returns (bytes32 contentHash)",
+  "function metadataDigestOf(uint256 tokenId) view returns (bytes32 metadataDigest)",
+  "function tokenURI(uint256 tokenId) view returns (string)",
+  "function totalSupply() view returns (uint256)",
+  "function contractURI() view returns (string)",
+  "function MAX_BATCH_SIZE() view returns (uint256)",
+  "event TrackMinted(uint256 indexed tokenId, bytes32 indexed contentHash, bytes32 metadataDigest)",
+  "error ContentHashAlreadyMinted(bytes32 contentHash, uint256 tokenId)",
+  "error DuplicateContentHashInBatch(bytes32 contentHash, uint256 firstIndex, uint256 index)",
+  "error BatchTooLarge(uint256 size, uint256 maxSize)",
+  "error EmptyBatch()",
+  "error ZeroContentHash(uint256 index)",
+  "error ZeroMetadataDigest(uint256 index)",
+  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
+]);

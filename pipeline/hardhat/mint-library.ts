@@ -1,0 +1,63 @@
+import { existsSync } from "node:fs";
+import type { NetworkConnection } from "hardhat/types/network";
+import { loadPipelineConfig, type PipelineConfig } from "../config/pipeline-config.js";
+import { AbortedError, DcmxError, describeError } from "../errors.js";
+import { runPipeline } from "../run/run-pipeline.js";
+import { StorageSet } from "../storage/storage-set.js";
+import { chainSetupFrom } from "./chain-setup.js";
+
+/** Exit codes: 0 all done, 1 a track or the run failed, 75 (EX_TEMPFAIL) tracks are waiting for a provider, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, pending: 75, interrupted: 130 } as const;
+
+/** Reads `.env` from the working directory; variables already in the environment win. */
+export function loadDotEnv(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/**
+ * `hardhat run scripts/mint-library.ts` and the `mint-library` task: the library to minted NFTs on the
+ * connection's network. Ctrl-C stops scheduling work, lets in-flight writes settle, saves and exits 130.
+ */
+export async function mintLibrary(
+  connection: NetworkConnection,
+  overrides: Partial<PipelineConfig> = {},
+): Promise<number> {
+  loadDotEnv();
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (!controller.signal.aborted)
+      console.error("\nStopping: finishing in-flight writes and saving progress (Ctrl-C again to force) ...");
+    else process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let storage: StorageSet | undefined;
+  try {
+    const config = loadPipelineConfig(process.env, overrides);
+    storage = await StorageSet.open({ workDir: config.workDir });
+    if (storage.embeddedS3)
+      console.log(`No Storj keys set: using the embedded local S3 server (data in ${config.workDir}/s3).`);
+    const { report } = await runPipeline({
+      config,
+      storage,
+      chain: await chainSetupFrom(connection),
+      signal: controller.signal,
+    });
+    if (report.totals.failed > 0) return EXIT.failed;
+    return report.totals.pending > 0 ? EXIT.pending : EXIT.ok;
+  } catch (error) {
+    if (error instanceof AbortedError || controller.signal.aborted) {
+      console.error("Interrupted: progress is saved in the journal; run the same command again to continue.");
+      return EXIT.interrupted;
+    }
+    console.error(
+      `mint-library: ${error instanceof DcmxError ? describeError(error) : ((error as Error)?.stack ?? describeError(error))}`,
+    );
+    return EXIT.failed;
+  } finally {
+    await storage?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,168 @@
+import { join } from "node:path";
+import pLimit from "p-limit";
+import type { TracksChain } from "../chain/tracks-chain.js";
+import type { PipelineConfig } from "../config/pipeline-config.js";
+import { AbortedError, ConfigError } from "../errors.js";
+import { deploymentKey, Journal } from "../journal/journal.js";
+import { scanLibrary } from "../library/scan.js";
+import { createProgress, type Progress } from "../report/progress.js";
+import { type RunReport, summaryLines, writeReport } from "../report/report.js";
+import { MintStage } from "../stages/mint.js";
+import type { StorageSet } from "../storage/storage-set.js";
+import { buildReport } from "./build-report.js";
+import { type ChainSetup, resolveTracksChain } from "./deployment.js";
+import { processTrack, type TrackResult } from "./process-track.js";
+
+export interface RunOptions {
+  config: PipelineConfig;
+  storage: StorageSet;
+  /** Omitted: store and verify only (`dcmx upload`, `uploadMusicLibrary`). */
+  chain?: ChainSetup;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  report: RunReport;
+  reportPath: string;
+}
+
+/**
+ * The pipeline: scan → hash & CID → store audio (S3 primary + IPFS backup) → artwork → metadata → pin →
+ * verify → mint → report. Tracks flow through the stages independently (uploads bounded by
+ * MAX_CONCURRENT_UPLOADS) while a single minter sends batches as tracks become ready.
+ */
+export async function runPipeline(options: RunOptions): Promise<RunResult> {
+  const { config, storage, signal } = options;
+  const progress = options.progress ?? createProgress();
+  const startedAt = new Date();
+  if (!config.includeIpfsBackup && config.require.includes("ipfs")) {
+    throw new ConfigError("POLICY", "the IPFS backup is off but tracks are required to be on IPFS", {
+      field: "INCLUDE_IPFS_BACKUP",
+      hint: "set DCMX_REQUIRE=storj to mint from Storj alone, or turn INCLUDE_IPFS_BACKUP back on",
+    });
+  }
+  const journal = await Journal.open(config.workDir);
+  try {
+    progress.note(`Scanning ${config.library} ...`);
+    const scan = await scanLibrary(config.library, {
+      metadataFile: config.metadataFile,
+      artworkDir: config.artworkDir,
+      extractDir: join(config.workDir, "artwork"),
+      profile: config.cidProfile,
+    });
+    for (const problem of scan.problems)
+      progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);
+
+    const chain =
+      options.chain && scan.tracks.length > 0
+        ? await resolveTracksChain(options.chain, journal, config.contract, (m) => progress.note(m))
+        : undefined;
+    const results = new Map<string, TrackResult>();
+    const mintFailures = new Map<string, string>();
+    const byHash = new Map(scan.tracks.map((t) => [t.content.sha256, t]));
+    progress.start(scan.tracks.length);
+
+    const mint =
+      chain && (await startMinting(chain, journal, config, progress, byHash, mintFailures, signal));
+    const uploadLimit = pLimit(config.maxConcurrentUploads);
+    // Tracks beyond the upload limit wait here rather than holding open files and half-built state.
+    const trackLimit = pLimit(config.maxConcurrentUploads * 2);
+    const key = chain && deploymentKey(chain.deployment);
+    let uploadedBytes = 0;
+
+    await Promise.all(
+      scan.tracks.map((track) =>
+        trackLimit(async () => {
+          if (signal?.aborted) return;
+          const state = journal.track(track.content.sha256);
+          if (key !== undefined && state?.minted.has(key)) {
+            progress.done(track.file, track.content.size, "already minted");
+            return;
+          }
+          const result = await processTrack(
+            {
+              journal,
+              storage,
+              policy: config,
+              workDir: config.workDir,
+              uploadLimit,
+              signal,
+              note: (m) => progress.note(m),
+            },
+            track,
+          );
+          results.set(track.content.sha256, result);
+          uploadedBytes += result.uploadedBytes;
+          if (result.status === "failed") progress.failed(track.file, `${result.stage}: ${result.reason}`);
+          else if (result.status === "pending") progress.failed(track.file, `pending — ${result.reason}`);
+          else if (mint) mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
+          else progress.done(track.file, track.content.size, "stored");
+        }),
+      ),
+    );
+    if (signal?.aborted) throw new AbortedError();
+    mint?.stage.close();
+    await mint?.running;
+    progress.stop();
+
+    const report = buildReport({
+      scan,
+      journal,
+      storage,
+      chain,
+      results,
+      mintFailures,
+      startedAt,
+      uploadedBytes,
+      mintTransactions: mint?.stage.transactions ?? 0,
+    });
+    await writeReport(config.reportPath, report);
+    if (
+      uploadedBytes === 0 &&
+      report.totals.mintTransactions === 0 &&
+      report.totals.failed === 0 &&
+      report.totals.pending === 0
+    ) {
+      progress.note(
+        "\nNothing to do: every track is already stored and minted; no upload and no transaction was made.",
+      );
+    }
+    for (const line of summaryLines(report, config.reportPath)) progress.note(line);
+    return { report, reportPath: config.reportPath };
+  } finally {
+    progress.stop();
+    await journal.close();
+  }
+}
+
+async function startMinting(
+  chain: TracksChain,
+  journal: Journal,
+  config: PipelineConfig,
+  progress: Progress,
+  byHash: Map<string, { file: string; content: { size: number } }>,
+  mintFailures: Map<string, string>,
+  signal: AbortSignal | undefined,
+) {
+  const recipient = config.recipient ?? (await chain.defaultRecipient());
+  const stage = new MintStage(
+    journal,
+    chain,
+    { batchSize: config.mintBatchSize, recipient, signal },
+    {
+      minted: (token, alreadyOnChain) => {
+        const track = byHash.get(token.sha256);
+        if (track)
+          progress.done(track.file, track.content.size, alreadyOnChain ? "already minted" : "minted");
+      },
+      failed: (sha256, reason) => {
+        mintFailures.set(sha256, reason);
+        const track = byHash.get(sha256);
+        progress.failed(track?.file ?? sha256, reason);
+      },
+    },
+  );
+  await stage.settlePending();
+  return { stage, running: stage.run() };
+}

@@ -1,0 +1,43 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { addressBytes } from "../content/address.js";
+import type { ContentAddress } from "../content/types.js";
+import type { Journal } from "../journal/journal.js";
+import type { ScannedTrack } from "../library/scan.js";
+import { encodeMetadata } from "../metadata/encode.js";
+import { buildTrackMetadata, type TrackLocations } from "../metadata/track-metadata.js";
+
+export interface BuiltMetadata {
+  cid: string;
+  path: string;
+  bytes: Uint8Array;
+  address: ContentAddress;
+}
+
+/**
+ * Builds the track's ERC-721 metadata from where its bytes now live, writes the exact bytes to the work
+ * directory (named by CID, so a re-run that builds the same document writes nothing new) and journals it.
+ */
+export async function buildMetadata(
+  journal: Journal,
+  track: ScannedTrack,
+  locations: TrackLocations,
+  workDir: string,
+): Promise<BuiltMetadata> {
+  const { bytes, cid } = encodeMetadata(buildTrackMetadata(track, locations));
+  const dir = join(workDir, "metadata");
+  const path = join(dir, `${cid}.json`);
+  await mkdir(dir, { recursive: true });
+  const onDisk = await readFile(path).catch(() => undefined);
+  if (onDisk === undefined || !Buffer.from(bytes).equals(onDisk)) {
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  }
+  if (journal.track(track.content.sha256)?.metadata?.cid !== cid) {
+    await journal.append({ type: "metadata", sha256: track.content.sha256, cid, path });
+  }
+  // The metadata is one raw block, so its "profile" CID is the raw-codec CID, not a UnixFS one.
+  const address = { ...(await addressBytes(bytes)), cid };
+  return { cid, path, bytes, address };
+}

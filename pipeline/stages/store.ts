@@ -1,0 +1,58 @@
+import type { LimitFunction } from "p-limit";
+import { describeError } from "../errors.js";
+import type { Journal } from "../journal/journal.js";
+import type { PutRequest, StorageProvider, StoredObject } from "../providers/types.js";
+import type { StorageRole } from "../storage/storage-set.js";
+
+export interface StoreTarget {
+  role: StorageRole;
+  provider: StorageProvider;
+}
+
+export interface StoreOutcome {
+  targets: StoreTarget[];
+  stored: StoredObject[];
+  /** Providers that failed, with the reason; the caller decides whether the track can go on without them. */
+  failures: Array<{ target: StoreTarget; reason: string; error: unknown }>;
+  /** Bytes actually sent (objects already present cost nothing). */
+  uploadedBytes: number;
+}
+
+/**
+ * Puts one object on every target that does not hold it yet according to the journal, each put under the
+ * shared upload limit, and journals each success at once: a crash after one provider never repeats it.
+ * Failures are collected rather than thrown, so the S3 primary still counts when the IPFS backup is down.
+ */
+export async function storeObject(
+  journal: Journal,
+  trackSha256: string,
+  targets: StoreTarget[],
+  request: PutRequest,
+  uploadLimit: LimitFunction,
+): Promise<StoreOutcome> {
+  const outcome: StoreOutcome = { targets, stored: [], failures: [], uploadedBytes: 0 };
+  const existing = journal.track(trackSha256)?.stored ?? [];
+  await Promise.all(
+    targets.map(async (target) => {
+      const done = existing.find(
+        (o) =>
+          o.provider === target.provider.name &&
+          o.kind === request.kind &&
+          o.sha256 === request.address.sha256,
+      );
+      if (done !== undefined) {
+        outcome.stored.push(done);
+        return;
+      }
+      try {
+        const object = await uploadLimit(() => target.provider.put(request));
+        await journal.append({ type: "stored", sha256: trackSha256, object });
+        outcome.stored.push(object);
+        if (!object.reused) outcome.uploadedBytes += object.size;
+      } catch (error) {
+        outcome.failures.push({ target, reason: describeError(error), error });
+      }
+    }),
+  );
+  return outcome;
+}

@@ -1,0 +1,40 @@
+import { verifyCid } from "../content/verify.js";
+import { IntegrityError } from "../errors.js";
+import type { Journal } from "../journal/journal.js";
+import { assertSameCid } from "../providers/ipfs/guard.js";
+import type { StoredObject } from "../providers/types.js";
+import type { StoreTarget } from "./store.js";
+
+export interface VerifyInput {
+  sha256: string;
+  file: string;
+  /** Every object the track needs, as recorded when stored, with the provider that holds it. */
+  objects: Array<{ target: StoreTarget; object: StoredObject; expectedCid: string; expectedSha256: string }>;
+  metadata: { cid: string; bytes: Uint8Array };
+}
+
+/**
+ * The last gate before the chain: nothing a provider said is taken on trust. Every recorded object must
+ * carry the CID and SHA-256 we computed (checked with multiformats), and the metadata is read back from
+ * each IPFS provider that holds it and must be byte-identical to what we built.
+ */
+export async function verifyTrack(journal: Journal, input: VerifyInput, signal?: AbortSignal): Promise<void> {
+  for (const { target, object, expectedCid, expectedSha256 } of input.objects) {
+    if (object.sha256 !== expectedSha256) {
+      throw new IntegrityError(
+        "SHA_MISMATCH",
+        `${target.provider.name} recorded SHA-256 ${object.sha256}, we computed ${expectedSha256}`,
+        {
+          file: input.file,
+          field: `${object.kind}.sha256`,
+        },
+      );
+    }
+    assertSameCid(target.provider.name, expectedCid, object.cid);
+    if (object.kind === "metadata" && target.role === "ipfs") {
+      const stream = await target.provider.get(object, signal);
+      await verifyCid(input.metadata.cid, stream, { file: input.file });
+    }
+  }
+  await journal.append({ type: "verified", sha256: input.sha256, metadataCid: input.metadata.cid });
+}

@@ -1,0 +1,99 @@
+import { join } from "node:path";
+import { createIpfsBackends } from "../providers/ipfs/factory.js";
+import type { EmbeddedIpfsNode } from "../providers/ipfs/helia-node.js";
+import { loadStorjConfig } from "../providers/s3/config.js";
+import { type LocalS3, localS3Config, startLocalS3 } from "../providers/s3/local-s3.js";
+import { S3Provider } from "../providers/s3/provider.js";
+import type { ObjectKind, StorageProvider } from "../providers/types.js";
+
+/** The two halves of the original design's redundancy strategy. */
+export type StorageRole = "storj" | "ipfs";
+
+/**
+ * Every storage backend of a run, grouped by role: the S3 primary (Storj, or an embedded local S3 when no
+ * Storj keys are set) and the IPFS group (the embedded node, whose CIDs the metadata points to).
+ */
+export class StorageSet {
+  readonly storj: S3Provider;
+  readonly ipfs: StorageProvider[];
+  readonly node: EmbeddedIpfsNode;
+  /** True when the S3 primary is the embedded local server rather than a configured Storj bucket. */
+  readonly embeddedS3: boolean;
+  readonly #closers: Array<() => Promise<void>>;
+
+  private constructor(parts: {
+    storj: S3Provider;
+    ipfs: StorageProvider[];
+    node: EmbeddedIpfsNode;
+    embeddedS3: boolean;
+    closers: Array<() => Promise<void>>;
+  }) {
+    this.storj = parts.storj;
+    this.ipfs = parts.ipfs;
+    this.node = parts.node;
+    this.embeddedS3 = parts.embeddedS3;
+    this.#closers = parts.closers;
+  }
+
+  /**
+   * Builds the storage of a run from the environment. Nothing configured means embedded defaults: a local
+   * S3 server and the IPFS node keep their data in the work directory, so a later run finds it again.
+   */
+  static async open(options: {
+    env?: Record<string, string | undefined>;
+    workDir: string;
+  }): Promise<StorageSet> {
+    const env = options.env ?? process.env;
+    const storjConfig = loadStorjConfig(env);
+    const closers: Array<() => Promise<void>> = [];
+    try {
+      let local: LocalS3 | undefined;
+      if (storjConfig === undefined) {
+        local = await startLocalS3({ directory: join(options.workDir, "s3") });
+        closers.push(() => local!.stop());
+      }
+      const storj = new S3Provider(storjConfig ?? localS3Config(local!));
+      const ipfs = await createIpfsBackends(env, { workDir: options.workDir });
+      closers.unshift(() => ipfs.close());
+      return new StorageSet({
+        storj,
+        ipfs: ipfs.providers,
+        node: ipfs.node,
+        embeddedS3: local !== undefined,
+        closers,
+      });
+    } catch (error) {
+      for (const close of closers) await close();
+      throw error;
+    }
+  }
+
+  /**
+   * Providers that receive objects of `kind` under the policy: audio to the S3 primary and the IPFS backup,
+   * artwork to IPFS (and to Storj when a real bucket is configured), metadata to IPFS.
+   */
+  providersFor(
+    kind: ObjectKind,
+    includeIpfsBackup: boolean,
+  ): Array<{ role: StorageRole; provider: StorageProvider }> {
+    const ipfs = this.ipfs.map((provider) => ({ role: "ipfs" as const, provider }));
+    const storj = { role: "storj" as const, provider: this.storj };
+    switch (kind) {
+      case "audio":
+        return includeIpfsBackup ? [storj, ...ipfs] : [storj];
+      case "artwork":
+        return this.embeddedS3 ? ipfs : [...ipfs, storj];
+      case "metadata":
+        return ipfs;
+    }
+  }
+
+  all(): StorageProvider[] {
+    return [this.storj, ...this.ipfs];
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.#closers) await close();
+    await this.storj.close();
+  }
+}
