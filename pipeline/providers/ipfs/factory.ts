@@ -1,4 +1,3 @@
-import { ConfigError } from "../../errors.js";
 import type { StorageProvider } from "../types.js";
 import { type IpfsConfig, loadIpfsConfig } from "./config.js";
 import { EmbeddedIpfsProvider } from "./embedded-provider.js";
@@ -6,6 +5,7 @@ import { EmbeddedIpfsNode } from "./helia-node.js";
 import { KuboProvider } from "./kubo.js";
 import { NftStorageProvider } from "./nft-storage.js";
 import { PinningServiceProvider } from "./pinning-service.js";
+import { StorachaProvider } from "./storacha.js";
 
 export interface IpfsBackends {
   config: IpfsConfig;
@@ -28,14 +28,6 @@ export async function createIpfsBackends(
   options: { workDir: string },
 ): Promise<IpfsBackends> {
   const config = loadIpfsConfig(env, options.workDir);
-  if (config.storacha) {
-    // Refuse rather than silently upload nowhere: the user asked for a backend this build lacks.
-    throw new ConfigError("CONFIG", "the Storacha backend is not available in this version", {
-      file: "environment",
-      field: "W3UP_KEY",
-      hint: "unset W3UP_KEY/W3UP_PROOF, or pin through a Pinning Service API (docs/STORAGE_SETUP.md)",
-    });
-  }
   const node = await new EmbeddedIpfsNode().start({ directory: config.repo });
   try {
     const gateway = await node.serve({ port: config.gatewayPort });
@@ -43,6 +35,7 @@ export async function createIpfsBackends(
     if (config.kubo) providers.push(new KuboProvider(node, config.kubo));
     if (config.nftStorage) providers.push(new NftStorageProvider(node, config.nftStorage));
     if (config.pinning) providers.push(new PinningServiceProvider(node, config.pinning));
+    if (config.storacha) providers.push(new StorachaProvider(node, { config: config.storacha }));
     return { config, node, gateway, providers, close: () => node.stop() };
   } catch (error) {
     await node.stop();
