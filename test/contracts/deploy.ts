@@ -37,10 +37,7 @@ export async function connectCollection() {
   async function eventsOf(hash: Hash | Promise<Hash>, contract: { abi: Abi; address: Address }) {
     const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
     const own = receipt.logs.filter((log) => log.address.toLowerCase() === contract.address.toLowerCase());
-    return parseEventLogs({ abi: contract.abi, logs: own }).map(({ eventName, args }) => ({
-      eventName,
-      args,
-    }));
+    return summarizeEvents(parseEventLogs({ abi: contract.abi, logs: own }));
   }
 
   return {
@@ -61,3 +58,8 @@ export async function connectCollection() {
 }
 
 export type Collection = Awaited<ReturnType<Awaited<ReturnType<typeof connectCollection>>["deployed"]>>;
+
+/** `{ eventName, args }` of decoded logs; an event without parameters (args undefined in viem) shows `{}`. */
+export function summarizeEvents(logs: readonly { eventName: string; args: unknown }[]) {
+  return logs.map(({ eventName, args }) => ({ eventName, args: args ?? {} }));
+}
