@@ -1,0 +1,337 @@
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream";
+import { pipeline as pipelineAsync } from "node:stream/promises";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { IntegrityError, ProviderError } from "../../errors.js";
+import { type RetryOptions, withRetry } from "../../util/retry.js";
+import {
+  openSource,
+  type ProviderStats,
+  type PutRequest,
+  type StorageProvider,
+  type StoredObject,
+} from "../types.js";
+import { createS3Client } from "./client.js";
+import type { S3ProviderConfig } from "./config.js";
+import { contentGuard } from "./content-guard.js";
+import { objectKey } from "./keys.js";
+import { decodeMetadata, encodeMetadata } from "./metadata.js";
+import { toS3Error } from "./s3-errors.js";
+
+export interface S3ProviderOptions {
+  /** Retry policy for every request (defaults of `withRetry` otherwise); the signal comes per call. */
+  retry?: Omit<RetryOptions, "signal">;
+}
+
+/** What a HEAD tells us about a stored object, with user metadata decoded. */
+export interface S3ObjectHead {
+  size: number;
+  etag?: string;
+  contentType?: string;
+  metadata: Record<string, string>;
+}
+
+export interface S3ProviderStats extends ProviderStats {
+  /** Share of the free tier in use, in percent, when the provider has one. */
+  freeTierPercent?: number;
+}
+
+/**
+ * A `StorageProvider` on any S3-compatible server (Storj DCS, Ceph RGW, the embedded s3rver).
+ * Objects live under content-addressed keys with their SHA-256 and CID in `x-amz-meta-*`, so a HEAD
+ * tells whether an upload can be skipped. Files up to one part are streamed in a single PUT; larger
+ * ones go multipart through lib-storage, which buffers at most `partConcurrency` parts per upload.
+ */
+export class S3Provider implements StorageProvider {
+  readonly name: string;
+  readonly #config: S3ProviderConfig;
+  readonly #client: S3Client;
+  readonly #retry: Omit<RetryOptions, "signal">;
+  #bucketReady?: Promise<void>;
+
+  constructor(config: S3ProviderConfig, options: S3ProviderOptions = {}) {
+    this.name = config.name;
+    this.#config = config;
+    this.#client = createS3Client(config);
+    this.#retry = options.retry ?? {};
+  }
+
+  get bucket(): string {
+    return this.#config.bucket;
+  }
+
+  async put(request: PutRequest): Promise<StoredObject> {
+    const { address, signal } = request;
+    const key = objectKey(request.kind, address.sha256, request.extension);
+    await this.#ensureBucket(signal);
+    let sent = false;
+    await this.#attempt(`PUT ${key}`, signal, async () => {
+      if (matches(await this.#headOnce(key, signal), address)) return;
+      sent = true;
+      await this.#upload(key, request);
+      const stored = await this.#headOnce(key, signal);
+      if (!matches(stored, address)) {
+        throw new IntegrityError(
+          "MISMATCH",
+          `${this.name} reports a different size or SHA-256 after upload`,
+          {
+            file: key,
+            hint: "the server did not store what was sent: check the endpoint is a conforming S3 server",
+          },
+        );
+      }
+    });
+    return {
+      provider: this.name,
+      kind: request.kind,
+      locator: key,
+      sha256: address.sha256,
+      cid: address.cid,
+      size: address.size,
+      reused: !sent,
+    };
+  }
+
+  async has(object: StoredObject): Promise<boolean> {
+    return matches(await this.head(object.locator), object);
+  }
+
+  /** The object's size and decoded metadata, or undefined when there is no such key. */
+  head(key: string, signal?: AbortSignal): Promise<S3ObjectHead | undefined> {
+    return this.#attempt(`HEAD ${key}`, signal, () => this.#headOnce(key, signal));
+  }
+
+  get(object: StoredObject, signal?: AbortSignal): Promise<Readable> {
+    return this.#attempt(`GET ${object.locator}`, signal, () => this.#getOnce(object.locator, signal));
+  }
+
+  /**
+   * Streams the whole object back and compares its SHA-256, because that is the hash minted on-chain and
+   * ETags cannot stand in for it: a multipart ETag is an MD5 of part MD5s that depends on the part size,
+   * and servers with encryption at rest (Storj included) do not promise MD5 ETags at all. The price is
+   * one download per object, which counts against Storj's egress allowance.
+   */
+  async verify(object: StoredObject, signal?: AbortSignal): Promise<void> {
+    await this.#attempt(`verify ${object.locator}`, signal, async () => {
+      const body = await this.#getOnce(object.locator, signal);
+      const hash = createHash("sha256");
+      let size = 0;
+      await pipelineAsync(
+        body,
+        async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            size += chunk.length;
+          }
+        },
+        { signal },
+      );
+      const sha256 = hash.digest("hex");
+      if (size !== object.size || sha256 !== object.sha256) {
+        throw new IntegrityError(
+          "MISMATCH",
+          `read back ${size} bytes with SHA-256 ${sha256}, expected ${object.size} bytes with ${object.sha256}`,
+          {
+            file: `${this.name}:${object.locator}`,
+            hint: "the stored copy is corrupt: upload the track again",
+          },
+        );
+      }
+    });
+  }
+
+  /** A public link when the bucket is shared (STORJ_PUBLIC_URL), otherwise a signed, expiring GET URL. */
+  async url(object: StoredObject, options: { expiresInSeconds?: number } = {}): Promise<string> {
+    if (this.#config.publicBaseUrl !== undefined) return `${this.#config.publicBaseUrl}/${object.locator}`;
+    const expiresIn = options.expiresInSeconds ?? this.#config.urlExpiresSeconds;
+    return getSignedUrl(this.#client, new GetObjectCommand({ Bucket: this.bucket, Key: object.locator }), {
+      expiresIn,
+    });
+  }
+
+  /** Objects and bytes in the whole bucket (what the free tier counts), over every listing page. */
+  async stats(): Promise<S3ProviderStats> {
+    await this.#ensureBucket();
+    let objects = 0;
+    let bytes = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.#attempt(`list ${this.bucket}`, undefined, () =>
+        this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken: token })),
+      );
+      for (const item of page.Contents ?? []) {
+        objects++;
+        bytes += item.Size ?? 0;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    const { freeTierBytes } = this.#config;
+    return {
+      provider: this.name,
+      objects,
+      bytes,
+      freeTierBytes,
+      freeTierPercent: freeTierBytes === undefined ? undefined : (bytes / freeTierBytes) * 100,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  async #headOnce(key: string, signal?: AbortSignal): Promise<S3ObjectHead | undefined> {
+    try {
+      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: signal,
+      });
+      return {
+        size: out.ContentLength ?? 0,
+        etag: out.ETag,
+        contentType: out.ContentType,
+        metadata: decodeMetadata(out.Metadata),
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async #getOnce(key: string, signal?: AbortSignal): Promise<Readable> {
+    const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      abortSignal: signal,
+    });
+    return out.Body as Readable;
+  }
+
+  async #upload(key: string, request: PutRequest): Promise<void> {
+    const { address } = request;
+    const body = pipeline(openSource(request.source), contentGuard(address, key), () => {});
+    // A body that fails (unreadable file, content guard) must abort the request: otherwise the server
+    // keeps waiting for the rest of its Content-Length and the upload hangs.
+    const bodyFailed = new AbortController();
+    let bodyError: unknown;
+    body.once("error", (error) => {
+      // An AbortError here only says the SDK stopped reading after its request failed.
+      if (error.name === "AbortError") return;
+      bodyError = error;
+      bodyFailed.abort();
+    });
+    const signal = request.signal ? AbortSignal.any([request.signal, bodyFailed.signal]) : bodyFailed.signal;
+    const params = {
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentType: request.mimeType,
+      Metadata: encodeMetadata({
+        ...request.meta,
+        kind: request.kind,
+        sha256: address.sha256,
+        cid: address.cid,
+      }),
+    };
+    try {
+      if (address.size <= this.#config.partSizeBytes) {
+        await this.#client.send(new PutObjectCommand({ ...params, ContentLength: address.size }), {
+          abortSignal: signal,
+        });
+        return;
+      }
+      const upload = new Upload({
+        client: this.#client,
+        params,
+        partSize: this.#config.partSizeBytes,
+        queueSize: this.#config.partConcurrency,
+        leavePartsOnError: false,
+      });
+      const abort = () => void upload.abort();
+      signal.addEventListener("abort", abort, { once: true });
+      try {
+        await upload.done();
+      } finally {
+        signal.removeEventListener("abort", abort);
+      }
+    } catch (error) {
+      throw bodyError ?? error;
+    } finally {
+      body.destroy();
+    }
+  }
+
+  /** Creates the bucket on first use; a bucket that is missing and cannot be created is a clear error. */
+  #ensureBucket(signal?: AbortSignal): Promise<void> {
+    this.#bucketReady ??= this.#createBucketIfMissing(signal).catch((error: unknown) => {
+      this.#bucketReady = undefined;
+      throw error;
+    });
+    return this.#bucketReady;
+  }
+
+  async #createBucketIfMissing(signal?: AbortSignal): Promise<void> {
+    const Bucket = this.bucket;
+    const exists = await this.#attempt(`check bucket ${Bucket}`, signal, async () => {
+      try {
+        await this.#client.send(new HeadBucketCommand({ Bucket }), { abortSignal: signal });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      }
+    });
+    if (exists) return;
+    await this.#attempt(`create bucket ${Bucket}`, signal, async () => {
+      try {
+        await this.#client.send(new CreateBucketCommand({ Bucket }), { abortSignal: signal });
+      } catch (error) {
+        // Another worker created it between our HEAD and CREATE.
+        if ((error as { name?: string }).name === "BucketAlreadyOwnedByYou") return;
+        throw error;
+      }
+    }).catch((error: unknown) => {
+      if (error instanceof ProviderError && !error.retryable) {
+        throw new ProviderError("BUCKET", `bucket "${Bucket}" does not exist and could not be created`, {
+          provider: this.name,
+          status: error.status,
+          field: "STORJ_BUCKET",
+          cause: error,
+          hint: `create it in the Storj console or give the access grant permission to create buckets (${error.message})`,
+        });
+      }
+      throw error;
+    });
+  }
+
+  /** Runs one S3 operation under the retry policy, with every failure mapped to our typed errors. */
+  #attempt<T>(operation: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+    const context = { provider: this.name, operation, bucket: this.bucket, signal };
+    return withRetry(
+      async () => {
+        try {
+          return await run();
+        } catch (error) {
+          throw toS3Error(error, context);
+        }
+      },
+      { ...this.#retry, signal },
+    );
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+/** An object matches when its size and recorded SHA-256 are ours: then its bytes are ours too. */
+function matches(head: S3ObjectHead | undefined, expected: { size: number; sha256: string }): boolean {
+  return head !== undefined && head.size === expected.size && head.metadata.sha256 === expected.sha256;
+}

@@ -1,0 +1,380 @@
+/**
+ * The S3 provider against Ceph RGW: a production S3 server with real SigV4 checks, started once for
+ * this file on loopback (see test/support/ceph-rgw.ts).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Socket, connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
+import { loadStorjConfig, type S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
+import { S3Provider, type S3ProviderOptions } from "../../pipeline/providers/s3/provider.js";
+import type { PutRequest } from "../../pipeline/providers/types.js";
+import { type CephRgw, startCephRgw } from "../support/ceph-rgw.js";
+import { type Fixture, readAll, writeFixture } from "../support/s3-fixtures.js";
+
+const MIB = 1024 * 1024;
+const FAST_RETRY = { minDelayMs: 50, maxDelayMs: 200, retries: 2 };
+
+describe("S3 provider on Ceph RGW", function () {
+  this.timeout(120_000);
+  let rgw: CephRgw;
+  let dir: string;
+  const providers: S3Provider[] = [];
+
+  before(async function () {
+    this.timeout(180_000);
+    [rgw, dir] = await Promise.all([startCephRgw(), mkdtemp(join(tmpdir(), "dcmx-s3-rgw-"))]);
+  });
+
+  after(async () => {
+    await Promise.all(providers.map((p) => p.close()));
+    await rgw?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Configured the way users configure it: from STORJ_* variables. */
+  function storjConfig(bucket: string, env: Record<string, string> = {}): S3ProviderConfig {
+    const config = loadStorjConfig({
+      STORJ_ACCESS_KEY: rgw.accessKeyId,
+      STORJ_SECRET_KEY: rgw.secretAccessKey,
+      STORJ_BUCKET: bucket,
+      STORJ_ENDPOINT: rgw.endpoint,
+      STORJ_PART_SIZE_MB: "5",
+      STORJ_PART_CONCURRENCY: "2",
+      ...env,
+    });
+    if (config === undefined) throw new Error("test setup: keys were not read");
+    return config;
+  }
+
+  function provider(config: S3ProviderConfig, retry: S3ProviderOptions["retry"] = FAST_RETRY): S3Provider {
+    const p = new S3Provider(config, { retry });
+    providers.push(p);
+    return p;
+  }
+
+  function rawClient(endpoint = rgw.endpoint): S3Client {
+    return new S3Client({
+      endpoint,
+      region: rgw.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+    });
+  }
+
+  function request(fixture: Fixture, meta?: Record<string, string>): PutRequest {
+    return {
+      kind: "audio",
+      source: { path: fixture.path },
+      address: fixture.address,
+      mimeType: "audio/mpeg",
+      extension: ".mp3",
+      meta,
+    };
+  }
+
+  describe("uploads", () => {
+    let storj: S3Provider;
+    let small: Fixture;
+    let large: Fixture;
+    const bucket = "dcmx-uploads";
+
+    before(async () => {
+      storj = provider(storjConfig(bucket));
+      [small, large] = await Promise.all([
+        writeFixture(dir, "small.mp3", 300 * 1024),
+        writeFixture(dir, "large.mp3", 11 * MIB + 123),
+      ]);
+    });
+
+    it("creates the missing bucket on first use and stores a small file in one PUT, byte-exact", async () => {
+      const raw = rawClient();
+      const missing = await raw.send(new HeadBucketCommand({ Bucket: bucket })).catch((e: unknown) => e);
+      expect((missing as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).to.equal(404);
+
+      const stored = await storj.put(request(small));
+      expect(stored).to.include({ provider: "storj", reused: false, size: small.bytes.length });
+      expect(stored.locator).to.equal(`audio/${small.address.sha256}.mp3`);
+      expect(await readAll(await storj.get(stored))).to.deep.equal(small.bytes);
+      await storj.verify(stored);
+      expect(await storj.has(stored)).to.equal(true);
+      const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: stored.locator }));
+      expect(head.ETag).to.not.include("-");
+      raw.destroy();
+    });
+
+    it("uploads a large file in at least 3 multipart parts and reads it back byte-exact", async () => {
+      const stored = await storj.put(request(large));
+      const head = await storj.head(stored.locator);
+      // A multipart ETag ends in -<parts>: 11 MiB in 5 MiB parts is 3 parts.
+      expect(head?.etag).to.match(/-3"$/);
+      expect(head?.size).to.equal(large.bytes.length);
+      expect(await readAll(await storj.get(stored))).to.deep.equal(large.bytes);
+      await storj.verify(stored);
+    });
+
+    it("skips the second upload of the same bytes", async () => {
+      const first = await storj.head(`audio/${large.address.sha256}.mp3`);
+      await sleep(1100); // Last-Modified has one-second resolution.
+      const again = await storj.put(request(large));
+      expect(again.reused).to.equal(true);
+      const after = await storj.head(again.locator);
+      expect(after?.etag).to.equal(first?.etag);
+    });
+
+    it("round-trips metadata, including non-ASCII tags", async () => {
+      const tagged = await writeFixture(dir, "tagged.mp3", 1024);
+      const meta = { title: "Café del Mar — Ünïcode", artist: "Björk", album: "Homogenic" };
+      const stored = await storj.put(request(tagged, meta));
+      const head = await storj.head(stored.locator);
+      expect(head?.contentType).to.equal("audio/mpeg");
+      expect(head?.metadata).to.deep.equal({
+        ...meta,
+        kind: "audio",
+        sha256: tagged.address.sha256,
+        cid: tagged.address.cid,
+      });
+    });
+
+    it("refuses a file that changed since it was addressed and leaves no object", async () => {
+      const original = await writeFixture(dir, "changing.mp3", 64 * 1024);
+      const changed = await writeFixture(dir, "changed.mp3", 64 * 1024);
+      const error = await storj
+        .put({ ...request(original), source: { path: changed.path } })
+        .catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(IntegrityError);
+      expect(await storj.head(`audio/${original.address.sha256}.mp3`)).to.equal(undefined);
+    });
+
+    it("reads back a corrupt object as an IntegrityError", async () => {
+      const victim = await writeFixture(dir, "victim.mp3", 4096);
+      const stored = await storj.put(request(victim));
+      const raw = rawClient();
+      const corrupt = Buffer.from(victim.bytes);
+      corrupt[100] ^= 0xff;
+      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: stored.locator, Body: corrupt }));
+      raw.destroy();
+      const error = await storj.verify(stored).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(IntegrityError);
+      expect(await storj.has(stored)).to.equal(false);
+    });
+  });
+
+  it("counts every object over more than one listing page", async () => {
+    const bucket = "dcmx-many";
+    const storj = provider(storjConfig(bucket));
+    const empty = await storj.stats();
+    expect(empty).to.include({ objects: 0, bytes: 0 });
+    const raw = rawClient();
+    const count = 1003;
+    for (let start = 0; start < count; start += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, count - start) }, (_, i) =>
+          raw.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: `art/${start + i}.txt`,
+              Body: "x".repeat(start + i + 1),
+            }),
+          ),
+        ),
+      );
+    }
+    raw.destroy();
+    const stats = await storj.stats();
+    expect(stats.objects).to.equal(count);
+    expect(stats.bytes).to.equal((count * (count + 1)) / 2);
+    expect(stats.freeTierBytes).to.equal(150e9);
+    expect(stats.freeTierPercent).to.be.closeTo((stats.bytes / 150e9) * 100, 1e-12);
+  });
+
+  describe("URLs", () => {
+    let storj: S3Provider;
+    let fixture: Fixture;
+    let stored: Awaited<ReturnType<S3Provider["put"]>>;
+
+    before(async () => {
+      storj = provider(storjConfig("dcmx-urls"));
+      fixture = await writeFixture(dir, "url.mp3", 2048);
+      stored = await storj.put(request(fixture));
+    });
+
+    it("serves the bytes through a signed URL and refuses an unsigned one", async () => {
+      const url = await storj.url(stored);
+      expect(url).to.include("X-Amz-Signature=");
+      const response = await fetch(url);
+      expect(response.status).to.equal(200);
+      expect(Buffer.from(await response.arrayBuffer())).to.deep.equal(fixture.bytes);
+      expect((await fetch(url.split("?")[0]!)).status).to.equal(403);
+    });
+
+    it("refuses a tampered signed URL", async () => {
+      const url = new URL(await storj.url(stored));
+      const signature = url.searchParams.get("X-Amz-Signature")!;
+      url.searchParams.set(
+        "X-Amz-Signature",
+        `${signature.slice(0, -1)}${signature.endsWith("0") ? "1" : "0"}`,
+      );
+      expect((await fetch(url)).status).to.equal(403);
+      const otherKey = new URL(await storj.url(stored));
+      otherKey.pathname = otherKey.pathname.replace(".mp3", ".wav");
+      expect((await fetch(otherKey)).status).to.equal(403);
+    });
+
+    it("refuses an expired signed URL", async () => {
+      const url = await storj.url(stored, { expiresInSeconds: 1 });
+      await sleep(2100);
+      expect((await fetch(url)).status).to.equal(403);
+    });
+
+    it("gives the public gateway form when the bucket is shared", async () => {
+      const shared = provider(
+        storjConfig("dcmx-urls", {
+          STORJ_PUBLIC_URL: "https://link.storjshare.io/raw/jx-example/dcmx-urls/",
+        }),
+      );
+      expect(await shared.url(stored)).to.equal(
+        `https://link.storjshare.io/raw/jx-example/dcmx-urls/${stored.locator}`,
+      );
+    });
+  });
+
+  describe("failures", () => {
+    it("fails fast with an AuthError that names the variables, not the secret, on a wrong secret", async () => {
+      const wrongSecret = "wrong-secret-value-123456";
+      let retries = 0;
+      const storj = provider(storjConfig("dcmx-auth", { STORJ_SECRET_KEY: wrongSecret }), {
+        ...FAST_RETRY,
+        onRetry: () => retries++,
+      });
+      const fixture = await writeFixture(dir, "auth.mp3", 100);
+      const error = await storj.put(request(fixture)).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(AuthError);
+      const message = (error as Error).message;
+      expect(message).to.include("STORJ_SECRET_KEY").and.include("HTTP 403");
+      expect(message).to.not.include(wrongSecret);
+      expect(retries).to.equal(0);
+    });
+
+    it("says clearly when a missing bucket cannot be created", async () => {
+      const storj = provider({ ...storjConfig("dcmx-unused"), bucket: "Invalid_Bucket_Name" });
+      const fixture = await writeFixture(dir, "bucket.mp3", 100);
+      const error = await storj.put(request(fixture)).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ProviderError);
+      expect((error as Error).message).to.include(
+        'bucket "Invalid_Bucket_Name" does not exist and could not be created',
+      );
+      expect((error as ProviderError).retryable).to.equal(false);
+    });
+
+    describe("the server is killed mid-upload", () => {
+      let proxy: KillingProxy;
+      let fixture: Fixture;
+
+      before(async () => {
+        fixture = await writeFixture(dir, "killed.mp3", 16 * MIB);
+      });
+      afterEach(async () => {
+        proxy?.close();
+        await rgw.startGateway().catch(() => undefined);
+      });
+
+      it("fails cleanly with a retryable error and leaves no object when retries are off", async () => {
+        proxy = await killingProxy(rgw, 7 * MIB);
+        const storj = provider(storjConfig("dcmx-killed", { STORJ_ENDPOINT: proxy.endpoint }), {
+          retries: 0,
+          minDelayMs: 1,
+          maxDelayMs: 1,
+        });
+        await storj.stats(); // creates the bucket before the proxy starts counting upload bytes
+        proxy.arm();
+        const error = await storj.put(request(fixture)).catch((e: unknown) => e);
+        expect(proxy.killed, String(error)).to.equal(true);
+        expect(error).to.be.instanceOf(ProviderError);
+        expect((error as ProviderError).retryable).to.equal(true);
+        await rgw.startGateway();
+        const direct = provider(storjConfig("dcmx-killed"));
+        expect(await direct.head(`audio/${fixture.address.sha256}.mp3`)).to.equal(undefined);
+      });
+
+      it("retries with backoff until the restarted server takes the whole file", async () => {
+        proxy = await killingProxy(rgw, 7 * MIB);
+        const retried: number[] = [];
+        const storj = provider(storjConfig("dcmx-killed", { STORJ_ENDPOINT: proxy.endpoint }), {
+          retries: 8,
+          minDelayMs: 200,
+          maxDelayMs: 1000,
+          onRetry: (_e: unknown, attempt: number) => retried.push(attempt),
+        });
+        let restarted: Promise<void> | undefined;
+        proxy.arm(() => {
+          restarted = sleep(1500).then(() => rgw.startGateway());
+        });
+        const stored = await storj.put(request(fixture));
+        await restarted;
+        expect(proxy.killed).to.equal(true);
+        expect(retried.length).to.be.greaterThan(0);
+        expect(stored.reused).to.equal(false);
+        await storj.verify(stored);
+      });
+    });
+  });
+});
+
+interface KillingProxy {
+  endpoint: string;
+  killed: boolean;
+  /** From now on, count upload bytes and kill the gateway once `afterBytes` have passed. */
+  arm(onKilled?: () => void): void;
+  close(): void;
+}
+
+/**
+ * A loopback TCP relay in front of RGW that kills the real gateway process once a given number of
+ * request bytes went through, so the crash lands mid-upload every time instead of by timing luck.
+ */
+async function killingProxy(rgw: CephRgw, afterBytes: number): Promise<KillingProxy> {
+  const target = new URL(rgw.endpoint);
+  const sockets = new Set<Socket>();
+  let armed = false;
+  let onKilled: (() => void) | undefined;
+  let seen = 0;
+  const state: KillingProxy = {
+    endpoint: "",
+    killed: false,
+    arm(callback) {
+      armed = true;
+      onKilled = callback;
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+  const server = createServer((client) => {
+    const upstream = tcpConnect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.on("data", (chunk: Buffer) => {
+      seen += armed ? chunk.length : 0;
+      if (armed && !state.killed && seen >= afterBytes) {
+        state.killed = true;
+        void rgw.killGateway().then(onKilled);
+      }
+    });
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close).on("close", close);
+    upstream.on("error", close).on("close", close);
+  });
+  server.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  state.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return state;
+}

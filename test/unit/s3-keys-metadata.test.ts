@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { expect } from "chai";
+import fc from "fast-check";
+import { InputError, IntegrityError } from "../../pipeline/errors.js";
+import { contentGuard } from "../../pipeline/providers/s3/content-guard.js";
+import { objectKey } from "../../pipeline/providers/s3/keys.js";
+import { decodeMetadata, encodeMetadata } from "../../pipeline/providers/s3/metadata.js";
+
+const SHA = "a".repeat(64);
+
+describe("S3 object keys", () => {
+  it("derive from the content hash and kind only", () => {
+    expect(objectKey("audio", SHA, ".MP3")).to.equal(`audio/${SHA}.mp3`);
+    expect(objectKey("artwork", SHA, ".jpg")).to.equal(`art/${SHA}.jpg`);
+    expect(objectKey("metadata", SHA, ".json")).to.equal(`metadata/${SHA}.json`);
+    expect(objectKey("audio", SHA, "")).to.equal(`audio/${SHA}`);
+  });
+
+  it("refuse anything that could escape the prefix", () => {
+    expect(() => objectKey("audio", "../x", ".mp3")).to.throw(InputError);
+    expect(() => objectKey("audio", SHA.toUpperCase(), ".mp3")).to.throw(InputError);
+    expect(() => objectKey("audio", SHA, "mp3")).to.throw(InputError, "extension");
+    expect(() => objectKey("audio", SHA, "./../a")).to.throw(InputError);
+  });
+});
+
+describe("S3 user metadata", () => {
+  it("round-trips any string through header-safe ASCII", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (value) => {
+        const encoded = encodeMetadata({ title: value });
+        expect(encoded.title).to.match(/^[\x20-\x7e]*$/);
+        expect(decodeMetadata(encoded)).to.deep.equal({ title: value });
+      }),
+    );
+  });
+
+  it("keeps plain ASCII readable and normalises keys", () => {
+    expect(encodeMetadata({ Title: "Song 2", "Album Artist": "Blur" })).to.deep.equal({
+      title: "Song 2",
+      "album-artist": "Blur",
+    });
+  });
+});
+
+describe("content guard", () => {
+  const bytes = Buffer.from("the bytes we addressed, in three chunks");
+  const address = { size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+  const chunks = (b: Buffer) => [b.subarray(0, 10), b.subarray(10, 20), b.subarray(20)];
+
+  async function drain(source: Buffer): Promise<{ received: Buffer; error?: unknown }> {
+    const received: Buffer[] = [];
+    try {
+      for await (const chunk of Readable.from(chunks(source)).pipe(contentGuard(address, "t.mp3"))) {
+        received.push(chunk as Buffer);
+      }
+      return { received: Buffer.concat(received) };
+    } catch (error) {
+      return { received: Buffer.concat(received), error };
+    }
+  }
+
+  it("passes the addressed bytes through unchanged", async () => {
+    const { received, error } = await drain(bytes);
+    expect(error).to.equal(undefined);
+    expect(received).to.deep.equal(bytes);
+  });
+
+  it("withholds the last chunk of changed bytes so no upload can complete", async () => {
+    const changed = Buffer.from(bytes);
+    changed[25] ^= 1;
+    const { received, error } = await drain(changed);
+    expect(error).to.be.instanceOf(IntegrityError);
+    expect((error as Error).message)
+      .to.include("t.mp3")
+      .and.include("SHA-256");
+    expect(received.length).to.be.lessThan(bytes.length);
+  });
+
+  it("stops a file that grew", async () => {
+    const { error } = await drain(Buffer.concat([bytes, Buffer.from("more")]));
+    expect(error).to.be.instanceOf(IntegrityError);
+    expect((error as Error).message).to.include("size");
+  });
+});
