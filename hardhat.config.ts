@@ -37,11 +37,11 @@ export default defineConfig({
     mocha: { timeout: 120_000 },
   },
   networks: {
-    // `hardhat node` on the default port; scripts and tests reach it with --network localhost.
+    // `hardhat node` on the default port (LOCALHOST_RPC_URL moves it, e.g. for tests on a free port).
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
     },
     // Any EVM chain: the RPC URL and deployer key come from the keystore or the environment, never a file.
     sepolia: {

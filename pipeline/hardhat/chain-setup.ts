@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import type { NetworkConnection } from "hardhat/types/network";
 import { type DCMXTracksParameters, deployTracks } from "../../ignition/modules/deploy-tracks.js";
 import type { Hex } from "../chain/tracks-chain.js";
+import { ConfigError } from "../errors.js";
 import type { ChainSetup } from "../run/deployment.js";
 
 /**
@@ -9,14 +11,16 @@ import type { ChainSetup } from "../run/deployment.js";
  */
 export async function chainSetupFrom(
   connection: NetworkConnection,
-  collection: DCMXTracksParameters = {},
+  options: { workDir: string; collection?: DCMXTracksParameters },
 ): Promise<ChainSetup> {
   const publicClient = await connection.viem.getPublicClient();
   const [walletClient] = await connection.viem.getWalletClients();
   if (walletClient === undefined) {
-    throw new Error(
-      `network "${connection.networkName}" has no account to mint with: configure its accounts (configVariable)`,
-    );
+    throw new ConfigError("NO_ACCOUNT", `network "${connection.networkName}" has no account to mint with`, {
+      file: "hardhat.config.ts",
+      field: `networks.${connection.networkName}.accounts`,
+      hint: "set the deployer key with `npx hardhat keystore set` or the environment variable its configVariable names",
+    });
   }
   const ephemeral = connection.networkConfig.type === "edr-simulated";
   return {
@@ -25,13 +29,14 @@ export async function chainSetupFrom(
     network: connection.networkName,
     ephemeral,
     deploy: async () => {
-      // Ignition's own journal makes a deployment resumable; its id names the chain by its genesis block, so
-      // a local node restarted from scratch is a new deployment rather than a stale one.
+      // Ignition's own journal makes a deployment resumable. Its id names the chain by its genesis block (a
+      // local node restarted from scratch is a new deployment, not a stale one) and the work directory (one
+      // work directory, one collection: two libraries never share a contract by accident).
       const genesis = await publicClient.getBlock({ blockNumber: 0n });
-      const deploymentId = ephemeral
-        ? undefined
-        : `dcmx-${await publicClient.getChainId()}-${genesis.hash.slice(2, 10)}`;
-      return (await deployTracks(connection, collection, { deploymentId })).address as Hex;
+      const scope = createHash("sha256").update(options.workDir).digest("hex").slice(0, 8);
+      const chainId = await publicClient.getChainId();
+      const deploymentId = ephemeral ? undefined : `dcmx-${chainId}-${genesis.hash.slice(2, 10)}-${scope}`;
+      return (await deployTracks(connection, options.collection, { deploymentId })).address as Hex;
     },
   };
 }

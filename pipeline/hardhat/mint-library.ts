@@ -41,7 +41,7 @@ export async function mintLibrary(
     const { report } = await runPipeline({
       config,
       storage,
-      chain: await chainSetupFrom(connection),
+      chain: await chainSetupFrom(connection, { workDir: config.workDir }),
       signal: controller.signal,
     });
     if (report.totals.failed > 0) return EXIT.failed;

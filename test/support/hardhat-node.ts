@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const HARDHAT = new URL("../../node_modules/.bin/hardhat", import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+export interface HardhatNode {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A real `hardhat node` process (JSON-RPC over HTTP on 127.0.0.1), as a user runs it. */
+export async function startHardhatNode(): Promise<HardhatNode> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(HARDHAT, ["node", "--port", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output = (output + d).slice(-4000)));
+  child.stderr?.on("data", (d: Buffer) => (output = (output + d).slice(-4000)));
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`hardhat node exited: ${output}`);
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      if (res.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** Runs the README's main command as a child process with `env` on top of this one's environment. */
+export function runMintLibrary(
+  env: Record<string, string>,
+  options: { killAfterMs?: number } = {},
+): Promise<RunResult> {
+  const child = spawn(HARDHAT, ["run", "--network", "localhost", "scripts/mint-library.ts"], {
+    env: { ...process.env, CI: "true", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d));
+  child.stderr.on("data", (d: Buffer) => (output += d));
+  const timer =
+    options.killAfterMs === undefined
+      ? undefined
+      : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs);
+  return new Promise((resolve) => {
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
+  });
+}
