@@ -4,6 +4,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { InputError, IntegrityError } from "../../pipeline/errors.js";
 import { contentGuard } from "../../pipeline/providers/s3/content-guard.js";
+import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
 import { objectKey } from "../../pipeline/providers/s3/keys.js";
 import { decodeMetadata, encodeMetadata } from "../../pipeline/providers/s3/metadata.js";
 
@@ -52,7 +53,7 @@ describe("content guard", () => {
   async function drain(source: Buffer): Promise<{ received: Buffer; error?: unknown }> {
     const received: Buffer[] = [];
     try {
-      for await (const chunk of Readable.from(chunks(source)).pipe(contentGuard(address, "t.mp3"))) {
+      for await (const chunk of Readable.from(chunks(source)).pipe(contentGuard(address, "t.mp3", 16))) {
         received.push(chunk as Buffer);
       }
       return { received: Buffer.concat(received) };
@@ -82,5 +83,25 @@ describe("content guard", () => {
     const { error } = await drain(Buffer.concat([bytes, Buffer.from("more")]));
     expect(error).to.be.instanceOf(IntegrityError);
     expect((error as Error).message).to.include("size");
+  });
+});
+
+describe("ETag rules", () => {
+  const md5 = (b: Uint8Array) => createHash("md5").update(b).digest();
+  const bytes = Buffer.from(Array.from({ length: 23 }, (_, i) => i));
+
+  it("is the MD5 of the object for a single PUT", () => {
+    const hasher = new EtagHasher(10);
+    hasher.update(bytes);
+    expect(hasher.etag(false)).to.equal(`"${md5(bytes).toString("hex")}"`);
+  });
+
+  it("is the MD5 of the part MD5s with the part count, however the stream was chunked", () => {
+    const parts = [bytes.subarray(0, 10), bytes.subarray(10, 20), bytes.subarray(20)];
+    const expected = `"${md5(Buffer.concat(parts.map(md5))).toString("hex")}-3"`;
+    const hasher = new EtagHasher(10);
+    for (const chunk of [bytes.subarray(0, 3), bytes.subarray(3, 17), bytes.subarray(17)])
+      hasher.update(chunk);
+    expect(hasher.etag(true)).to.equal(expected);
   });
 });

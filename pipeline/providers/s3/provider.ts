@@ -24,7 +24,7 @@ import {
 } from "../types.js";
 import { createS3Client } from "./client.js";
 import type { S3ProviderConfig } from "./config.js";
-import { contentGuard } from "./content-guard.js";
+import { contentGuard, type UploadFingerprint } from "./content-guard.js";
 import { objectKey } from "./keys.js";
 import { decodeMetadata, encodeMetadata } from "./metadata.js";
 import { toS3Error } from "./s3-errors.js";
@@ -59,6 +59,8 @@ export class S3Provider implements StorageProvider {
   readonly #client: S3Client;
   readonly #retry: Omit<RetryOptions, "signal">;
   #bucketReady?: Promise<void>;
+  /** Objects this instance uploaded whose ETag proved the server got our bytes; see `verify`. */
+  readonly #confirmed = new Map<string, UploadFingerprint>();
 
   constructor(config: S3ProviderConfig, options: S3ProviderOptions = {}) {
     this.name = config.name;
@@ -79,7 +81,14 @@ export class S3Provider implements StorageProvider {
     await this.#attempt(`PUT ${key}`, signal, async () => {
       if (matches(await this.#headOnce(key, signal), address)) return;
       sent = true;
-      await this.#upload(key, request);
+      const { fingerprint, etag } = await this.#upload(key, request);
+      // The server's ETag equal to the MD5 rules over the bytes the guard let through proves it stored
+      // exactly those bytes, with the metadata sent in the same request; otherwise ask it what it has.
+      if (etag === fingerprint.etag) {
+        this.#confirmed.set(key, fingerprint);
+        return;
+      }
+      this.#confirmed.delete(key);
       const stored = await this.#headOnce(key, signal);
       if (!matches(stored, address)) {
         throw new IntegrityError(
@@ -117,27 +126,18 @@ export class S3Provider implements StorageProvider {
   }
 
   /**
-   * Streams the whole object back and compares its SHA-256, because that is the hash minted on-chain and
-   * ETags cannot stand in for it: a multipart ETag is an MD5 of part MD5s that depends on the part size,
-   * and servers with encryption at rest (Storj included) do not promise MD5 ETags at all. The price is
-   * one download per object, which counts against Storj's egress allowance.
+   * Checks the stored copy against the SHA-256 we recorded (the hash minted on-chain). For an object this
+   * instance uploaded and whose ETag matched the MD5 rules over the very bytes the content guard let
+   * through (SHA-256-checked), the server has already proven it received them: a HEAD showing the same
+   * ETag and size plus a ranged read of the last 64 KiB (the object is served and its end intact) then
+   * suffices, which spares Storj egress. Everything else (objects from an earlier run, servers whose
+   * ETags are not MD5s because of encryption at rest, any doubt) is streamed back whole and hashed.
    */
   async verify(object: StoredObject, signal?: AbortSignal): Promise<void> {
+    const fingerprint = this.#confirmed.get(object.locator);
+    if (fingerprint !== undefined && (await this.#tailMatches(object, fingerprint, signal))) return;
     await this.#attempt(`verify ${object.locator}`, signal, async () => {
-      const body = await this.#getOnce(object.locator, signal);
-      const hash = createHash("sha256");
-      let size = 0;
-      await pipelineAsync(
-        body,
-        async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) {
-            hash.update(chunk);
-            size += chunk.length;
-          }
-        },
-        { signal },
-      );
-      const sha256 = hash.digest("hex");
+      const { size, sha256 } = await hashStream(await this.#getOnce(object.locator, signal), signal);
       if (size !== object.size || sha256 !== object.sha256) {
         throw new IntegrityError(
           "MISMATCH",
@@ -214,9 +214,41 @@ export class S3Provider implements StorageProvider {
     return out.Body as Readable;
   }
 
-  async #upload(key: string, request: PutRequest): Promise<void> {
+  async #tailMatches(
+    object: StoredObject,
+    fingerprint: UploadFingerprint,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    return this.#attempt(`verify ${object.locator}`, signal, async () => {
+      if (fingerprint.tailLength === 0) return object.size === 0;
+      const from = object.size - fingerprint.tailLength;
+      const out = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: object.locator,
+          Range: `bytes=${from}-${object.size - 1}`,
+        }),
+        { abortSignal: signal },
+      );
+      const tail = await hashStream(out.Body as Readable, signal);
+      return (
+        out.ETag === fingerprint.etag &&
+        out.ContentRange === `bytes ${from}-${object.size - 1}/${object.size}` &&
+        tail.size === fingerprint.tailLength &&
+        tail.sha256 === fingerprint.tailSha256
+      );
+    });
+  }
+
+  /** Sends the bytes; returns what the content guard saw go out and the ETag the server gave them. */
+  async #upload(
+    key: string,
+    request: PutRequest,
+  ): Promise<{ fingerprint: UploadFingerprint; etag?: string }> {
     const { address } = request;
-    const body = pipeline(openSource(request.source), contentGuard(address, key), () => {});
+    const partSize = this.#config.partSizeBytes;
+    const multipart = address.size > partSize;
+    const body = pipeline(openSource(request.source), contentGuard(address, key, partSize), () => {});
     // A body that fails (unreadable file, content guard) must abort the request: otherwise the server
     // keeps waiting for the rest of its Content-Length and the upload hangs.
     const bodyFailed = new AbortController();
@@ -241,23 +273,27 @@ export class S3Provider implements StorageProvider {
       }),
     };
     try {
-      if (address.size <= this.#config.partSizeBytes) {
-        await this.#client.send(new PutObjectCommand({ ...params, ContentLength: address.size }), {
-          abortSignal: signal,
-        });
-        return;
+      if (!multipart) {
+        const out = await this.#client.send(
+          new PutObjectCommand({ ...params, ContentLength: address.size }),
+          {
+            abortSignal: signal,
+          },
+        );
+        return { fingerprint: body.fingerprint(false), etag: out.ETag };
       }
       const upload = new Upload({
         client: this.#client,
         params,
-        partSize: this.#config.partSizeBytes,
+        partSize,
         queueSize: this.#config.partConcurrency,
         leavePartsOnError: false,
       });
       const abort = () => void upload.abort();
       signal.addEventListener("abort", abort, { once: true });
       try {
-        await upload.done();
+        const out = await upload.done();
+        return { fingerprint: body.fingerprint(true), etag: out.ETag };
       } finally {
         signal.removeEventListener("abort", abort);
       }
@@ -325,6 +361,22 @@ export class S3Provider implements StorageProvider {
       { ...this.#retry, signal },
     );
   }
+}
+
+async function hashStream(body: Readable, signal?: AbortSignal): Promise<{ size: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  await pipelineAsync(
+    body,
+    async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.length;
+      }
+    },
+    { signal },
+  );
+  return { size, sha256: hash.digest("hex") };
 }
 
 function statusOf(error: unknown): number | undefined {
