@@ -6,7 +6,7 @@
  *   (b) provider: `put` (HEAD, streaming upload hashed by the content guard, HEAD check) then `verify`
  *                 (full read-back and SHA-256) per file.
  * Addresses are computed before timing: that is the content stage's work, done once per run anyway.
- * Each side runs three rounds, alternating, into fresh keys; the best round of each counts.
+ * Each side runs five rounds, alternating, into fresh keys; the best round of each counts.
  * `--small` uses 4 × 2 MB for a quick check. The last line is `s3-overhead-ratio <R>` = (b) / (a).
  */
 import { createHash } from "node:crypto";
@@ -27,7 +27,7 @@ const FILES = small ? 4 : 20;
 const FILE_SIZE = (small ? 2 : 10) * MB;
 const CONCURRENCY = 5; // MAX_CONCURRENT_UPLOADS' default
 const PART_SIZE = 16 * 1024 * 1024;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const OUT = join(import.meta.dirname, ".out", "s3");
 
 interface BenchFile {

@@ -15,7 +15,7 @@ export interface UploadFingerprint {
 
 export interface ContentGuard extends Transform {
   /** Available once the stream has ended without error. */
-  fingerprint(multipart: boolean): UploadFingerprint;
+  fingerprint(): UploadFingerprint;
 }
 
 /**
@@ -27,10 +27,10 @@ export interface ContentGuard extends Transform {
 export function contentGuard(
   expected: { size: number; sha256: string },
   label: string,
-  partSize: number,
+  parts: { partSize: number; multipart: boolean },
 ): ContentGuard {
   const hash = createHash("sha256");
-  const etag = new EtagHasher(partSize);
+  const etag = new EtagHasher(parts.partSize, parts.multipart);
   let seen = 0;
   let held: Buffer | undefined;
   let tail = Buffer.alloc(0);
@@ -57,8 +57,8 @@ export function contentGuard(
       callback(null, held);
     },
   }) as ContentGuard;
-  guard.fingerprint = (multipart) => ({
-    etag: etag.etag(multipart),
+  guard.fingerprint = () => ({
+    etag: etag.etag(),
     tailSha256: createHash("sha256").update(tail).digest("hex"),
     tailLength: tail.length,
   });

@@ -128,10 +128,11 @@ export class S3Provider implements StorageProvider {
   /**
    * Checks the stored copy against the SHA-256 we recorded (the hash minted on-chain). For an object this
    * instance uploaded and whose ETag matched the MD5 rules over the very bytes the content guard let
-   * through (SHA-256-checked), the server has already proven it received them: a HEAD showing the same
-   * ETag and size plus a ranged read of the last 64 KiB (the object is served and its end intact) then
-   * suffices, which spares Storj egress. Everything else (objects from an earlier run, servers whose
-   * ETags are not MD5s because of encryption at rest, any doubt) is streamed back whole and hashed.
+   * through (SHA-256-checked), the server has already proven it received them: one ranged GET of the
+   * last 64 KiB, answering with the same ETag and total size and the same tail bytes (so the object is
+   * still ours and is served intact to its end), then suffices and spares Storj egress. Everything else
+   * (objects from an earlier run, servers whose ETags are not MD5s because of encryption at rest, any
+   * mismatch) is streamed back whole and hashed, and only that full read can fail the check.
    */
   async verify(object: StoredObject, signal?: AbortSignal): Promise<void> {
     const fingerprint = this.#confirmed.get(object.locator);
@@ -248,7 +249,11 @@ export class S3Provider implements StorageProvider {
     const { address } = request;
     const partSize = this.#config.partSizeBytes;
     const multipart = address.size > partSize;
-    const body = pipeline(openSource(request.source), contentGuard(address, key, partSize), () => {});
+    const body = pipeline(
+      openSource(request.source),
+      contentGuard(address, key, { partSize, multipart }),
+      () => {},
+    );
     // A body that fails (unreadable file, content guard) must abort the request: otherwise the server
     // keeps waiting for the rest of its Content-Length and the upload hangs.
     const bodyFailed = new AbortController();
@@ -280,7 +285,7 @@ export class S3Provider implements StorageProvider {
             abortSignal: signal,
           },
         );
-        return { fingerprint: body.fingerprint(false), etag: out.ETag };
+        return { fingerprint: body.fingerprint(), etag: out.ETag };
       }
       const upload = new Upload({
         client: this.#client,
@@ -293,7 +298,7 @@ export class S3Provider implements StorageProvider {
       signal.addEventListener("abort", abort, { once: true });
       try {
         const out = await upload.done();
-        return { fingerprint: body.fingerprint(true), etag: out.ETag };
+        return { fingerprint: body.fingerprint(), etag: out.ETag };
       } finally {
         signal.removeEventListener("abort", abort);
       }
