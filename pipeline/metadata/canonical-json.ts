@@ -18,7 +18,8 @@ function sortKeys(value: unknown, path: string): unknown {
   }
   if (Array.isArray(value)) return value.map((item, i) => sortKeys(item, `${path}[${i}]`));
   if (value === null || typeof value !== "object") return value;
-  const sorted: Record<string, unknown> = {};
+  // No prototype: a "__proto__" key (from hostile input) stays an ordinary key instead of hitting the setter.
+  const sorted: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value).sort()) {
     const item = (value as Record<string, unknown>)[key];
     if (item !== undefined) sorted[key] = sortKeys(item, `${path}.${key}`);
