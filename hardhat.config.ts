@@ -5,14 +5,39 @@ import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
 import hardhatViem from "@nomicfoundation/hardhat-viem";
 import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
-import { configVariable, defineConfig } from "hardhat/config";
+import { configVariable, defineConfig, task } from "hardhat/config";
 
 // The compiler is the WASM build shipped in the npm `solc` package, so building never downloads
 // anything: its version is pinned in package.json and must equal SOLC_VERSION.
 const SOLC_VERSION = "0.8.30";
 const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
 
+const option = <N extends string>(name: N, description: string) => ({ name, description, defaultValue: "" });
+
 export default defineConfig({
+  tasks: [
+    task(
+      "mint-library",
+      "Store a music library on Storj + IPFS and mint every track (flags override DCMX_* variables)",
+    )
+      .addOption(option("library", "folder of tracks (DCMX_LIBRARY, default examples/library)"))
+      .addOption(option("artworkDir", "folder of artwork named like the tracks (DCMX_ARTWORK_DIR)"))
+      .addOption(option("metadata", "metadata.json with per-track overrides (DCMX_METADATA)"))
+      .addOption(option("workdir", "journal and local data (DCMX_WORKDIR, default .dcmx)"))
+      .addOption(option("report", "JSON report path (DCMX_REPORT)"))
+      .addOption(option("contract", "existing collection to mint into (DCMX_CONTRACT)"))
+      .addOption(
+        option("require", "providers that must hold audio before minting: storj,ipfs (DCMX_REQUIRE)"),
+      )
+      .addOption(option("batchSize", "tracks per mint transaction (DCMX_MINT_BATCH, default 50)"))
+      .addOption(option("concurrency", "uploads at once (MAX_CONCURRENT_UPLOADS, default 5)"))
+      .addFlag({
+        name: "dryRun",
+        description: "print the plan (tracks, bytes per provider, estimated gas) and touch nothing",
+      })
+      .setAction(() => import("./tasks/mint-library.js"))
+      .build(),
+  ],
   plugins: [
     hardhatViem,
     hardhatViemAssertions,

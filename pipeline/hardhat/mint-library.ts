@@ -1,7 +1,11 @@
 import { existsSync } from "node:fs";
 import type { NetworkConnection } from "hardhat/types/network";
-import { loadPipelineConfig, type PipelineConfig } from "../config/pipeline-config.js";
+import { deployTracks } from "../../ignition/modules/deploy-tracks.js";
+import type { Hex } from "../chain/tracks-chain.js";
+import { ViemTracksChain } from "../chain/viem-tracks-chain.js";
+import { loadPipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, DcmxError, describeError } from "../errors.js";
+import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
 import { chainSetupFrom } from "./chain-setup.js";
@@ -20,9 +24,16 @@ export function loadDotEnv(path = ".env"): void {
  */
 export async function mintLibrary(
   connection: NetworkConnection,
-  overrides: Partial<PipelineConfig> = {},
+  options: {
+    /** Variables on top of the environment (the task's flags). */
+    env?: Record<string, string | undefined>;
+    dryRun?: boolean;
+    /** A fresh in-process chain for the dry run's gas estimate. */
+    simulation?: () => Promise<NetworkConnection>;
+  } = {},
 ): Promise<number> {
   loadDotEnv();
+  const env = { ...process.env, ...options.env };
   const controller = new AbortController();
   const onSignal = () => {
     if (!controller.signal.aborted)
@@ -34,8 +45,23 @@ export async function mintLibrary(
   process.on("SIGTERM", onSignal);
   let storage: StorageSet | undefined;
   try {
-    const config = loadPipelineConfig(process.env, overrides);
-    storage = await StorageSet.open({ workDir: config.workDir });
+    const config = loadPipelineConfig(env);
+    if (options.dryRun) {
+      const simulation = options.simulation && (await options.simulation());
+      const chain =
+        simulation &&
+        (await ViemTracksChain.connect({
+          ...(await chainSetupFrom(simulation, { workDir: config.workDir })),
+          contract: (await deployTracks(simulation)).address as Hex,
+        }));
+      const gasPriceWei = await (await connection.viem.getPublicClient())
+        .getGasPrice()
+        .catch(() => undefined);
+      const { lines } = await planRun({ config, simulation: chain, gasPriceWei });
+      for (const line of lines) console.log(line);
+      return EXIT.ok;
+    }
+    storage = await StorageSet.open({ env, workDir: config.workDir });
     if (storage.embeddedS3)
       console.log(`No Storj keys set: using the embedded local S3 server (data in ${config.workDir}/s3).`);
     const { report } = await runPipeline({

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { z } from "zod";
 import { addressFile } from "../content/address.js";
@@ -11,7 +11,13 @@ import {
   ArtworkSchema,
   DEFAULT_ARTWORK_LIMITS,
 } from "../metadata/artwork.js";
-import { loadOverrides, type OverrideEntry, type Overrides, overrideKeysFor } from "../metadata/overrides.js";
+import {
+  loadOverrides,
+  type OverrideEntry,
+  OverrideEntrySchema,
+  type Overrides,
+  overrideKeysFor,
+} from "../metadata/overrides.js";
 import { AudioTechnicalSchema, readTrack } from "../metadata/read-track.js";
 import { TrackTagsSchema } from "../metadata/track-tags.js";
 import {
@@ -306,4 +312,69 @@ function sortProblems(problems: Problem[]): Problem[] {
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
       (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
   );
+}
+
+export interface ScanTrackOptions {
+  /** Tags to set on top of the file's own (the original design's `track_metadata`). */
+  tags?: Record<string, unknown>;
+  /** An image to use as the track's artwork, instead of a cover found beside it or embedded. */
+  artworkPath?: string;
+  profile?: CidProfile;
+  extractDir?: string;
+  artworkLimits?: ArtworkLimits;
+}
+
+/**
+ * Scans one audio file outside any library, through the same identification, tag and artwork rules as
+ * `scanLibrary`; what a library's metadata.json entry would say comes from `options.tags`.
+ */
+export async function scanTrack(
+  path: string,
+  options: ScanTrackOptions = {},
+): Promise<{ track?: ScannedTrack; problems: Problem[] }> {
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new InputError("NOT_A_FILE", "file not found", {
+      file: absolute,
+      hint: "pass the path of an audio file",
+    });
+  }
+  const name = basename(absolute);
+  const identified = await identify(
+    { path: absolute, relativePath: name, size: info.size },
+    options.profile ?? DEFAULT_CID_PROFILE,
+  );
+  if (identified.kind === "not-audio") {
+    return { problems: identified.problem ? [identified.problem] : [] };
+  }
+  const entry = {
+    ...options.tags,
+    ...(options.artworkPath === undefined ? {} : { artwork: resolve(options.artworkPath) }),
+  };
+  const parsed = OverrideEntrySchema.safeParse(entry);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError("BAD_TAGS", issue.message, {
+      file: name,
+      field: `trackMetadata.${issue.path.join(".")}`,
+    });
+  }
+  // The entry is presented as a metadata.json beside the file, keyed by the file's name.
+  const key = overrideKeysFor(name)[0]!;
+  const overrides: Overrides = {
+    path: join(dirname(absolute), "metadata.json"),
+    file: "trackMetadata",
+    entries: new Map([[key, parsed.data]]),
+    invalid: new Map(),
+    fileErrors: [],
+  };
+  const finder = new ArtworkFinder({
+    root: dirname(absolute),
+    extractDir: resolve(options.extractDir ?? join(".dcmx", "artwork")),
+    profile: options.profile ?? DEFAULT_CID_PROFILE,
+    limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
+  });
+  const outcome = await describe(identified, overrides, new Set(), finder);
+  return "track" in outcome ? outcome : { problems: outcome.problems };
 }

@@ -46,7 +46,7 @@ type ImageFacts = Pick<Artwork, "mimeType" | "extension" | "width" | "height">;
  * Checks an image by its bytes: a known format, within the size limits. Throws InputError naming the
  * track (`file`) and, in the message, which image (`image`) is wrong.
  */
-async function checkImage(
+export async function checkImage(
   bytes: { path: string } | { data: Uint8Array },
   file: string,
   image: string,

@@ -37,7 +37,10 @@ export async function buildMetadata(
   if (journal.track(track.content.sha256)?.metadata?.cid !== cid) {
     await journal.append({ type: "metadata", sha256: track.content.sha256, cid, path });
   }
-  // The metadata is one raw block, so its "profile" CID is the raw-codec CID, not a UnixFS one.
-  const address = { ...(await addressBytes(bytes)), cid };
-  return { cid, path, bytes, address };
+  return { cid, path, bytes, address: await metadataAddress(bytes, cid) };
+}
+
+/** The metadata is one raw block, so its CID is the raw-codec CID, not the UnixFS one of its profile. */
+export async function metadataAddress(bytes: Uint8Array, cid: string): Promise<ContentAddress> {
+  return { ...(await addressBytes(bytes)), cid };
 }

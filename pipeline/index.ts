@@ -1,0 +1,22 @@
+/**
+ * DCMX Mint's programmatic API. The CLI (`dcmx`), the Hardhat task and scripts/mint-library.ts are thin
+ * layers over these.
+ */
+export { loadPipelineConfig, type PipelineConfig } from "./config/pipeline-config.js";
+export * from "./content/index.js";
+export * from "./errors.js";
+export { type ScannedTrack, type ScanResult, scanLibrary, scanTrack } from "./library/scan.js";
+export {
+  type CompleteTrack,
+  DecentralizedStorageManager,
+  type StorageStats,
+  type UploadedObject,
+  type UploadMusicLibraryOptions,
+  uploadMusicLibrary,
+} from "./manager.js";
+export { buildTrackMetadata, type TrackMetadata, TrackMetadataSchema } from "./metadata/track-metadata.js";
+export type { ProviderStats, StorageProvider, StoredObject } from "./providers/types.js";
+export { type RunReport, RunReportSchema } from "./report/report.js";
+export type { ChainSetup } from "./run/deployment.js";
+export { type RunOptions, type RunResult, runPipeline } from "./run/run-pipeline.js";
+export { StorageSet } from "./storage/storage-set.js";

@@ -1,0 +1,271 @@
+import { basename } from "node:path";
+import pLimit, { type LimitFunction } from "p-limit";
+import { loadPipelineConfig, type PipelineConfig } from "./config/pipeline-config.js";
+import { addressFile } from "./content/address.js";
+import type { ContentAddress } from "./content/types.js";
+import { InputError } from "./errors.js";
+import { Journal } from "./journal/journal.js";
+import { claimsToBeAudio, detectFile, notAudioError } from "./library/audio-format.js";
+import { scanTrack } from "./library/scan.js";
+import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
+import { encodeMetadata } from "./metadata/encode.js";
+import type { ObjectKind, ProviderStats, StoredObject } from "./providers/types.js";
+import type { Progress } from "./report/progress.js";
+import type { RunReport } from "./report/report.js";
+import { processTrack } from "./run/process-track.js";
+import { runPipeline } from "./run/run-pipeline.js";
+import { metadataAddress } from "./stages/metadata.js";
+import { type StoreOutcome, storeObject } from "./stages/store.js";
+import { StorageSet } from "./storage/storage-set.js";
+
+export interface UploadedObject {
+  /** SHA-256 of the bytes (hex): the on-chain content hash for audio. */
+  contentHash: string;
+  size: number;
+  cid: string;
+  mimeType: string;
+  /** One record per provider that holds the object. */
+  stored: StoredObject[];
+  /** A playable or downloadable URL per provider (signed and expiring for a private bucket). */
+  urls: Record<string, string>;
+  /** Providers that failed, with the reason (the object is still usable from the others). */
+  failures: Array<{ provider: string; reason: string }>;
+}
+
+export interface CompleteTrack {
+  contentHash: string;
+  audio: UploadedObject;
+  artworkCid?: string;
+  metadataCid: string;
+  /** `ipfs://<metadata CID>`: what the token's tokenURI will return once minted. */
+  nftMetadataUrl: string;
+}
+
+export interface StorageStats {
+  providers: ProviderStats[];
+  objects: number;
+  bytes: number;
+}
+
+/**
+ * The programmatic API, in the shape of the original design's `DecentralizedStorageManager`: every
+ * provider of the environment behind one object, with the pipeline's journal, policy and verification.
+ */
+export class DecentralizedStorageManager {
+  readonly config: PipelineConfig;
+  readonly storage: StorageSet;
+  readonly #journal: Journal;
+  readonly #limit: LimitFunction;
+
+  private constructor(config: PipelineConfig, storage: StorageSet, journal: Journal) {
+    this.config = config;
+    this.storage = storage;
+    this.#journal = journal;
+    this.#limit = pLimit(config.maxConcurrentUploads);
+  }
+
+  /** Builds the providers from the environment (embedded defaults for whatever is not configured). */
+  static async fromEnv(
+    options: { env?: Record<string, string | undefined>; overrides?: Partial<PipelineConfig> } = {},
+  ): Promise<DecentralizedStorageManager> {
+    const env = options.env ?? process.env;
+    const config = loadPipelineConfig(env, options.overrides);
+    const storage = await StorageSet.open({ env, workDir: config.workDir });
+    try {
+      return new DecentralizedStorageManager(config, storage, await Journal.open(config.workDir));
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+  }
+
+  /** Audio to the S3 primary and the IPFS backup; fails only if the primary fails. */
+  async uploadAudioFile(path: string, meta: Record<string, string> = {}): Promise<UploadedObject> {
+    const detected = await detectFile(path);
+    if (detected.kind !== "audio") {
+      const size = (await addressFile(path)).size;
+      throw notAudioError(
+        basename(path),
+        detected.kind === "image" ? detected.mimeType : detected.detected,
+        size,
+      );
+    }
+    const address = await addressFile(path, { profile: this.config.cidProfile });
+    return this.#upload("audio", path, address, detected.mimeType, detected.extension, meta);
+  }
+
+  /** Artwork (JPEG, PNG, WebP or GIF, checked by its bytes) to IPFS. */
+  async uploadArtwork(path: string): Promise<UploadedObject> {
+    if (claimsToBeAudio(path))
+      throw new InputError("NOT_IMAGE", "is audio, not artwork", { file: path, field: "artwork" });
+    const facts = await checkImage({ path }, basename(path), basename(path), DEFAULT_ARTWORK_LIMITS);
+    const address = await addressFile(path, { profile: this.config.cidProfile });
+    return this.#upload("artwork", path, address, facts.mimeType, facts.extension);
+  }
+
+  /** Any metadata document as canonical JSON, pinned on IPFS; returns its CID and `ipfs://` URL. */
+  async uploadNftMetadata(metadata: object): Promise<{ cid: string; url: string; stored: StoredObject[] }> {
+    const { bytes, cid } = encodeMetadata(metadata);
+    const outcome = await storeObject(
+      this.#journal,
+      cid,
+      this.storage.providersFor("metadata", true),
+      {
+        kind: "metadata",
+        source: { bytes },
+        address: await metadataAddress(bytes, cid),
+        mimeType: "application/json",
+        extension: ".json",
+      },
+      this.#limit,
+    );
+    throwIfNothingStored(outcome, "metadata");
+    return { cid, url: `ipfs://${cid}`, stored: outcome.stored };
+  }
+
+  /**
+   * The original design's full workflow for one track: audio (dual storage), artwork, ERC-721 metadata
+   * built from the file's tags with `trackMetadata` on top, pinned and verified. Ready to mint.
+   */
+  async uploadCompleteTrack(input: {
+    audioFilePath: string;
+    artworkFilePath?: string;
+    trackMetadata?: Record<string, unknown>;
+  }): Promise<CompleteTrack> {
+    const { track, problems } = await scanTrack(input.audioFilePath, {
+      tags: input.trackMetadata,
+      artworkPath: input.artworkFilePath,
+      profile: this.config.cidProfile,
+      extractDir: `${this.config.workDir}/artwork`,
+    });
+    if (track === undefined) {
+      const problem = problems.find((p) => p.severity === "error") ?? problems[0];
+      throw new InputError(problem?.code ?? "NOT_A_TRACK", problem?.message ?? "is not a usable track", {
+        file: input.audioFilePath,
+      });
+    }
+    const result = await processTrack(
+      {
+        journal: this.#journal,
+        storage: this.storage,
+        policy: this.config,
+        workDir: this.config.workDir,
+        uploadLimit: this.#limit,
+        note: () => {},
+      },
+      track,
+    );
+    if (result.status !== "ready") {
+      throw new InputError(result.status === "failed" ? "FAILED" : "PENDING", result.reason, {
+        file: track.file,
+      });
+    }
+    const stored = this.#journal.track(track.content.sha256)?.stored.filter((o) => o.kind === "audio") ?? [];
+    return {
+      contentHash: track.content.sha256,
+      audio: {
+        contentHash: track.content.sha256,
+        size: track.content.size,
+        cid: track.content.cid,
+        mimeType: track.mimeType,
+        stored,
+        urls: await this.#urls(stored),
+        failures: [],
+      },
+      artworkCid: track.artwork?.content.cid,
+      metadataCid: result.metadataCid,
+      nftMetadataUrl: `ipfs://${result.metadataCid}`,
+    };
+  }
+
+  async getStorageStats(): Promise<StorageStats> {
+    const providers = await Promise.all(this.storage.all().map((p) => p.stats()));
+    return {
+      providers,
+      objects: providers.reduce((sum, p) => sum + p.objects, 0),
+      bytes: providers.reduce((sum, p) => sum + p.bytes, 0),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#journal.close();
+    await this.storage.close();
+  }
+
+  async #upload(
+    kind: ObjectKind,
+    path: string,
+    address: ContentAddress,
+    mimeType: string,
+    extension: string,
+    meta?: Record<string, string>,
+  ): Promise<UploadedObject> {
+    const outcome = await storeObject(
+      this.#journal,
+      address.sha256,
+      this.storage.providersFor(kind, this.config.includeIpfsBackup),
+      { kind, source: { path }, address, mimeType, extension, meta },
+      this.#limit,
+    );
+    throwIfNothingStored(outcome, kind);
+    const primary = outcome.failures.find((f) => f.target.provider === this.storage.storj);
+    if (kind === "audio" && primary !== undefined) throw primary.error;
+    return {
+      contentHash: address.sha256,
+      size: address.size,
+      cid: address.cid,
+      mimeType,
+      stored: outcome.stored,
+      urls: await this.#urls(outcome.stored),
+      failures: outcome.failures.map((f) => ({ provider: f.target.provider.name, reason: f.reason })),
+    };
+  }
+
+  async #urls(stored: StoredObject[]): Promise<Record<string, string>> {
+    const urls: Record<string, string> = {};
+    for (const object of stored) {
+      const provider = this.storage.all().find((p) => p.name === object.provider);
+      if (provider) urls[object.provider] = await provider.url(object);
+    }
+    return urls;
+  }
+}
+
+function throwIfNothingStored(outcome: StoreOutcome, kind: string): void {
+  if (outcome.stored.length === 0 && outcome.failures.length > 0) throw outcome.failures[0]!.error;
+  if (outcome.stored.length === 0)
+    throw new InputError("NO_PROVIDER", `no provider takes ${kind}`, { field: kind });
+}
+
+export interface UploadMusicLibraryOptions {
+  musicDir: string;
+  artworkDir?: string;
+  metadataFile?: string;
+  maxConcurrent?: number;
+  workDir?: string;
+  env?: Record<string, string | undefined>;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+/**
+ * The original design's `upload_music_library`: stores and verifies a whole library (no minting) and
+ * returns the run report, whose `totals` are the summary (successful, failed, bytes, duration).
+ */
+export async function uploadMusicLibrary(options: UploadMusicLibraryOptions): Promise<RunReport> {
+  const env = options.env ?? process.env;
+  const config = loadPipelineConfig(env, {
+    library: options.musicDir,
+    artworkDir: options.artworkDir,
+    metadataFile: options.metadataFile,
+    maxConcurrentUploads: options.maxConcurrent,
+    workDir: options.workDir,
+  });
+  const storage = await StorageSet.open({ env, workDir: config.workDir });
+  try {
+    return (await runPipeline({ config, storage, progress: options.progress, signal: options.signal }))
+      .report;
+  } finally {
+    await storage.close();
+  }
+}

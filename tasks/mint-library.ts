@@ -1,0 +1,42 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { mintLibrary } from "../pipeline/hardhat/mint-library.js";
+
+export interface MintLibraryTaskArguments {
+  library: string;
+  artworkDir: string;
+  metadata: string;
+  workdir: string;
+  report: string;
+  contract: string;
+  require: string;
+  batchSize: string;
+  concurrency: string;
+  dryRun: boolean;
+}
+
+/**
+ * `npx hardhat mint-library [--network …] [options]`: the same pipeline as scripts/mint-library.ts, with
+ * flags in place of environment variables (a flag wins over its variable; both are validated alike).
+ */
+export default async function mintLibraryTask(
+  args: MintLibraryTaskArguments,
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  const flags: Record<string, string> = {
+    DCMX_LIBRARY: args.library,
+    DCMX_ARTWORK_DIR: args.artworkDir,
+    DCMX_METADATA: args.metadata,
+    DCMX_WORKDIR: args.workdir,
+    DCMX_REPORT: args.report,
+    DCMX_CONTRACT: args.contract,
+    DCMX_REQUIRE: args.require,
+    DCMX_MINT_BATCH: args.batchSize,
+    MAX_CONCURRENT_UPLOADS: args.concurrency,
+  };
+  const env = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== ""));
+  process.exitCode = await mintLibrary(await hre.network.create(), {
+    env,
+    dryRun: args.dryRun,
+    simulation: () => hre.network.create("default"),
+  });
+}
