@@ -56,6 +56,20 @@ describe("journal", () => {
     await reopened.close();
   });
 
+  it("treats a new deployment at a known address as a fresh contract: nothing minted on it yet", async () => {
+    const journal = await Journal.open(dir);
+    await journal.append(track(1));
+    await journal.append({ type: "deployed", deployment });
+    await journal.append({ type: "mint-sent", deployment, txHash: "0xabc", sha256s: [sha(1)] });
+    await journal.append({ type: "minted", deployment, sha256: sha(1), tokenId: "1", txHash: "0xabc" });
+    expect(journal.track(sha(1))!.minted.size).to.equal(1);
+    // A reset chain (a restarted local node) gets the same address again on redeploy.
+    await journal.append({ type: "deployed", deployment });
+    expect(journal.track(sha(1))!.minted.size).to.equal(0);
+    expect(journal.pendingMints(deployment)).to.deep.equal([]);
+    await journal.close();
+  });
+
   it("drops a record torn by a crash and keeps appending on a clean line", async () => {
     const journal = await Journal.open(dir);
     await journal.append(track(1));
