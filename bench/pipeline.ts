@@ -1,0 +1,356 @@
+/**
+ * The pipeline against a bare upload loop, on one seeded library of WAV tracks (a real RIFF header and
+ * tags, seeded PCM: the scan detects audio by its bytes), all on this machine:
+ *   (a) bare:     per file, lib-storage `Upload` to the local S3 server, then `addByteStream` + pin on an
+ *                 embedded Helia node, MAX_CONCURRENT_UPLOADS files at a time;
+ *   (b) pipeline: runPipeline (scan, hash & CID, S3 + IPFS, metadata, pin, verify, mint) into a fresh work
+ *                 directory, with the same S3 server as its Storj primary, a Helia node of the same kind
+ *                 and Hardhat's in-process chain;
+ *   (c) re-run:   (b) again on the same work directory and chain: it must upload and send nothing.
+ * Each of (b) and (c) opens its storage like a real run does; that start-up is printed, not timed.
+ * Run with `npm run bench:pipeline` (`hardhat run`, for the in-process chain). BENCH_TRACKS and
+ * BENCH_TRACK_MB shrink it for a quick check (defaults 100 × 4 MB).
+ * The last line is `pipeline-ratio <R> rerun-ratio <Q> peak-rss-mb <M>`, R = (b)/(a), Q = (c)/(b).
+ */
+import { execFile } from "node:child_process";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import { Upload } from "@aws-sdk/lib-storage";
+import { unixfs } from "@helia/unixfs";
+import type { NetworkConnection } from "hardhat/types/network";
+import pLimit from "p-limit";
+import { loadPipelineConfig } from "../pipeline/config/pipeline-config.js";
+import { importerOptions } from "../pipeline/content/profiles.js";
+import { DEFAULT_CID_PROFILE } from "../pipeline/content/types.js";
+import { chainSetupFrom } from "../pipeline/hardhat/chain-setup.js";
+import { EmbeddedIpfsNode } from "../pipeline/providers/ipfs/helia-node.js";
+import { createS3Client } from "../pipeline/providers/s3/client.js";
+import type { S3ProviderConfig } from "../pipeline/providers/s3/config.js";
+import { localS3Config, startLocalS3 } from "../pipeline/providers/s3/local-s3.js";
+import { LineProgress, type Progress } from "../pipeline/report/progress.js";
+import type { RunReport } from "../pipeline/report/report.js";
+import type { ChainSetup } from "../pipeline/run/deployment.js";
+import { runPipeline } from "../pipeline/run/run-pipeline.js";
+import { StorageSet } from "../pipeline/storage/storage-set.js";
+import { seededChunks } from "../test/support/seeded-bytes.js";
+
+const MB = 1_000_000;
+const TRACKS = Number(process.env.BENCH_TRACKS ?? 100);
+const TRACK_BYTES = Number(process.env.BENCH_TRACK_MB ?? 4) * MB;
+const OUT = join(import.meta.dirname, ".out", "pipeline");
+const LIBRARY = join(OUT, `library-${TRACKS}x${TRACK_BYTES / MB}MB`);
+
+// ---- the library --------------------------------------------------------------------------------------
+
+/** A RIFF INFO chunk with title and artist, so the tracks carry real tags. */
+function infoChunk(title: string, artist: string): Buffer {
+  const field = (id: string, text: string) => {
+    const value = Buffer.from(`${text}\0${text.length % 2 === 0 ? "\0" : ""}`, "latin1");
+    const head = Buffer.alloc(8);
+    head.write(id, 0, "latin1");
+    head.writeUInt32LE(value.length, 4);
+    return Buffer.concat([head, value]);
+  };
+  const body = Buffer.concat([Buffer.from("INFO"), field("INAM", title), field("IART", artist)]);
+  const head = Buffer.alloc(8);
+  head.write("LIST", 0, "latin1");
+  head.writeUInt32LE(body.length, 4);
+  return Buffer.concat([head, body]);
+}
+
+/** 16-bit stereo 44.1 kHz PCM WAV of `dataBytes` seeded sample bytes after its header and tags. */
+function wavHeader(dataBytes: number, title: string): Buffer {
+  const fmt = Buffer.alloc(24);
+  fmt.write("fmt ", 0, "latin1");
+  fmt.writeUInt32LE(16, 4);
+  fmt.writeUInt16LE(1, 8); // PCM
+  fmt.writeUInt16LE(2, 10);
+  fmt.writeUInt32LE(44_100, 12);
+  fmt.writeUInt32LE(44_100 * 4, 16);
+  fmt.writeUInt16LE(4, 20);
+  fmt.writeUInt16LE(16, 22);
+  const info = infoChunk(title, "DCMX Bench Artist");
+  const data = Buffer.alloc(8);
+  data.write("data", 0, "latin1");
+  data.writeUInt32LE(dataBytes, 4);
+  const riff = Buffer.alloc(12);
+  riff.write("RIFF", 0, "latin1");
+  riff.writeUInt32LE(4 + fmt.length + info.length + data.length + dataBytes, 4);
+  riff.write("WAVE", 8, "latin1");
+  return Buffer.concat([riff, fmt, info, data]);
+}
+
+/** The track's header and seeded samples; sizes vary a little around TRACK_BYTES, in whole stereo frames. */
+function wavTrack(index: number): { header: Buffer; dataBytes: number; size: number } {
+  const dataBytes = Math.floor((TRACK_BYTES + ((index * 7919) % 65_536)) / 4) * 4;
+  const header = wavHeader(dataBytes, `Bench Track ${index + 1}`);
+  return { header, dataBytes, size: header.length + dataBytes };
+}
+
+async function* wavBytes(index: number): AsyncGenerator<Uint8Array> {
+  const { header, dataBytes } = wavTrack(index);
+  yield header;
+  yield* seededChunks(`bench-pipeline-${index}`, dataBytes);
+}
+
+/** Generates the library once; later runs reuse the files (same seeds, same bytes). */
+async function makeLibrary(): Promise<string[]> {
+  await mkdir(LIBRARY, { recursive: true });
+  const limit = pLimit(2);
+  return Promise.all(
+    Array.from({ length: TRACKS }, (_, i) =>
+      limit(async () => {
+        const path = join(LIBRARY, `${String(i + 1).padStart(3, "0")} Bench Track ${i + 1}.wav`);
+        if ((await stat(path).catch(() => undefined))?.size !== wavTrack(i).size)
+          await pipeline(Readable.from(wavBytes(i)), createWriteStream(path));
+        return path;
+      }),
+    ),
+  );
+}
+
+// ---- measuring ----------------------------------------------------------------------------------------
+
+/**
+ * When each stage was busy. Stages overlap across tracks, so a stage's cost is the union of its calls'
+ * intervals (wall time during which at least one call was running), not their sum.
+ */
+class StageClock {
+  readonly #spans = new Map<string, Array<[number, number]>>();
+  readonly #order: string[] = [];
+
+  record(stage: string, start: number, end: number): void {
+    if (!this.#spans.has(stage)) {
+      this.#spans.set(stage, []);
+      this.#order.push(stage);
+    }
+    this.#spans.get(stage)!.push([start, end]);
+  }
+
+  /** Replaces `target[method]` by a timed call; a returned stream counts until it is read to its end. */
+  wrap<T extends object>(target: T, method: keyof T & string, stageOf: (...args: never[]) => string): void {
+    const original = target[method] as (...args: unknown[]) => unknown;
+    const record = (stage: string, start: number) => this.record(stage, start, performance.now());
+    Object.assign(target, {
+      [method]: async (...args: never[]) => {
+        const start = performance.now();
+        const result = await original.apply(target, args);
+        const stage = stageOf(...args);
+        if (result instanceof Readable) finished(result).finally(() => record(stage, start));
+        else record(stage, start);
+        return result;
+      },
+    });
+  }
+
+  rows(): string[] {
+    return this.#order.map((stage) => {
+      const spans = this.#spans.get(stage)!.sort((x, y) => x[0] - y[0]);
+      let busy = 0;
+      let reach = Number.NEGATIVE_INFINITY;
+      for (const [start, end] of spans) {
+        busy += Math.max(0, end - Math.max(start, reach));
+        reach = Math.max(reach, end);
+      }
+      return `    ${stage.padEnd(26)} ${String(spans.length).padStart(5)} calls  ${seconds(busy).padStart(8)} s busy`;
+    });
+  }
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+// ---- (a) the bare loop --------------------------------------------------------------------------------
+
+async function bareLoop(files: string[], s3: S3ProviderConfig, concurrency: number): Promise<number> {
+  const node = await new EmbeddedIpfsNode().start({ directory: join(OUT, "bare-ipfs") });
+  // The pipeline's own client settings (path-style, checksums when required, keep-alive).
+  const client = createS3Client(s3);
+  const fs = unixfs(node.helia);
+  const { onProgress: _none, ...options } = importerOptions(DEFAULT_CID_PROFILE);
+  const limit = pLimit(concurrency);
+  try {
+    return await timed(() =>
+      Promise.all(
+        files.map((path, i) =>
+          limit(async () => {
+            await new Upload({
+              client,
+              params: { Bucket: s3.bucket, Key: `bare/${i}.wav`, Body: createReadStream(path) },
+              partSize: s3.partSizeBytes,
+              queueSize: s3.partConcurrency,
+            }).done();
+            const cid = await fs.addByteStream(createReadStream(path), options);
+            for await (const _ of node.helia.pins.add(cid)) {
+              // draining pins.add is what pins, as `ipfs add` does by default
+            }
+          }),
+        ),
+      ),
+    );
+  } finally {
+    client.destroy();
+    await node.stop();
+  }
+}
+
+// ---- (b), (c) the pipeline ----------------------------------------------------------------------------
+
+/** Per-track lines would drown the numbers: count successes and per-track warnings, print the rest. */
+class QuietProgress implements Progress {
+  readonly #lines = new LineProgress();
+  startedAt = 0;
+  #warnings: string[] = [];
+  done = () => undefined;
+  start(): void {
+    this.startedAt = performance.now();
+  }
+  failed(file: string, reason: string): void {
+    this.#lines.failed(file, reason);
+  }
+  note(message: string): void {
+    if (message.startsWith("  ! ")) this.#warnings.push(message);
+    else if (message.trim() !== "") this.#lines.note(message);
+  }
+  stop(): void {
+    if (this.#warnings.length > 0)
+      this.#lines.note(`${this.#warnings.length} track warnings, the first:\n${this.#warnings[0]}`);
+    this.#warnings = [];
+  }
+}
+
+function instrument(clock: StageClock, storage: StorageSet, chain: ChainSetup): void {
+  type Kind = { kind: string };
+  clock.wrap(storage.storj, "put", (request: Kind) => `${request.kind} → S3`);
+  for (const provider of storage.ipfs) {
+    clock.wrap(provider, "put", (request: Kind) => `${request.kind} → ${provider.name}`);
+    clock.wrap(provider, "get", (object: Kind) => `verify: read ${object.kind} back`);
+  }
+  clock.wrap(chain.publicClient, "readContract", () => "mint: chain check");
+  clock.wrap(chain.publicClient, "simulateContract", () => "mint: simulate");
+  clock.wrap(chain.walletClient, "writeContract", () => "mint: send");
+  clock.wrap(chain.publicClient, "waitForTransactionReceipt", () => "mint: receipt");
+}
+
+async function pipelineRun(
+  label: string,
+  env: Record<string, string>,
+  connection: NetworkConnection,
+): Promise<{ ms: number; report: RunReport }> {
+  const config = loadPipelineConfig(env);
+  let storage: StorageSet | undefined;
+  const openMs = await timed(async () => {
+    storage = await StorageSet.open({ env, workDir: config.workDir });
+  });
+  try {
+    const chain = await chainSetupFrom(connection, { workDir: config.workDir });
+    const clock = new StageClock();
+    const progress = new QuietProgress();
+    instrument(clock, storage!, chain);
+    const started = performance.now();
+    const { report } = await runPipeline({ config, storage: storage!, chain, progress });
+    const ms = performance.now() - started;
+    clock.record("scan + contract setup", started, progress.startedAt);
+    const t = report.totals;
+    console.log(
+      `${label}: ${seconds(ms)} s, ${((t.tracks / ms) * 60_000).toFixed(1)} tracks/min, ${t.successful}/${t.tracks} ok, ` +
+        `${t.failed} failed, ${t.pending} pending, uploaded ${(t.uploadedBytes / MB).toFixed(0)} MB, ` +
+        `${t.mintTransactions} mint transactions (storage start-up ${seconds(openMs)} s, not timed)`,
+    );
+    for (const row of clock.rows()) console.log(row);
+    return { ms, report };
+  } finally {
+    await storage!.close();
+  }
+}
+
+// ---- main ---------------------------------------------------------------------------------------------
+
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
+
+/**
+ * (a) runs in a child process without Hardhat, so its peak RSS is its own and the pipeline's is not
+ * raised by it: `--bare <json>` is that child's mode.
+ */
+async function bareInChild(files: string[], s3: S3ProviderConfig, concurrency: number) {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", import.meta.filename, "--bare", JSON.stringify({ files, s3, concurrency })],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout) as { ms: number; peakRssMb: number };
+}
+
+async function main(): Promise<void> {
+  console.log(`load average (1, 5, 15 min) before: ${load()}`);
+  const files = await makeLibrary();
+  const totalMb = (await Promise.all(files.map((f) => stat(f)))).reduce((s, f) => s + f.size, 0) / MB;
+  const concurrency = loadPipelineConfig({
+    MAX_CONCURRENT_UPLOADS: process.env.MAX_CONCURRENT_UPLOADS,
+  }).maxConcurrentUploads;
+  console.log(`library: ${files.length} WAV tracks, ${totalMb.toFixed(0)} MB, concurrency ${concurrency}`);
+  const perMinute = (ms: number) => ((files.length / ms) * 60_000).toFixed(1);
+
+  for (const dir of ["s3", "bare-ipfs", "work"]) await rm(join(OUT, dir), { recursive: true, force: true });
+  const s3 = await startLocalS3({ directory: join(OUT, "s3") });
+  let times: { a: number; b: number; c: number };
+  try {
+    const server = localS3Config(s3);
+    const a = await bareInChild(files, server, concurrency);
+    console.log(
+      `(a) bare loop: ${seconds(a.ms)} s, ${perMinute(a.ms)} tracks/min, peak RSS ${a.peakRssMb.toFixed(0)} MB (its own process)`,
+    );
+    const env = {
+      DCMX_LIBRARY: LIBRARY,
+      DCMX_WORKDIR: join(OUT, "work"),
+      IPFS_GATEWAY_PORT: "0",
+      MAX_CONCURRENT_UPLOADS: String(concurrency),
+      // The same S3 server as (a), as the Storj primary.
+      STORJ_ENDPOINT: s3.endpoint,
+      STORJ_BUCKET: s3.bucket,
+      STORJ_REGION: s3.region,
+      STORJ_ACCESS_KEY: s3.accessKeyId,
+      STORJ_SECRET_KEY: s3.secretAccessKey,
+      STORJ_PART_SIZE_MB: String(server.partSizeBytes / 1024 / 1024),
+      STORJ_PART_CONCURRENCY: String(server.partConcurrency),
+    };
+    // One in-process chain for (b) and (c): the re-run must find the tokens (b) minted.
+    const { network } = await import("hardhat");
+    const connection = await network.create();
+    console.log(`peak RSS with Hardhat and its chain loaded: ${peakRssMb().toFixed(0)} MB`);
+    const b = await pipelineRun("(b) pipeline", env, connection);
+    if (b.report.totals.successful !== files.length)
+      throw new Error(`(b) minted ${b.report.totals.successful} of ${files.length} tracks`);
+    console.log(`    peak RSS so far ${peakRssMb().toFixed(0)} MB`);
+    const c = await pipelineRun("(c) re-run", env, connection);
+    if (c.report.totals.uploadedBytes !== 0 || c.report.totals.mintTransactions !== 0)
+      throw new Error("(c) the re-run uploaded or sent a transaction");
+    times = { a: a.ms, b: b.ms, c: c.ms };
+  } finally {
+    await s3.stop();
+  }
+  console.log(`load average (1, 5, 15 min) after: ${load()}`);
+  console.log(
+    `pipeline-ratio ${(times.b / times.a).toFixed(3)} rerun-ratio ${(times.c / times.b).toFixed(3)} peak-rss-mb ${peakRssMb().toFixed(0)}`,
+  );
+}
+
+if (process.argv[2] === "--bare") {
+  const { files, s3, concurrency } = JSON.parse(process.argv[3]!);
+  const ms = await bareLoop(files, s3, concurrency);
+  console.log(JSON.stringify({ ms, peakRssMb: peakRssMb() }));
+} else await main();
