@@ -7,6 +7,12 @@ import { type NftStorageServerOptions, startNftStorageServer } from "../support/
 
 const TOKEN = "nft-storage-test-token-123";
 
+async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of source) items.push(item);
+  return items;
+}
+
 describe("NFT.Storage provider (contract test, local server)", () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let node: EmbeddedIpfsNode;
@@ -46,6 +52,23 @@ describe("NFT.Storage provider (contract test, local server)", () => {
     expect(await nft.has(stored)).to.equal(false);
   });
 
+  it("lists every upload newest first across pages, from a given instant, without deleted ones", async () => {
+    const nft = await provider();
+    const tracks = [track, await sampleTrack(dir.path, 3000, 2), await sampleTrack(dir.path, 5000, 3)];
+    for (const t of tracks) await nft.put(t.request);
+    const newestFirst = tracks.map((t) => t.address.cid).reverse();
+
+    const listed = await collect(nft.list({ pageSize: 2 }));
+    expect(listed.map((upload) => upload.cid)).to.deep.equal(newestFirst);
+    expect(listed.every((upload) => upload.pinStatus === "pinned" && upload.size > 0)).to.equal(true);
+    const older = await collect(nft.list({ before: listed[0]!.created, pageSize: 1 }));
+    expect(older.map((upload) => upload.cid)).to.deep.equal(newestFirst.slice(1));
+
+    await nft.delete(tracks[1]!.address.cid);
+    const left = await collect(nft.list());
+    expect(left.map((upload) => upload.cid)).to.deep.equal([newestFirst[0], newestFirst[2]]);
+  });
+
   it("rejects a provider that answers with a CID other than ours", async () => {
     const other = await sampleTrack(dir.path, 1000, 2);
     const nft = await provider({ lieCid: other.address.cid });
@@ -65,5 +88,8 @@ describe("NFT.Storage provider (contract test, local server)", () => {
     const error = await nft.put(track.request).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(AuthError);
     expect((error as Error).message).not.to.contain("wrong-token-value-xyz");
+    const listing = await collect(nft.list()).catch((e: unknown) => e);
+    expect(listing).to.be.instanceOf(AuthError);
+    expect((listing as Error).message).not.to.contain("wrong-token-value-xyz");
   });
 });

@@ -18,8 +18,9 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
 
 /**
  * NFT.Storage's documented HTTP API on 127.0.0.1 (POST /upload with a CAR, GET /<cid> status,
- * DELETE /<cid>) plus a path gateway (/ipfs/<cid>). Every block received is hash-checked; a CAR with a
- * bad block is refused like the real service does.
+ * DELETE /<cid>, GET / listing newest first with `before` and `limit`) plus a path gateway
+ * (/ipfs/<cid>). Every block received is hash-checked; a CAR with a bad block is refused like the
+ * real service does.
  */
 export async function startNftStorageServer(options: NftStorageServerOptions) {
   const blocks = new Map<string, Uint8Array>();
@@ -50,6 +51,35 @@ export async function startNftStorageServer(options: NftStorageServerOptions) {
     json(res, 200, { ok: true, value: { cid: options.lieCid ?? root!.toString() } });
   }
 
+  const status = (cid: string, stored: { created: string; size: number }) => ({
+    cid,
+    size: stored.size,
+    created: stored.created,
+    pin: { cid, status: "pinned", created: stored.created },
+    deals: [],
+  });
+
+  /** `GET /?before=<ISO date>&limit=<1..1000, default 10>`: uploads created before `before`, newest first. */
+  function list(url: URL, res: ServerResponse) {
+    const limit = Number(url.searchParams.get("limit") ?? 10);
+    const beforeParam = url.searchParams.get("before");
+    const before = beforeParam === null ? Number.POSITIVE_INFINITY : Date.parse(beforeParam);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || Number.isNaN(before)) {
+      return json(res, 400, { ok: false, error: { message: "invalid before or limit" } });
+    }
+    const value = [...roots]
+      .filter(([, stored]) => Date.parse(stored.created) < before)
+      .sort(([, a], [, b]) => Date.parse(b.created) - Date.parse(a.created))
+      .slice(0, limit)
+      .map(([cid, stored]) => ({
+        ...status(cid, stored),
+        type: "application/car",
+        scope: "default",
+        files: [],
+      }));
+    return json(res, 200, { ok: true, value });
+  }
+
   async function serveFile(cid: string, res: ServerResponse) {
     const entry = await exporter(CID.parse(cid), blockstore as never);
     if (entry.type !== "file" && entry.type !== "raw") throw new Error(`${cid} is not a file`);
@@ -67,13 +97,15 @@ export async function startNftStorageServer(options: NftStorageServerOptions) {
   }
 
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const url = new URL(req.url ?? "/", "http://x");
+    const path = url.pathname;
     const handle = async () => {
       if (path.startsWith("/ipfs/")) return serveFile(path.slice(6), res);
       if (req.headers.authorization !== `Bearer ${options.token}`) {
         return json(res, 401, { ok: false, error: { message: "Unauthorized" } });
       }
       if (req.method === "POST" && path === "/upload/") return upload(req, res);
+      if (req.method === "GET" && path === "/") return list(url, res);
       const cid = path.replace(/^\/|\/$/g, "");
       const stored = roots.get(cid);
       if (stored === undefined) return json(res, 404, { ok: false, error: { message: "not found" } });
@@ -81,11 +113,7 @@ export async function startNftStorageServer(options: NftStorageServerOptions) {
         roots.delete(cid);
         return json(res, 200, { ok: true });
       }
-      const pin = { cid, status: "pinned", created: stored.created };
-      return json(res, 200, {
-        ok: true,
-        value: { cid, size: stored.size, created: stored.created, pin, deals: [] },
-      });
+      return json(res, 200, { ok: true, value: status(cid, stored) });
     };
     handle().catch((error: unknown) => json(res, 500, { ok: false, error: { message: String(error) } }));
   });
