@@ -224,7 +224,7 @@ async function describe(
     return { problems: invalid.map((error) => problemFrom(error, "error", overrides!.file)) };
   }
   const entry: OverrideEntry = (key === undefined ? undefined : overrides?.entries.get(key)) ?? {};
-  const reading = await readTrack(item.file.path, name);
+  const reading = await readTrack(item.file.path, name, item.detected.mimeType);
   const problems = reading.warnings.map((w) => problemFrom(w, "warning", name));
 
   const { artwork: artworkOverride, ...tagOverrides } = entry;

@@ -11,7 +11,7 @@ export interface LibraryFile {
 
 export interface WalkResult {
   files: LibraryFile[];
-  /** Links that point outside the library (or nowhere): refused, never followed. */
+  /** Links that point outside the library (or nowhere) and special files: refused, never opened. */
   refused: InputError[];
 }
 
@@ -35,18 +35,20 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
       const info = await lstat(path);
       let target = path;
       if (info.isSymbolicLink()) {
-        const resolved = await realpath(path).catch(() => undefined);
-        if (resolved === undefined || !isInside(realRoot, resolved)) {
+        const resolved = await realpath(path).catch((error: NodeJS.ErrnoException) =>
+          error.code === "ELOOP" ? undefined : null,
+        );
+        if (typeof resolved !== "string" || !isInside(realRoot, resolved)) {
+          const what =
+            resolved === undefined
+              ? "symbolic link loops back on itself"
+              : `symbolic link points outside the library (${resolved ?? "missing"})`;
           refused.push(
-            new InputError(
-              "LINK_OUTSIDE",
-              `symbolic link points outside the library (${resolved ?? "missing"})`,
-              {
-                file: relativePath,
-                field: "path",
-                hint: "copy the file into the library instead of linking to it",
-              },
-            ),
+            new InputError("LINK_OUTSIDE", what, {
+              file: relativePath,
+              field: "path",
+              hint: "copy the file into the library instead of linking to it",
+            }),
           );
           continue;
         }
@@ -60,6 +62,15 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
         await visit(path);
       } else if (real.isFile()) {
         files.push({ path, relativePath, size: real.size });
+      } else {
+        // Opening a FIFO would block the scan forever, and a device is never a track.
+        refused.push(
+          new InputError("NOT_A_FILE", "is not a regular file (a FIFO, socket or device); skipped", {
+            file: relativePath,
+            field: "path",
+            hint: "put the audio itself in the library",
+          }),
+        );
       }
     }
   };

@@ -220,8 +220,14 @@ export class ArtworkFinder {
   #list(dir: string): Promise<string[]> {
     let listing = this.#listings.get(dir);
     if (listing === undefined) {
-      listing = readdir(dir)
-        .then((names) => names.filter((name) => !name.startsWith(".")).sort())
+      // Directories are never artwork, even one named "folder.mp3".
+      listing = readdir(dir, { withFileTypes: true })
+        .then((entries) =>
+          entries
+            .filter((entry) => !entry.name.startsWith(".") && !entry.isDirectory())
+            .map((entry) => entry.name)
+            .sort(),
+        )
         .catch(() => []);
       this.#listings.set(dir, listing);
     }

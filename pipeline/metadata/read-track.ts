@@ -1,4 +1,5 @@
-import { type IAudioMetadata, type IPicture, parseFile } from "music-metadata";
+import { openAsBlob } from "node:fs";
+import { type IAudioMetadata, type IPicture, parseBlob } from "music-metadata";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { type TrackTags, TrackTagsSchema } from "./track-tags.js";
@@ -31,10 +32,12 @@ const MIN_PRESENT_SHARE = 0.98;
  * Reads tags and stream facts with music-metadata (which streams the file; only pictures are held).
  * Throws InputError when the file is not usable audio at all; unusable single tags become warnings.
  */
-export async function readTrack(path: string, file: string): Promise<TrackReading> {
+export async function readTrack(path: string, file: string, mimeType: string): Promise<TrackReading> {
   let metadata: IAudioMetadata;
   try {
-    metadata = await parseFile(path, { duration: true });
+    // The parser is chosen by the MIME type the bytes showed, not by the name: an MP3 named .flac is an MP3.
+    // The blob is file-backed and read in ranges, never loaded whole.
+    metadata = await parseBlob(await openAsBlob(path, { type: mimeType }), { duration: true });
   } catch (error) {
     throw new InputError("UNREADABLE_AUDIO", `cannot be parsed as audio (${(error as Error).message})`, {
       file,
@@ -76,7 +79,7 @@ function readTechnical(metadata: IAudioMetadata, file: string): AudioTechnical {
       );
     }
   }
-  return AudioTechnicalSchema.parse({
+  const facts = AudioTechnicalSchema.safeParse({
     codec: format.codec,
     durationSeconds: duration,
     bitrate: format.bitrate,
@@ -85,6 +88,16 @@ function readTechnical(metadata: IAudioMetadata, file: string): AudioTechnical {
     bitsPerSample: format.bitsPerSample,
     lossless: format.lossless ?? false,
   });
+  if (!facts.success) {
+    // Impossible stream facts (a zero bitrate, no channels) come from headers cut off or damaged.
+    const issue = facts.error.issues[0]!;
+    throw new InputError("BAD_STREAM", `the audio stream's header is damaged (${issue.message})`, {
+      file,
+      field: issue.path.join("."),
+      hint: "the file is truncated or corrupt; copy or re-export it",
+    });
+  }
+  return facts.data;
 }
 
 function rawTags(metadata: IAudioMetadata): Record<string, unknown> {

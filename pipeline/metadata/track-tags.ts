@@ -1,6 +1,18 @@
 import { z } from "zod";
 
-const text = z.string().trim().min(1, "must not be empty");
+/** Bounds keep a runaway value (a pasted file, a 50 MB string) out of metadata that is pinned and minted for good. */
+const MAX_TEXT = 1_000;
+const MAX_LONG_TEXT = 100_000;
+const text = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
+const longText = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(MAX_LONG_TEXT, `must be at most ${MAX_LONG_TEXT} characters`);
 /** Accepts "A" or ["A", "B"]: tag formats and people writing metadata.json both do either. */
 const textList = z
   .union([text, z.array(text).min(1, "must list at least one name")])
@@ -16,7 +28,14 @@ const isrc = z
 
 const releaseDate = z
   .string()
-  .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, "expected a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2024-05-01)");
+  .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, "expected a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2024-05-01)")
+  .refine(isCalendarDate, "is not a date on the calendar (month 01-12, a day the month has)");
+
+function isCalendarDate(value: string): boolean {
+  const [year, month = 1, day = 1] = value.split("-").map(Number) as [number, number?, number?];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 export const CreditSchema = z.strictObject({ name: text, role: text });
 export type Credit = z.infer<typeof CreditSchema>;
@@ -42,13 +61,13 @@ export const TrackTagsSchema = z.strictObject({
   bpm: z.number().positive().max(999),
   key: z.string().trim().min(1).max(24),
   composer: textList,
-  lyrics: text,
+  lyrics: longText,
   copyright: text,
   license: text,
   recordLabel: text,
   upc: z.string().regex(/^\d{12,14}$/, "expected a UPC/EAN barcode of 12 to 14 digits"),
   releaseType: text,
-  description: text,
+  description: longText,
   credits: z.array(CreditSchema),
 });
 export type TrackTags = Partial<z.output<typeof TrackTagsSchema>>;

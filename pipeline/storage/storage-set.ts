@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { prepareWorkDir } from "../config/work-dir.js";
 import { createIpfsBackends } from "../providers/ipfs/factory.js";
 import type { EmbeddedIpfsNode } from "../providers/ipfs/helia-node.js";
 import { loadStorjConfig } from "../providers/s3/config.js";
@@ -45,6 +46,7 @@ export class StorageSet {
   }): Promise<StorageSet> {
     const env = options.env ?? process.env;
     const storjConfig = loadStorjConfig(env);
+    await prepareWorkDir(options.workDir);
     const closers: Array<() => Promise<void>> = [];
     try {
       let local: LocalS3 | undefined;

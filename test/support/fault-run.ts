@@ -1,0 +1,92 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { NetworkConnection } from "hardhat/types/network";
+import type { PublicClient } from "viem";
+import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
+import { loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
+import { chainSetupFrom } from "../../pipeline/hardhat/chain-setup.js";
+import { deploymentKey, Journal } from "../../pipeline/journal/journal.js";
+import { JournalRecordSchema } from "../../pipeline/journal/records.js";
+import { LineProgress } from "../../pipeline/report/progress.js";
+import type { RunReport } from "../../pipeline/report/report.js";
+import { runPipeline } from "../../pipeline/run/run-pipeline.js";
+import { StorageSet } from "../../pipeline/storage/storage-set.js";
+
+export interface InProcessRun {
+  report: RunReport;
+  /** Everything the run printed. */
+  lines: string[];
+}
+
+/**
+ * The real pipeline (scan → store → metadata → verify → mint) in this process, on the embedded storage
+ * defaults kept in `workDir` and the chain behind `connection`.
+ */
+export async function runInProcess(
+  connection: NetworkConnection,
+  env: Record<string, string>,
+): Promise<InProcessRun> {
+  const full = { IPFS_GATEWAY_PORT: "0", ...env };
+  const config = loadPipelineConfig(full);
+  const lines: string[] = [];
+  const storage = await StorageSet.open({ env: full, workDir: config.workDir });
+  try {
+    const { report } = await runPipeline({
+      config,
+      storage,
+      chain: await chainSetupFrom(connection, { workDir: config.workDir }),
+      progress: new LineProgress((line) => lines.push(line)),
+    });
+    return { report, lines };
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Every minted track of the report has exactly its token on chain, and the supply counts nothing else. */
+export async function assertChainMatches(client: PublicClient, report: RunReport): Promise<void> {
+  const address = report.chain!.contract as `0x${string}`;
+  const minted = report.tracks.filter((t) => t.status === "minted");
+  const supply = await client.readContract({ address, abi: tracksAbi, functionName: "totalSupply" });
+  expect(Number(supply), "tokens on chain").to.equal(minted.length);
+  for (const track of minted) {
+    const tokenId = await client.readContract({
+      address,
+      abi: tracksAbi,
+      functionName: "tokenOfContentHash",
+      args: [`0x${track.sha256}`],
+    });
+    expect(tokenId.toString(), track.file).to.equal(track.tokenId);
+  }
+}
+
+/**
+ * The journal on disk agrees with the report: every line is a valid record, minted tracks have their token
+ * recorded, nothing else is recorded as minted, and no transaction is left pending.
+ */
+export async function assertJournalConsistent(workDir: string, report: RunReport): Promise<void> {
+  const text = await readFile(join(workDir, "journal.jsonl"), "utf8");
+  for (const line of text.split("\n").filter(Boolean)) JournalRecordSchema.parse(JSON.parse(line));
+  const journal = await Journal.open(workDir);
+  try {
+    const deployment = { chainId: report.chain!.chainId, contract: report.chain!.contract! };
+    const key = deploymentKey(deployment);
+    expect(journal.pendingMints(deployment), "pending mints").to.deep.equal([]);
+    const mintedInReport = new Set(report.tracks.filter((t) => t.status === "minted").map((t) => t.sha256));
+    for (const state of journal.tracks()) {
+      const token = state.minted.get(key);
+      if (!mintedInReport.has(state.sha256)) {
+        expect(token, `${state.file} is recorded as minted but the report says otherwise`).to.equal(
+          undefined,
+        );
+        continue;
+      }
+      const reported = report.tracks.find((t) => t.sha256 === state.sha256 && t.status === "minted")!;
+      expect(token?.tokenId.toString(), state.file).to.equal(reported.tokenId);
+    }
+    for (const sha256 of mintedInReport) expect(journal.track(sha256), sha256).to.not.equal(undefined);
+  } finally {
+    await journal.close();
+  }
+}
