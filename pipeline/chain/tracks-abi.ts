@@ -13,6 +13,7 @@ export const tracksAbi = parseAbi([
   "function tokenURI(uint256 tokenId) view returns (string)",
   "function totalSupply() view returns (uint256)",
   "function contractURI() view returns (string)",
+  "function setMetadataDigest(uint256 tokenId, bytes32 metadataDigest)",
   "function MAX_BATCH_SIZE() view returns (uint256)",
   "event TrackMinted(uint256 indexed tokenId, bytes32 indexed contentHash, bytes32 metadataDigest)",
   "error ContentHashAlreadyMinted(bytes32 contentHash, uint256 tokenId)",

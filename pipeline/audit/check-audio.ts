@@ -1,0 +1,51 @@
+import { extname } from "node:path";
+import type { TrackMetadata } from "../metadata/track-metadata.js";
+import { objectKey } from "../providers/s3/keys.js";
+import type { StorageProvider, StoredObject } from "../providers/types.js";
+import type { StorageRole } from "../storage/storage-set.js";
+import type { Check } from "./audit-report.js";
+import { classify } from "./classify.js";
+
+/**
+ * Where a provider should hold the token's audio: on the S3 primary the content-addressed key of the hash
+ * the chain recorded, on IPFS the CID the metadata's `animation_url` names (what a marketplace plays). The
+ * key's extension is the one of the Storj key the metadata names, else its format's (every format's
+ * canonical extension is its name: `.mp3`, `.flac`, `.m4a`…; the embedded S3 is never named in metadata).
+ */
+export function audioLocator(role: StorageRole, metadata: TrackMetadata, contentHash: string): string {
+  if (role === "ipfs") return metadata.animation_url.slice("ipfs://".length);
+  const key = metadata.properties.storage.storj?.key;
+  return objectKey(
+    "audio",
+    contentHash,
+    key === undefined ? `.${metadata.properties.audio.format}` : extname(key),
+  );
+}
+
+/**
+ * Streams the audio back from `provider` and compares its SHA-256 (and size) with the on-chain hash,
+ * through the provider's own `verify`, which never buffers the file.
+ */
+export function checkAudio(
+  provider: StorageProvider,
+  locator: string,
+  metadata: TrackMetadata,
+  contentHash: string,
+  signal?: AbortSignal,
+): Promise<Check> {
+  const object: StoredObject = {
+    provider: provider.name,
+    kind: "audio",
+    locator,
+    cid: metadata.animation_url.slice("ipfs://".length),
+    sha256: contentHash,
+    size: metadata.properties.size,
+    reused: true,
+  };
+  return classify(provider.name, locator, async () => {
+    if (!(await provider.has(object)))
+      return { status: "missing", detail: `${provider.name} does not hold it` };
+    await provider.verify(object, signal);
+    return { status: "ok", detail: null };
+  });
+}

@@ -1,0 +1,160 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeleteObjectCommand } from "@aws-sdk/client-s3";
+import * as dagPb from "@ipld/dag-pb";
+import { FsBlockstore } from "blockstore-fs";
+import { expect } from "chai";
+import { CID } from "multiformats/cid";
+import { createWalletClient, http } from "viem";
+import { type AuditReport, AuditReportSchema } from "../../pipeline/audit/audit-report.js";
+import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
+import { metadataDigest } from "../../pipeline/content/index.js";
+import { createS3Client } from "../../pipeline/providers/s3/client.js";
+import { localS3Config, startLocalS3 } from "../../pipeline/providers/s3/local-s3.js";
+import { type RunReport, RunReportSchema } from "../../pipeline/report/report.js";
+import { type HardhatNode, runMintLibrary, startHardhatNode } from "../support/hardhat-node.js";
+import { generateLibrary } from "../support/library-generator.js";
+
+/** A block's bytes: the blockstore streams them in chunks. */
+async function readBlock(blocks: FsBlockstore, cid: CID): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of blocks.get(cid)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+const DCMX = new URL("../../bin/dcmx.js", import.meta.url).pathname;
+
+function runDcmx(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [DCMX, ...args], {
+    env: { ...process.env, CI: "true", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d));
+  child.stderr.on("data", (d: Buffer) => (output += d));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
+}
+
+/**
+ * `dcmx verify` against a collection the real pipeline minted on a `hardhat node`, with the embedded local
+ * S3 and IPFS node in the work directory: all ok, then three tamperings, each named on its own row.
+ */
+describe("dcmx verify (hardhat node)", function () {
+  this.timeout(240_000);
+  let node: HardhatNode;
+  let dir: string;
+  let env: Record<string, string>;
+  let minted: RunReport;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dcmx-audit-"));
+    node = await startHardhatNode();
+    await generateLibrary(dir, 4);
+    env = {
+      DCMX_LIBRARY: join(dir, "library"),
+      DCMX_WORKDIR: join(dir, "work"),
+      LOCALHOST_RPC_URL: node.url,
+      IPFS_GATEWAY_PORT: "0",
+    };
+    const run = await runMintLibrary(env);
+    expect(run.code, run.output).to.equal(0);
+    minted = RunReportSchema.parse(JSON.parse(await readFile(join(dir, "work", "report.json"), "utf8")));
+  });
+  after(async () => {
+    await node?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function verify(): Promise<{ code: number | null; output: string; report: AuditReport }> {
+    const json = join(dir, "audit.json");
+    const run = await runDcmx(["verify", "--json", json], env);
+    const report = AuditReportSchema.parse(JSON.parse(await readFile(json, "utf8")));
+    return { ...run, report };
+  }
+  const checkOf = (report: AuditReport, sha256: string, target: string) =>
+    report.tokens.find((t) => t.contentHash === sha256)!.checks.find((c) => c.target === target)!;
+
+  it("reports every token ok on every provider and exits 0", async () => {
+    const { code, output, report } = await verify();
+    expect(code, output).to.equal(0);
+    expect(report.contract).to.equal(minted.chain!.contract);
+    expect(report.tokens).to.have.length(4);
+    for (const token of report.tokens) {
+      expect(token.checks.map((c) => [c.target, c.status])).to.deep.equal([
+        ["metadata", "ok"],
+        ["local-s3", "ok"],
+        ["ipfs", "ok"],
+      ]);
+    }
+    expect(output).to.match(/4 tokens: 12 ok, 0 missing, 0 corrupt/);
+  });
+
+  it("names a deleted S3 object, a corrupt IPFS block and re-pointed metadata, and exits 1", async () => {
+    const [deleted, corrupted, repointed, other] = minted.tracks;
+    const work = join(dir, "work");
+
+    // Delete one audio object through the S3 API of the embedded server, on its own data directory.
+    const s3 = await startLocalS3({ directory: join(work, "s3") });
+    try {
+      const client = createS3Client(localS3Config(s3));
+      await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: deleted!.storj!.key }));
+      client.destroy();
+    } finally {
+      await s3.stop();
+    }
+
+    // Overwrite one block of another track's DAG in the node's on-disk blockstore.
+    const blocks = new FsBlockstore(join(work, "ipfs", "blocks"));
+    await blocks.open();
+    const root = CID.parse(corrupted!.cid);
+    const leaf = root.code === dagPb.code ? dagPb.decode(await readBlock(blocks, root)).Links[0]!.Hash : root;
+    const original = await readBlock(blocks, leaf);
+    const flipped = Uint8Array.from(original);
+    flipped[flipped.length >> 1]! ^= 0xff;
+    await blocks.put(leaf, flipped);
+    await blocks.close();
+
+    // Point a third token at a fourth token's metadata through the contract's admin path (ERC-4906).
+    const wallet = createWalletClient({ transport: http(node.url) });
+    const [admin] = await wallet.getAddresses();
+    const tokenId = BigInt(repointed!.tokenId!);
+    await wallet.writeContract({
+      account: admin!,
+      chain: null,
+      address: minted.chain!.contract as `0x${string}`,
+      abi: tracksAbi,
+      functionName: "setMetadataDigest",
+      args: [tokenId, metadataDigest(other!.metadataCid!)],
+    });
+
+    const { code, output, report } = await verify();
+    expect(code, output).to.equal(1);
+    expect(checkOf(report, deleted!.sha256, "local-s3")).to.include({
+      status: "missing",
+      locator: deleted!.storj!.key,
+    });
+    expect(checkOf(report, deleted!.sha256, "ipfs").status).to.equal("ok");
+    expect(checkOf(report, corrupted!.sha256, "ipfs")).to.include({
+      status: "corrupt",
+      locator: corrupted!.cid,
+    });
+    expect(checkOf(report, corrupted!.sha256, "local-s3").status).to.equal("ok");
+    const meta = checkOf(report, repointed!.sha256, "metadata");
+    expect(meta.status).to.equal("corrupt");
+    expect(meta.locator).to.equal(other!.metadataCid);
+    expect(meta.detail).to.include(`chain records ${repointed!.sha256}`);
+    // Its audio is not blamed on the providers: without metadata about it there is nothing to fetch.
+    const repointedRows = report.tokens.find((t) => t.contentHash === repointed!.sha256)!.checks.slice(1);
+    expect(repointedRows.map((c) => c.status)).to.deep.equal(["skipped", "skipped"]);
+    // The tokens nobody touched are still fully ok.
+    const untouched = report.tokens.find((t) => t.contentHash === other!.sha256)!;
+    expect(untouched.checks.every((c) => c.status === "ok")).to.equal(true);
+    expect(report.totals).to.include({ ok: 7, missing: 1, corrupt: 2, skipped: 2, unreachable: 0 });
+    expect(output).to.match(new RegExp(`#${deleted!.tokenId}\\s+local-s3\\s+missing`));
+  });
+});
