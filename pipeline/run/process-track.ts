@@ -39,6 +39,18 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
   let uploadedBytes = 0;
   let stage = "record";
   const fail = (reason: string): TrackResult => ({ status: "failed", stage, reason, uploadedBytes });
+  // A provider that answered with bytes or a CID we did not compute fails the track; any other failure of
+  // a provider the track needs leaves it pending for a later run.
+  const setback = (
+    outcome: StoreOutcome,
+    what: string,
+    needed: StoreOutcome["failures"],
+  ): TrackResult | undefined => {
+    const reasons = outcome.failures.map((f) => f.reason).join("; ");
+    if (hasIntegrityFailure(outcome)) return fail(reasons);
+    if (needed.length === 0) return undefined;
+    return { status: "pending", reason: `${what}: ${reasons}`, uploadedBytes };
+  };
   try {
     if (ctx.journal.track(sha256) === undefined || ctx.journal.track(sha256)!.file !== track.file) {
       await ctx.journal.append({
@@ -70,13 +82,13 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       ctx.uploadLimit,
     );
     uploadedBytes += audio.uploadedBytes;
-    const missing = unmet(ctx.policy.require, audio);
     reportDegraded(ctx, track.file, "audio", audio);
-    if (hasIntegrityFailure(audio)) return fail(audio.failures.map((f) => f.reason).join("; "));
-    if (missing.length > 0) {
-      const reason = `${missing.join(", ")} did not take the audio: ${audio.failures.map((f) => f.reason).join("; ")}`;
-      return { status: "pending", reason, uploadedBytes };
-    }
+    const audioSetback = setback(
+      audio,
+      "audio",
+      audio.failures.filter((f) => ctx.policy.require.includes(f.target.role)),
+    );
+    if (audioSetback) return audioSetback;
 
     stage = "upload artwork";
     let artwork: StoreOutcome | undefined;
@@ -111,14 +123,8 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
         ctx.uploadLimit,
       );
       uploadedBytes += artwork.uploadedBytes;
-      if (hasIntegrityFailure(artwork)) return fail(artwork.failures.map((f) => f.reason).join("; "));
-      if (artwork.failures.length > 0) {
-        return {
-          status: "pending",
-          reason: `artwork: ${artwork.failures.map((f) => f.reason).join("; ")}`,
-          uploadedBytes,
-        };
-      }
+      const artworkSetback = setback(artwork, "artwork", artwork.failures);
+      if (artworkSetback) return artworkSetback;
     }
 
     stage = "build metadata";
@@ -153,14 +159,8 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       },
       ctx.uploadLimit,
     );
-    if (hasIntegrityFailure(pinned)) return fail(pinned.failures.map((f) => f.reason).join("; "));
-    if (pinned.failures.length > 0) {
-      return {
-        status: "pending",
-        reason: `metadata: ${pinned.failures.map((f) => f.reason).join("; ")}`,
-        uploadedBytes,
-      };
-    }
+    const pinSetback = setback(pinned, "metadata", pinned.failures);
+    if (pinSetback) return pinSetback;
 
     stage = "verify";
     if (ctx.journal.track(sha256)?.verifiedMetadataCid !== metadata.cid) {
@@ -187,10 +187,6 @@ function descriptiveMeta(track: ScannedTrack): Record<string, string> {
   const meta: Record<string, string> = { title: track.tags.title, artist: track.tags.artist };
   if (track.tags.album !== undefined) meta.album = track.tags.album;
   return meta;
-}
-
-function unmet(require: StorageRole[], outcome: StoreOutcome): StorageRole[] {
-  return require.filter((role) => outcome.failures.some((f) => f.target.role === role));
 }
 
 function hasIntegrityFailure(outcome: StoreOutcome): boolean {
