@@ -37,6 +37,16 @@ export default defineConfig({
       })
       .setAction(() => import("./tasks/mint-library.js"))
       .build(),
+    task(
+      "verify-collection",
+      "Audit a minted collection: on-chain hash vs. metadata and audio on every provider (exit 1 if missing/corrupt)",
+    )
+      .addOption(option("contract", "the collection (DCMX_CONTRACT, else the work directory's report.json)"))
+      .addOption(option("workdir", "journal and local data (DCMX_WORKDIR, default .dcmx)"))
+      .addOption(option("json", "JSON report path (default <workdir>/audit.json)"))
+      .addOption(option("gateway", "a trustless IPFS gateway also asked for metadata"))
+      .setAction(() => import("./tasks/verify.js"))
+      .build(),
   ],
   plugins: [
     hardhatViem,

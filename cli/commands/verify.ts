@@ -1,9 +1,6 @@
-import { SingleBar } from "cli-progress";
-import { auditCollection } from "../../pipeline/audit/audit-collection.js";
-import { auditFailed, auditTable, writeAuditReport } from "../../pipeline/audit/audit-report.js";
-import { auditReportPath, resolveCollection } from "../../pipeline/audit/collection-target.js";
+import { resolveCollection } from "../../pipeline/audit/collection-target.js";
+import { runAudit } from "../../pipeline/audit/run-audit.js";
 import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
-import { StorageSet } from "../../pipeline/storage/storage-set.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { positiveInt } from "./options.js";
@@ -43,35 +40,11 @@ export const verifyCommand: Command = {
       rpc: values.rpc,
       workDir: values.workdir,
     });
-    const storage = await StorageSet.open({ workDir: target.config.workDir });
-    const bar = process.stderr.isTTY
-      ? new SingleBar({ stream: process.stderr, hideCursor: true })
-      : undefined;
-    try {
-      const report = await auditCollection({
-        client: target.client,
-        contract: target.contract,
-        storage,
-        includeIpfsBackup: target.config.includeIpfsBackup,
-        gateway: values.gateway,
-        concurrency: positiveInt(values.concurrency, "--concurrency", 4),
-        onToken: (_, total) => {
-          if (bar && !bar.isActive) bar.start(total, 0);
-          bar?.increment();
-        },
-      });
-      bar?.stop();
-      const path = values.json ?? auditReportPath(target.config);
-      await writeAuditReport(path, report);
-      for (const line of auditTable(report)) console.log(line);
-      const t = report.totals;
-      console.log(
-        `\n${report.tokens.length} tokens: ${t.ok} ok, ${t.missing} missing, ${t.corrupt} corrupt, ${t.unreachable} unreachable, ${t.skipped} skipped. Report: ${path}`,
-      );
-      return auditFailed(report) ? 1 : 0;
-    } finally {
-      bar?.stop();
-      await storage.close();
-    }
+    return runAudit({
+      ...target,
+      reportPath: values.json,
+      gateway: values.gateway,
+      concurrency: positiveInt(values.concurrency, "--concurrency", 4),
+    });
   },
 };

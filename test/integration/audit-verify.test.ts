@@ -25,12 +25,14 @@ async function readBlock(blocks: FsBlockstore, cid: CID): Promise<Uint8Array> {
 }
 
 const DCMX = new URL("../../bin/dcmx.js", import.meta.url).pathname;
+const HARDHAT = new URL("../../node_modules/.bin/hardhat", import.meta.url).pathname;
 
-function runDcmx(
+function run(
+  command: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [DCMX, ...args], {
+  const child = spawn(command, args, {
     env: { ...process.env, CI: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -70,11 +72,17 @@ describe("dcmx verify (hardhat node)", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function verify(): Promise<{ code: number | null; output: string; report: AuditReport }> {
-    const json = join(dir, "audit.json");
-    const run = await runDcmx(["verify", "--json", json], env);
+  /** `dcmx verify` (contract from the work directory's report, RPC from LOCALHOST_RPC_URL), or the task. */
+  async function verify(
+    via: "cli" | "task" = "cli",
+  ): Promise<{ code: number | null; output: string; report: AuditReport }> {
+    const json = join(dir, `audit-${via}.json`);
+    const result =
+      via === "cli"
+        ? await run(process.execPath, [DCMX, "verify", "--json", json], env)
+        : await run(HARDHAT, ["verify-collection", "--network", "localhost", "--json", json], env);
     const report = AuditReportSchema.parse(JSON.parse(await readFile(json, "utf8")));
-    return { ...run, report };
+    return { ...result, report };
   }
   const checkOf = (report: AuditReport, sha256: string, target: string) =>
     report.tokens.find((t) => t.contentHash === sha256)!.checks.find((c) => c.target === target)!;
@@ -92,6 +100,12 @@ describe("dcmx verify (hardhat node)", function () {
       ]);
     }
     expect(output).to.match(/4 tokens: 12 ok, 0 missing, 0 corrupt/);
+  });
+
+  it("runs as the verify-collection Hardhat task on --network localhost", async () => {
+    const { code, output, report } = await verify("task");
+    expect(code, output).to.equal(0);
+    expect(report.totals).to.include({ ok: 12, missing: 0, corrupt: 0 });
   });
 
   it("names a deleted S3 object, a corrupt IPFS block and re-pointed metadata, and exits 1", async () => {
