@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CID } from "multiformats/cid";
 import { discardBlocks, importRoot } from "./import.js";
-import { readFileChunks } from "./read.js";
+import { readFileWithSha256 } from "./read.js";
 import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "./types.js";
 
 export interface AddressOptions {
@@ -16,30 +16,39 @@ export interface AddressResult {
 }
 
 /**
- * One pass over a stream: every chunk updates the whole-file SHA-256 on this thread and is handed to
- * the importer, whose leaf hashes run on the thread pool, so the two hashes use both cores.
+ * One pass over a stream: every chunk updates the whole-file SHA-256 and feeds the importer, both on
+ * this thread (for in-memory and small inputs; files take `addressFile`'s two-thread path).
  */
 export async function addressStream(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   profile: CidProfile = DEFAULT_CID_PROFILE,
 ): Promise<AddressResult> {
   const whole = createHash("sha256");
-  let size = 0;
   async function* tap() {
     for await (const chunk of source) {
       whole.update(chunk);
-      size += chunk.byteLength;
       yield chunk;
     }
   }
-  const root = await importRoot([{ content: tap() }], discardBlocks, profile);
-  return { address: { size, sha256: whole.digest("hex"), cid: root.toString(), profile }, root };
+  return addressPieces(tap(), profile, async () => whole.digest("hex"));
 }
 
-/** Size, SHA-256 and CID of a file, streamed once; never holds more than a few chunks in memory. */
+/**
+ * A file in one pass on two threads: a worker hashes the whole file while this thread builds the
+ * UnixFS DAG (whose leaf hashes are the other half of the work), over shared, reused read buffers.
+ */
+export async function addressFileWithRoot(
+  path: string,
+  profile: CidProfile = DEFAULT_CID_PROFILE,
+  signal?: AbortSignal,
+): Promise<AddressResult> {
+  const file = readFileWithSha256(path, signal);
+  return addressPieces(file.pieces, profile, file.sha256);
+}
+
+/** Size, SHA-256 and CID of a file, streamed once; holds three 1 MiB buffers whatever its size. */
 export async function addressFile(path: string, options: AddressOptions = {}): Promise<ContentAddress> {
-  const { address } = await addressStream(readFileChunks(path, options.signal), options.profile);
-  return address;
+  return (await addressFileWithRoot(path, options.profile, options.signal)).address;
 }
 
 export async function addressBytes(
@@ -48,4 +57,20 @@ export async function addressBytes(
 ): Promise<ContentAddress> {
   const { address } = await addressStream([bytes], options.profile);
   return address;
+}
+
+async function addressPieces(
+  pieces: AsyncIterable<Uint8Array>,
+  profile: CidProfile,
+  sha256: () => Promise<string>,
+): Promise<AddressResult> {
+  let size = 0;
+  async function* counted() {
+    for await (const piece of pieces) {
+      size += piece.byteLength;
+      yield piece;
+    }
+  }
+  const root = await importRoot([{ content: counted() }], discardBlocks, profile);
+  return { address: { size, sha256: await sha256(), cid: root.toString(), profile }, root };
 }

@@ -5,7 +5,7 @@ import {
   type WritableStorage,
 } from "ipfs-unixfs-importer";
 import type { CID } from "multiformats/cid";
-import { offThreadLeafImporter } from "./leaf-importer.js";
+import { eagerLeafImporter } from "./leaf-importer.js";
 import { importerOptions } from "./profiles.js";
 import type { CidProfile } from "./types.js";
 
@@ -28,7 +28,7 @@ export async function importRoot(
   const options = {
     ...importerOptions(profile),
     ...overrides,
-    bufferImporter: offThreadLeafImporter(profile),
+    bufferImporter: eagerLeafImporter(profile),
   };
   let root: CID | undefined;
   for await (const entry of importer(candidates, blockstore, options)) root = entry.cid;

@@ -6,9 +6,9 @@ import * as raw from "multiformats/codecs/raw";
 import * as Digest from "multiformats/hashes/digest";
 import { DcmxError, IntegrityError } from "../errors.js";
 import { acceptCid } from "./accepted-cid.js";
-import { addressStream } from "./address.js";
+import { addressFileWithRoot, addressStream } from "./address.js";
 import { readFileChunks } from "./read.js";
-import { SHA256_CODE, sha256MultihashOffThread } from "./sha256.js";
+import { SHA256_CODE, sha256Multihash } from "./sha256.js";
 
 export type VerifySource = Uint8Array | AsyncIterable<Uint8Array> | { path: string };
 
@@ -28,7 +28,9 @@ export async function verifyCid(
 ): Promise<void> {
   const file = options.file ?? pathOf(source);
   const accepted = acceptCid(expected, file);
-  const { address, root } = await addressStream(chunksOf(source), accepted.profile);
+  const { address, root } = isPath(source)
+    ? await addressFileWithRoot(source.path, accepted.profile)
+    : await addressStream(source instanceof Uint8Array ? [source] : source, accepted.profile);
   // A raw CID names one block, so its digest is the SHA-256 of all the bytes, whatever their size.
   const actual =
     accepted.codec === "raw"
@@ -75,7 +77,7 @@ export async function verifyCar(
   try {
     for await (const block of blocks) {
       const cid = acceptCid(block.cid, file).cid;
-      const digest = await sha256MultihashOffThread(block.bytes);
+      const digest = sha256Multihash(block.bytes);
       if (!equals(digest.bytes, cid.multihash.bytes)) {
         const actual = CID.create(cid.version, cid.code, digest);
         throw fail("CAR_BLOCK", `block ${cid} of the CAR for ${root} hashes to ${actual}: it was altered`);
@@ -109,9 +111,4 @@ function pathOf(source: VerifySource): string | undefined {
 function isPath(source: VerifySource): source is { path: string } {
   // fs.ReadStream has a `path` too; anything iterable is read as a stream.
   return !(source instanceof Uint8Array) && !(Symbol.asyncIterator in source);
-}
-
-function chunksOf(source: VerifySource): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
-  if (source instanceof Uint8Array) return [source];
-  return isPath(source) ? readFileChunks(source.path) : source;
 }

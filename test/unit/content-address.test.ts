@@ -96,9 +96,10 @@ describe("content addressing", () => {
   });
 
   it("reads a file in one pass and matches the in-memory result", async () => {
+    // More pieces than the reader's reused buffers, so every buffer is refilled while the DAG grows.
     const path = join(dir, "track.bin");
-    await writeSeededFile(path, "file", 2 * MiB + 3);
-    const bytes = await seededBytes("file", 2 * MiB + 3);
+    await writeSeededFile(path, "file", 7 * MiB + 3);
+    const bytes = await seededBytes("file", 7 * MiB + 3);
     for (const profile of ["unixfs-v1-2025", "kubo-v0"] as const) {
       expect(await addressFile(path, { profile })).to.deep.equal(await addressBytes(bytes, { profile }));
     }
@@ -139,6 +140,15 @@ describe("content addressing", () => {
     await writeFile(path, hello);
     const error = await addressFile(path, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(AbortedError);
+
+    const long = join(dir, "abort-midway.bin");
+    await writeSeededFile(long, "abort", 7 * MiB);
+    const controller = new AbortController();
+    const midway = addressFile(long, { signal: controller.signal }).catch((e: unknown) => e);
+    setImmediate(() => controller.abort());
+    expect(await midway).to.be.instanceOf(AbortedError);
+    // The abandoned hash job is gone and the next file is hashed from its own start.
+    expect((await addressFile(long)).sha256).to.equal(sha256(await seededBytes("abort", 7 * MiB)));
   });
 
   it("rejects unknown profile names with the allowed ones", () => {
