@@ -148,17 +148,40 @@ class StageClock {
     });
   }
 
+  /** Per stage: calls, busy (union of intervals) and in flight (sum of call times / busy). */
   rows(): string[] {
     return this.#order.map((stage) => {
       const spans = this.#spans.get(stage)!.sort((x, y) => x[0] - y[0]);
       let busy = 0;
+      let total = 0;
       let reach = Number.NEGATIVE_INFINITY;
       for (const [start, end] of spans) {
         busy += Math.max(0, end - Math.max(start, reach));
+        total += end - start;
         reach = Math.max(reach, end);
       }
-      return `    ${stage.padEnd(26)} ${String(spans.length).padStart(5)} calls  ${seconds(busy).padStart(8)} s busy`;
+      const inFlight = busy > 0 ? (total / busy).toFixed(1) : "-";
+      return `    ${stage.padEnd(26)} ${String(spans.length).padStart(5)} calls  ${seconds(busy).padStart(8)} s busy, ${inFlight.padStart(4)} in flight on average`;
     });
+  }
+}
+
+/** Samples memory while a run goes on, to tell which part of a peak is V8 heap and which is buffers. */
+class MemorySampler {
+  readonly peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
+  readonly #timer = setInterval(() => this.sample(), 50);
+
+  sample(): void {
+    const usage = process.memoryUsage();
+    for (const key of ["rss", "heapTotal", "heapUsed", "external"] as const)
+      this.peak[key] = Math.max(this.peak[key], usage[key] / 1024 / 1024);
+  }
+
+  stop(): string {
+    clearInterval(this.#timer);
+    this.sample();
+    const { rss, heapTotal, heapUsed, external } = this.peak;
+    return `sampled peaks: rss ${rss.toFixed(0)} MB, V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, buffers ${external.toFixed(0)} MB`;
   }
 }
 
@@ -237,6 +260,7 @@ function instrument(clock: StageClock, storage: StorageSet, chain: ChainSetup): 
     clock.wrap(provider, "put", (request: Kind) => `${request.kind} → ${provider.name}`);
     clock.wrap(provider, "get", (object: Kind) => `verify: read ${object.kind} back`);
   }
+  clock.wrap(chain, "deploy", () => "deploy (Ignition)");
   clock.wrap(chain.publicClient, "readContract", () => "mint: chain check");
   clock.wrap(chain.publicClient, "simulateContract", () => "mint: simulate");
   clock.wrap(chain.walletClient, "writeContract", () => "mint: send");
@@ -258,9 +282,11 @@ async function pipelineRun(
     const clock = new StageClock();
     const progress = new QuietProgress();
     instrument(clock, storage!, chain);
+    const memory = new MemorySampler();
     const started = performance.now();
     const { report } = await runPipeline({ config, storage: storage!, chain, progress });
     const ms = performance.now() - started;
+    const memoryLine = memory.stop();
     clock.record("scan + contract setup", started, progress.startedAt);
     const t = report.totals;
     console.log(
@@ -269,6 +295,7 @@ async function pipelineRun(
         `${t.mintTransactions} mint transactions (storage start-up ${seconds(openMs)} s, not timed)`,
     );
     for (const row of clock.rows()) console.log(row);
+    console.log(`    ${memoryLine}`);
     return { ms, report };
   } finally {
     await storage!.close();
@@ -331,7 +358,8 @@ async function main(): Promise<void> {
     // One in-process chain for (b) and (c): the re-run must find the tokens (b) minted.
     const { network } = await import("hardhat");
     const connection = await network.create();
-    console.log(`peak RSS with Hardhat and its chain loaded: ${peakRssMb().toFixed(0)} MB`);
+    const loaded = new MemorySampler();
+    console.log(`Hardhat and its chain loaded: peak RSS ${peakRssMb().toFixed(0)} MB, ${loaded.stop()}`);
     const b = await pipelineRun("(b) pipeline", env, connection);
     if (b.report.totals.successful !== files.length)
       throw new Error(`(b) minted ${b.report.totals.successful} of ${files.length} tracks`);
