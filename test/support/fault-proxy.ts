@@ -6,10 +6,12 @@ export type FaultAction =
   | { kind: "forward" }
   /** Answer without forwarding: the upstream never sees the request. */
   | { kind: "respond"; status: number; body: string; headers?: Record<string, string> }
-  /** Forward, then flip one byte of the upstream's answer body (a provider serving tampered bytes). */
-  | { kind: "tamper" }
-  /** Close the connection without answering (a server that died mid-request). */
-  | { kind: "drop" };
+  /** Flip one byte in the middle of the request body (stored corrupted) or of the answer body (served corrupted). */
+  | { kind: "tamper"; what: "request" | "answer" }
+  /** Close the connection without answering (a server that died before the request arrived). */
+  | { kind: "drop" }
+  /** Forward, let the upstream act on it, then close the connection unanswered (the answer was lost). */
+  | { kind: "lose-answer" };
 
 export interface FaultRequest {
   method: string;
@@ -67,12 +69,17 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         const answer: Buffer[] = [];
         for await (const chunk of upstreamRes) answer.push(chunk as Buffer);
         const payload = Buffer.concat(answer);
-        if (action.kind === "tamper" && payload.length > 0) payload[payload.length >> 1]! ^= 0xff;
+        if (action.kind === "lose-answer") {
+          req.socket.destroy();
+          return;
+        }
+        if (action.kind === "tamper" && action.what === "answer") flipMiddleByte(payload);
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         res.end(payload);
       },
     );
     upstreamReq.on("error", () => req.socket.destroy());
+    if (action.kind === "tamper" && action.what === "request") flipMiddleByte(body);
     upstreamReq.end(body);
   });
   server.listen(0, "127.0.0.1");
@@ -93,6 +100,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       await once(server, "close");
     },
   };
+}
+
+function flipMiddleByte(bytes: Buffer): void {
+  if (bytes.length > 0) bytes[bytes.length >> 1]! ^= 0xff;
 }
 
 /** S3's throttling answer, as Storj's gateway and AWS send it. */

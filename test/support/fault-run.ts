@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { PublicClient } from "viem";
@@ -10,6 +12,7 @@ import { deploymentKey, Journal } from "../../pipeline/journal/journal.js";
 import { JournalRecordSchema } from "../../pipeline/journal/records.js";
 import { LineProgress } from "../../pipeline/report/progress.js";
 import type { RunReport } from "../../pipeline/report/report.js";
+import type { ChainSetup } from "../../pipeline/run/deployment.js";
 import { runPipeline } from "../../pipeline/run/run-pipeline.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
 
@@ -26,6 +29,7 @@ export interface InProcessRun {
 export async function runInProcess(
   connection: NetworkConnection,
   env: Record<string, string>,
+  options: { chain?: (setup: ChainSetup) => ChainSetup } = {},
 ): Promise<InProcessRun> {
   const full = { IPFS_GATEWAY_PORT: "0", ...env };
   const config = loadPipelineConfig(full);
@@ -35,7 +39,9 @@ export async function runInProcess(
     const { report } = await runPipeline({
       config,
       storage,
-      chain: await chainSetupFrom(connection, { workDir: config.workDir }),
+      chain: (options.chain ?? ((setup) => setup))(
+        await chainSetupFrom(connection, { workDir: config.workDir }),
+      ),
       progress: new LineProgress((line) => lines.push(line)),
     });
     return { report, lines };
@@ -88,5 +94,29 @@ export async function assertJournalConsistent(workDir: string, report: RunReport
     for (const sha256 of mintedInReport) expect(journal.track(sha256), sha256).to.not.equal(undefined);
   } finally {
     await journal.close();
+  }
+}
+
+/** Every minted track's audio in the bucket hashes to the track's SHA-256: the stored bytes are the source's. */
+export async function assertStoredBytesMatch(
+  s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string },
+  report: RunReport,
+): Promise<void> {
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  try {
+    for (const track of report.tracks.filter((t) => t.status === "minted")) {
+      expect(track.storj, `${track.file} has no S3 object`).to.not.equal(null);
+      const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: track.storj!.key }));
+      const hash = createHash("sha256");
+      for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
+      expect(hash.digest("hex"), track.file).to.equal(track.sha256);
+    }
+  } finally {
+    client.destroy();
   }
 }

@@ -79,7 +79,10 @@ export class S3Provider implements StorageProvider {
     await this.#ensureBucket(signal);
     let sent = false;
     await this.#attempt(`PUT ${key}`, signal, async () => {
-      if (matches(await this.#headOnce(key, signal), address)) return;
+      // Size and metadata are what we sent, not proof of the bytes: an object already there is read back,
+      // so a corrupt copy (a faulty server, an earlier bad upload) is overwritten rather than reused.
+      const head = await this.#headOnce(key, signal);
+      if (matches(head, address) && (await this.#holds(key, address, signal))) return;
       sent = true;
       const { fingerprint, etag } = await this.#upload(key, request);
       // The server's ETag equal to the MD5 rules over the bytes the guard let through proves it stored
@@ -90,13 +93,13 @@ export class S3Provider implements StorageProvider {
       }
       this.#confirmed.delete(key);
       const stored = await this.#headOnce(key, signal);
-      if (!matches(stored, address)) {
+      if (!matches(stored, address) || !(await this.#holds(key, address, signal))) {
         throw new IntegrityError(
           "MISMATCH",
-          `${this.name} reports a different size or SHA-256 after upload`,
+          `${this.name} does not hold the bytes sent: its size, SHA-256 or read-back differs after upload`,
           {
             file: key,
-            hint: "the server did not store what was sent: check the endpoint is a conforming S3 server",
+            hint: "the server did not store what was sent: run again to upload it again, and check the endpoint is a conforming S3 server",
           },
         );
       }
@@ -206,6 +209,12 @@ export class S3Provider implements StorageProvider {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
+  }
+
+  /** Reads the whole object back: whether its bytes are the ones `address` describes. */
+  async #holds(key: string, address: PutRequest["address"], signal?: AbortSignal): Promise<boolean> {
+    const { size, sha256 } = await hashStream(await this.#getOnce(key, signal), signal);
+    return size === address.size && sha256 === address.sha256;
   }
 
   async #getOnce(key: string, signal?: AbortSignal): Promise<Readable> {
