@@ -14,8 +14,12 @@ export async function* readFileChunks(path: string, signal?: AbortSignal): Async
   }
 }
 
-/** Pieces in flight at once: the one being read ahead, the consumer's, and the worker's. */
-const SLOTS = 3;
+/**
+ * Reused read buffers: one being read ahead, the consumer's, the worker's, and one of slack so a
+ * thread that the OS briefly deschedules does not stall the other. Few enough (4 MiB) that a piece
+ * is still in the CPU cache when the second hash reads it.
+ */
+const SLOTS = 4;
 
 export interface HashedFileRead {
   /** The file in READ_SIZE pieces; each stays valid until the consumer asks for the one after next. */
