@@ -1,12 +1,13 @@
 import { DcmxError, describeError } from "../pipeline/errors.js";
 import type { Command } from "./command.js";
 import { cidCommand } from "./commands/cid.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { scanCommand } from "./commands/scan.js";
 import { uploadCommand } from "./commands/upload.js";
 import { verifyCommand } from "./commands/verify.js";
 
 // Each command lives in cli/commands/<name>.ts; this list is the only place that names them all.
-const commands: Command[] = [cidCommand, scanCommand, uploadCommand, verifyCommand];
+const commands: Command[] = [cidCommand, scanCommand, uploadCommand, verifyCommand, doctorCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);

@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { CID } from "multiformats/cid";
 import { createWalletClient, http } from "viem";
 import { type AuditReport, AuditReportSchema } from "../../pipeline/audit/audit-report.js";
+import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
 import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
 import { metadataDigest } from "../../pipeline/content/index.js";
 import { createS3Client } from "../../pipeline/providers/s3/client.js";
@@ -106,6 +107,21 @@ describe("dcmx verify (hardhat node)", function () {
     const { code, output, report } = await verify("task");
     expect(code, output).to.equal(0);
     expect(report.totals).to.include({ ok: 12, missing: 0, corrupt: 0 });
+  });
+
+  it("dcmx doctor weighs the deployer's balance against the library's estimated mint gas", async () => {
+    const wallet = createWalletClient({ transport: http(node.url) });
+    const [funded] = await wallet.getAddresses();
+    const check = async (account: `0x${string}`) =>
+      (await runDoctor({ env: { DCMX_LIBRARY: env.DCMX_LIBRARY! }, rpc: node.url, account })).find(
+        (f) => f.check === "deployer balance",
+      )!;
+    const rich = await check(funded!);
+    expect(rich.status, rich.message).to.equal("ok");
+    expect(rich.message).to.match(/minting 4 tracks needs about [1-9]\d+ gas/);
+    const empty = await check("0x000000000000000000000000000000000000dEaD");
+    expect(empty.status, empty.message).to.equal("fail");
+    expect(empty.fix).to.match(/send at least [\d.]+ ETH to 0x000000000000000000000000000000000000dEaD/);
   });
 
   it("names a deleted S3 object, a corrupt IPFS block and re-pointed metadata, and exits 1", async () => {

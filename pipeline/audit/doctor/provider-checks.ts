@@ -1,0 +1,127 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { metadataCid } from "../../content/metadata-cid.js";
+import { AuthError, describeError } from "../../errors.js";
+import { createIpfsBackends } from "../../providers/ipfs/factory.js";
+import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
+import { KUBO } from "../../providers/ipfs/kubo.js";
+import { NFT_STORAGE } from "../../providers/ipfs/nft-storage.js";
+import { PINNING_SERVICE } from "../../providers/ipfs/pinning-service.js";
+import { STORACHA } from "../../providers/ipfs/storacha.js";
+import { loadStorjConfig } from "../../providers/s3/config.js";
+import { objectKey } from "../../providers/s3/keys.js";
+import { S3Provider } from "../../providers/s3/provider.js";
+import type { StorageProvider, StoredObject } from "../../providers/types.js";
+import type { Finding } from "./finding.js";
+
+/** The variables behind each provider's credentials, for the fix line. */
+const CREDENTIALS: Record<string, string> = {
+  storj: "STORJ_ACCESS_KEY and STORJ_SECRET_KEY (one Storj access grant's S3 credentials)",
+  [PINNING_SERVICE]: "PINNING_SERVICE_TOKEN for PINNING_SERVICE_ENDPOINT",
+  [NFT_STORAGE]: "NFT_STORAGE_TOKEN",
+  [KUBO]: "KUBO_RPC_URL (and its user:password, if the node asks for one)",
+  [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
+};
+
+const EMPTY = new Uint8Array();
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/**
+ * A harmless real call: asking whether the provider holds the empty file. Read-only on every backend,
+ * yet it needs the credentials (an S3 HEAD is signed, a pin query carries the token).
+ */
+async function probe(provider: StorageProvider): Promise<Finding> {
+  const cid = metadataCid(EMPTY).toString();
+  const object: StoredObject = {
+    provider: provider.name,
+    kind: "audio",
+    locator: provider.name === "storj" ? objectKey("audio", EMPTY_SHA256, "") : cid,
+    sha256: EMPTY_SHA256,
+    cid,
+    size: 0,
+    reused: true,
+  };
+  const check = `provider ${provider.name}`;
+  try {
+    await provider.has(object);
+    return { check, status: "ok", message: "credentials accepted (a read-only request succeeded)" };
+  } catch (error) {
+    if (error instanceof AuthError) {
+      return {
+        check,
+        status: "fail",
+        message: `credentials refused: ${describeError(error)}`,
+        fix: `check ${CREDENTIALS[provider.name] ?? "its credentials"} (docs/STORAGE_SETUP.md)`,
+      };
+    }
+    return {
+      check,
+      status: "fail",
+      message: `unreachable: ${describeError(error)}`,
+      fix: "check the endpoint URL and the network",
+    };
+  }
+}
+
+/** A configuration error (missing half of a pair, malformed value) names its variable already. */
+function configFailure(check: string, error: unknown): Finding {
+  return {
+    check,
+    status: "fail",
+    message: describeError(error),
+    fix: "see .env.storage.example for the format",
+  };
+}
+
+/** Storj: not configured (the embedded local S3 is used), misconfigured, or probed with its keys. */
+export async function checkStorj(env: Record<string, string | undefined>): Promise<Finding> {
+  let config: ReturnType<typeof loadStorjConfig>;
+  try {
+    config = loadStorjConfig(env);
+  } catch (error) {
+    return configFailure("provider storj", error);
+  }
+  if (config === undefined) {
+    return {
+      check: "provider storj",
+      status: "info",
+      message: "no keys set: runs use the embedded local S3 server (nothing leaves this machine)",
+      fix: "set STORJ_ACCESS_KEY and STORJ_SECRET_KEY to store audio on Storj DCS (docs/STORAGE_SETUP.md)",
+    };
+  }
+  const storj = new S3Provider(config, { retry: { retries: 1, minDelayMs: 200, maxDelayMs: 1000 } });
+  try {
+    return await probe(storj);
+  } finally {
+    await storj.close();
+  }
+}
+
+/**
+ * The IPFS backends the environment configures, each probed. The embedded node runs in a scratch folder
+ * on a free port, so the doctor never touches the work directory or a running `dcmx serve`.
+ */
+export async function checkIpfs(env: Record<string, string | undefined>): Promise<Finding[]> {
+  const scratch = await mkdtemp(join(tmpdir(), "dcmx-doctor-"));
+  try {
+    const backends = await createIpfsBackends(
+      { ...env, IPFS_REPO: join(scratch, "ipfs"), IPFS_GATEWAY_PORT: "0" },
+      { workDir: scratch },
+    ).catch((error: unknown) => error as Error);
+    if (backends instanceof Error) return [configFailure("IPFS configuration", backends)];
+    try {
+      const remote = backends.providers.filter((p) => p.name !== EMBEDDED_NODE);
+      const embedded: Finding = {
+        check: "provider ipfs",
+        status: "ok",
+        message: `embedded node starts${remote.length === 0 ? "; no remote IPFS backend is configured" : ""}`,
+      };
+      return [embedded, ...(await Promise.all(remote.map(probe)))];
+    } finally {
+      await backends.close();
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

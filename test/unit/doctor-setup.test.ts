@@ -1,0 +1,92 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { checkNode } from "../../pipeline/audit/doctor/chain-checks.js";
+import type { Finding } from "../../pipeline/audit/doctor/finding.js";
+import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
+import { freePort } from "../support/hardhat-node.js";
+import { startPinningService } from "../support/ipfs-pinning-service.js";
+
+const TOKEN = "doctor-right-token-4821";
+const WRONG = "doctor-wrong-token-9377";
+const EXAMPLE = new URL("../../.env.storage.example", import.meta.url).pathname;
+
+/** `dcmx doctor`'s checks on configurations a user really writes, against a real pinning service on loopback. */
+describe("dcmx doctor", function () {
+  this.timeout(60_000);
+  let dir: string;
+  let service: Awaited<ReturnType<typeof startPinningService>>;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dcmx-doctor-test-"));
+    service = await startPinningService(TOKEN);
+  });
+  after(async () => {
+    await service.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function doctor(env: Record<string, string>, dotEnv?: string, rpc?: string): Promise<Finding[]> {
+    const envFile = join(dir, `${Math.random()}.env`);
+    if (dotEnv !== undefined) await writeFile(envFile, dotEnv);
+    return runDoctor({ env, envFile, exampleFile: EXAMPLE, rpc });
+  }
+  const find = (findings: Finding[], check: string) => findings.find((f) => f.check === check)!;
+  const text = (findings: Finding[]) => JSON.stringify(findings);
+
+  it("passes on the embedded defaults, saying what is not configured", async () => {
+    const findings = await doctor({});
+    expect(findings.filter((f) => f.status === "fail")).to.deep.equal([]);
+    expect(find(findings, "provider storj").status).to.equal("info");
+    expect(find(findings, ".env").message).to.include("no ");
+  });
+
+  it("names a missing half of a credential pair without printing the other half", async () => {
+    const findings = await doctor({
+      STORJ_ACCESS_KEY: "jw-access-key-AKIA-7731",
+      PINNING_SERVICE_ENDPOINT: service.url,
+    });
+    const storj = find(findings, "provider storj");
+    expect(storj.status).to.equal("fail");
+    expect(storj.message).to.include("STORJ_SECRET_KEY");
+    const ipfs = find(findings, "IPFS configuration");
+    expect(ipfs.status).to.equal("fail");
+    expect(ipfs.message).to.include("PINNING_SERVICE_TOKEN");
+    expect(text(findings)).not.to.include("jw-access-key-AKIA-7731");
+  });
+
+  it("names malformed values and a misspelt variable in .env", async () => {
+    const findings = await doctor(
+      { STORJ_ENDPOINT: "gateway.storjshare.io", MAX_CONCURRENT_UPLOADS: "lots" },
+      "STORJ_ACCES_KEY=abc\nMAX_CONCURRENT_UPLOADS=lots\n",
+    );
+    expect(find(findings, "provider storj")).to.include({ status: "fail" });
+    expect(find(findings, "provider storj").message).to.include("STORJ_ENDPOINT");
+    expect(find(findings, "pipeline settings").message).to.include("MAX_CONCURRENT_UPLOADS");
+    const typo = find(findings, ".env");
+    expect(typo.status).to.equal("warn");
+    expect(typo.message).to.include("STORJ_ACCES_KEY");
+    expect(typo.fix).to.include("STORJ_ACCESS_KEY");
+  });
+
+  it("reports credentials a real service refuses, and accepts the right ones, never printing a token", async () => {
+    const wrong = await doctor({ PINNING_SERVICE_ENDPOINT: service.url, PINNING_SERVICE_TOKEN: WRONG });
+    const refused = find(wrong, "provider pinning-service");
+    expect(refused.status).to.equal("fail");
+    expect(refused.message).to.match(/credentials refused/);
+    expect(refused.fix).to.include("PINNING_SERVICE_TOKEN");
+    expect(text(wrong)).not.to.include(WRONG);
+
+    const right = await doctor({ PINNING_SERVICE_ENDPOINT: service.url, PINNING_SERVICE_TOKEN: TOKEN });
+    expect(find(right, "provider pinning-service").status).to.equal("ok");
+    expect(text(right)).not.to.include(TOKEN);
+  });
+
+  it("fails an RPC that does not answer and a Node.js that is too old", async () => {
+    const findings = await doctor({}, undefined, `http://127.0.0.1:${await freePort()}`);
+    expect(find(findings, "RPC").status).to.equal("fail");
+    expect(checkNode("20.20.2").status).to.equal("fail");
+    expect(checkNode("22.13.0").status).to.equal("ok");
+  });
+});
