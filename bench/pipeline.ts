@@ -132,6 +132,15 @@ class StageClock {
     this.#spans.get(stage)!.push([start, end]);
   }
 
+  async time<T>(stage: string, work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.record(stage, start, performance.now());
+    }
+  }
+
   /** Replaces `target[method]` by a timed call; a returned stream counts until it is read to its end. */
   wrap<T extends object>(target: T, method: keyof T & string, stageOf: (...args: never[]) => string): void {
     const original = target[method] as (...args: unknown[]) => unknown;
@@ -148,6 +157,13 @@ class StageClock {
     });
   }
 
+  /** First start and last end over every stage whose name contains `part`. */
+  window(part: string): [number, number] | undefined {
+    const spans = [...this.#spans].filter(([stage]) => stage.includes(part)).flatMap(([, list]) => list);
+    if (spans.length === 0) return undefined;
+    return [Math.min(...spans.map((x) => x[0])), Math.max(...spans.map((x) => x[1]))];
+  }
+
   /** Per stage: calls, busy (union of intervals) and in flight (sum of call times / busy). */
   rows(): string[] {
     return this.#order.map((stage) => {
@@ -161,7 +177,8 @@ class StageClock {
         reach = Math.max(reach, end);
       }
       const inFlight = busy > 0 ? (total / busy).toFixed(1) : "-";
-      return `    ${stage.padEnd(26)} ${String(spans.length).padStart(5)} calls  ${seconds(busy).padStart(8)} s busy, ${inFlight.padStart(4)} in flight on average`;
+      const each = (total / spans.length).toFixed(0);
+      return `    ${stage.padEnd(26)} ${String(spans.length).padStart(5)} calls, ${each.padStart(5)} ms each, ${seconds(busy).padStart(6)} s busy, ${inFlight.padStart(4)} in flight on average`;
     });
   }
 }
@@ -196,7 +213,12 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 // ---- (a) the bare loop --------------------------------------------------------------------------------
 
-async function bareLoop(files: string[], s3: S3ProviderConfig, concurrency: number): Promise<number> {
+async function bareLoop(
+  files: string[],
+  s3: S3ProviderConfig,
+  concurrency: number,
+): Promise<{ ms: number; rows: string[] }> {
+  const clock = new StageClock();
   const node = await new EmbeddedIpfsNode().start({ directory: join(OUT, "bare-ipfs") });
   // The pipeline's own client settings (path-style, checksums when required, keep-alive).
   const client = createS3Client(s3);
@@ -204,24 +226,29 @@ async function bareLoop(files: string[], s3: S3ProviderConfig, concurrency: numb
   const { onProgress: _none, ...options } = importerOptions(DEFAULT_CID_PROFILE);
   const limit = pLimit(concurrency);
   try {
-    return await timed(() =>
+    const ms = await timed(() =>
       Promise.all(
         files.map((path, i) =>
           limit(async () => {
-            await new Upload({
-              client,
-              params: { Bucket: s3.bucket, Key: `bare/${i}.wav`, Body: createReadStream(path) },
-              partSize: s3.partSizeBytes,
-              queueSize: s3.partConcurrency,
-            }).done();
-            const cid = await fs.addByteStream(createReadStream(path), options);
-            for await (const _ of node.helia.pins.add(cid)) {
-              // draining pins.add is what pins, as `ipfs add` does by default
-            }
+            await clock.time("audio → S3", () =>
+              new Upload({
+                client,
+                params: { Bucket: s3.bucket, Key: `bare/${i}.wav`, Body: createReadStream(path) },
+                partSize: s3.partSizeBytes,
+                queueSize: s3.partConcurrency,
+              }).done(),
+            );
+            await clock.time("audio → ipfs", async () => {
+              const cid = await fs.addByteStream(createReadStream(path), options);
+              for await (const _ of node.helia.pins.add(cid)) {
+                // draining pins.add is what pins, as `ipfs add` does by default
+              }
+            });
           }),
         ),
       ),
     );
+    return { ms, rows: clock.rows() };
   } finally {
     client.destroy();
     await node.stop();
@@ -295,6 +322,13 @@ async function pipelineRun(
         `${t.mintTransactions} mint transactions (storage start-up ${seconds(openMs)} s, not timed)`,
     );
     for (const row of clock.rows()) console.log(row);
+    const audio = clock.window("audio →");
+    if (audio !== undefined) {
+      console.log(
+        `    audio uploads ran from ${seconds(audio[0] - started)} s to ${seconds(audio[1] - started)} s;` +
+          ` before them ${seconds(audio[0] - started)} s (scan, deploy), after them ${seconds(started + ms - audio[1])} s (last metadata, verify, mint, report)`,
+      );
+    }
     console.log(`    ${memoryLine}`);
     return { ms, report };
   } finally {
@@ -319,7 +353,7 @@ async function bareInChild(files: string[], s3: S3ProviderConfig, concurrency: n
     ["--import", "tsx", import.meta.filename, "--bare", JSON.stringify({ files, s3, concurrency })],
     { maxBuffer: 1 << 20 },
   );
-  return JSON.parse(stdout) as { ms: number; peakRssMb: number };
+  return JSON.parse(stdout) as { ms: number; rows: string[]; peakRssMb: number };
 }
 
 async function main(): Promise<void> {
@@ -341,6 +375,7 @@ async function main(): Promise<void> {
     console.log(
       `(a) bare loop: ${seconds(a.ms)} s, ${perMinute(a.ms)} tracks/min, peak RSS ${a.peakRssMb.toFixed(0)} MB (its own process)`,
     );
+    for (const row of a.rows) console.log(row);
     const env = {
       DCMX_LIBRARY: LIBRARY,
       DCMX_WORKDIR: join(OUT, "work"),
@@ -379,6 +414,6 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === "--bare") {
   const { files, s3, concurrency } = JSON.parse(process.argv[3]!);
-  const ms = await bareLoop(files, s3, concurrency);
-  console.log(JSON.stringify({ ms, peakRssMb: peakRssMb() }));
+  const result = await bareLoop(files, s3, concurrency);
+  console.log(JSON.stringify({ ...result, peakRssMb: peakRssMb() }));
 } else await main();
