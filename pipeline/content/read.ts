@@ -29,6 +29,13 @@ export interface HashedFileRead {
 }
 
 /**
+ * Shared buffers of finished reads, for the next files: the GC is slow to reclaim this external
+ * memory, so a library of files would otherwise hold several buffers each until it runs.
+ */
+const idleBuffers: SharedArrayBuffer[] = [];
+const IDLE_BUFFERS_KEPT = 2;
+
+/**
  * Streams a file through SLOTS reused buffers in shared memory, reading ahead, while a worker thread
  * hashes every piece in place; the consumer's own work on the piece (the CID's leaf hashes) runs at
  * the same time on this thread. A buffer is refilled only once the worker and the consumer are both
@@ -42,7 +49,7 @@ export function readFileWithSha256(path: string, signal?: AbortSignal): HashedFi
       throw asReadError(error, path);
     });
     const whole = startOffThreadSha256();
-    const shared = new SharedArrayBuffer(SLOTS * READ_SIZE);
+    const shared = idleBuffers.pop() ?? new SharedArrayBuffer(SLOTS * READ_SIZE);
     const slots = Array.from({ length: SLOTS }, (_, i) => new Uint8Array(shared, i * READ_SIZE, READ_SIZE));
     const hashed: Promise<void>[] = slots.map(() => Promise.resolve());
     // A failure while the consumer is busy is reported when it asks for that piece, not as unhandled.
@@ -76,6 +83,17 @@ export function readFileWithSha256(path: string, signal?: AbortSignal): HashedFi
       // Let a read still in flight finish before its file handle goes away.
       await next.catch(() => {});
       await file.close();
+      // The digest comes once the worker has read every piece; a cancelled job's worker may still be
+      // reading, so its buffer is left to the GC.
+      if (
+        digest !== undefined &&
+        (await digest.then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        if (idleBuffers.length < IDLE_BUFFERS_KEPT) idleBuffers.push(shared);
+      }
     }
   }
   return {
