@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
 import { startLocalS3 } from "../../pipeline/providers/s3/local-s3.js";
 import { RunReportSchema } from "../../pipeline/report/report.js";
 import { type FaultProxy, slowDown, startFaultProxy } from "../support/fault-proxy.js";
@@ -167,5 +168,78 @@ describe("reliability: processes, secrets and the work-directory lock", function
       await proxy.close();
       await s3.stop();
     }
+  });
+
+  describe("the JSON-RPC node", () => {
+    /** JSON-RPC methods in a request body (viem may send a batch). */
+    const methods = (body: Buffer): string[] => {
+      const parsed = JSON.parse(body.toString() || "null") as
+        | { method?: string }
+        | Array<{ method?: string }>;
+      return (Array.isArray(parsed) ? parsed : [parsed]).map((call) => call?.method ?? "");
+    };
+    /** Tracks minted exactly once in the report's collection: one TrackMinted per track, none twice. */
+    async function assertOneEventPerTrack(rpc: PublicClient, workDir: string, expected: number) {
+      const report = await readReport(workDir);
+      expect(report.totals.successful, JSON.stringify(report.tracks.map((t) => t.error))).to.equal(expected);
+      const logs = await rpc.getContractEvents({
+        address: report.chain!.contract as `0x${string}`,
+        abi: tracksAbi,
+        eventName: "TrackMinted",
+        fromBlock: 0n,
+      });
+      expect(logs).to.have.length(expected);
+      expect(new Set(logs.map((l) => l.args.contentHash)).size).to.equal(expected);
+      await assertChainMatches(rpc, report);
+      await assertJournalConsistent(workDir, report);
+    }
+
+    it("the node accepts a mint but its answer is lost: nothing is minted twice", async () => {
+      await generateLibrary(join(dir, "lost-answer"), 4, { prefix: "Lost" });
+      const proxy = await startFaultProxy(node.url);
+      try {
+        let lost = 0;
+        proxy.setRule((req) =>
+          methods(req.body).includes("eth_sendTransaction") && lost++ === 1
+            ? { kind: "lose-answer" }
+            : { kind: "forward" },
+        );
+        const env = { ...envFor("lost-answer"), LOCALHOST_RPC_URL: proxy.url, DCMX_MINT_BATCH: "2" };
+        let run = await runMintLibrary(env);
+        if (run.code !== 0) run = await runMintLibrary(env);
+        expect(run.code, run.output).to.equal(0);
+        expect(lost, "a mint answer was lost").to.be.at.least(2);
+        await assertOneEventPerTrack(client, env.DCMX_WORKDIR, 4);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it("the node restarted from scratch mid-batch: a re-run mints every track once on the new chain", async () => {
+      await generateLibrary(join(dir, "rpc-restart"), 4, { prefix: "Restart" });
+      let fresh: HardhatNode | undefined;
+      const proxy = await startFaultProxy(node.url);
+      try {
+        let sends = 0;
+        proxy.setRule(async (req) => {
+          if (!methods(req.body).includes("eth_sendTransaction") || sends++ !== 1) return { kind: "forward" };
+          // The second mint batch is in flight when the node dies; a new one (empty chain) takes its place.
+          fresh = await startHardhatNode();
+          proxy.setUpstream(fresh.url);
+          return { kind: "drop" };
+        });
+        const env = { ...envFor("rpc-restart"), LOCALHOST_RPC_URL: proxy.url, DCMX_MINT_BATCH: "2" };
+        const interrupted = await runMintLibrary(env);
+        expect(sends, "the restart happened").to.be.at.least(2);
+        let run = interrupted;
+        for (let i = 0; i < 2 && run.code !== 0; i++) run = await runMintLibrary(env);
+        expect(run.code, `${interrupted.output}\n---\n${run.output}`).to.equal(0);
+        const freshClient = createPublicClient({ transport: http(fresh!.url) }) as PublicClient;
+        await assertOneEventPerTrack(freshClient, env.DCMX_WORKDIR, 4);
+      } finally {
+        await proxy.close();
+        await fresh?.stop();
+      }
+    });
   });
 });
