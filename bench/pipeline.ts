@@ -7,9 +7,12 @@
  *                 directory, with the same S3 server as its Storj primary, a Helia node of the same kind
  *                 and Hardhat's in-process chain;
  *   (c) re-run:   (b) again on the same work directory and chain: it must upload and send nothing.
- * Each of (b) and (c) opens its storage like a real run does; that start-up is printed, not timed.
- * Run with `npm run bench:pipeline` (`hardhat run`, for the in-process chain). BENCH_TRACKS and
- * BENCH_TRACK_MB shrink it for a quick check (defaults 100 × 4 MB).
+ * (c) runs in the same process as (b) because the in-process chain ends with its process. Each of (b) and
+ * (c) opens its storage like a real run does; that start-up is printed, not timed. (a) runs in a child
+ * process so each side's peak RSS is its own.
+ * Run with `npm run bench:pipeline`: `hardhat build`, then `hardhat run --no-compile` for the in-process
+ * chain (compiling in the same process would load solc and add ~180 MB to the RSS measured here).
+ * BENCH_TRACKS and BENCH_TRACK_MB shrink it for a quick check (defaults 100 × 4 MB).
  * The last line is `pipeline-ratio <R> rerun-ratio <Q> peak-rss-mb <M>`, R = (b)/(a), Q = (c)/(b).
  */
 import { execFile } from "node:child_process";
@@ -300,18 +303,17 @@ async function pipelineRun(
   connection: NetworkConnection,
 ): Promise<{ ms: number; report: RunReport }> {
   const config = loadPipelineConfig(env);
-  let storage: StorageSet | undefined;
-  const openMs = await timed(async () => {
-    storage = await StorageSet.open({ env, workDir: config.workDir });
-  });
+  const opening = performance.now();
+  const storage = await StorageSet.open({ env, workDir: config.workDir });
+  const openMs = performance.now() - opening;
   try {
     const chain = await chainSetupFrom(connection, { workDir: config.workDir });
     const clock = new StageClock();
     const progress = new QuietProgress();
-    instrument(clock, storage!, chain);
+    instrument(clock, storage, chain);
     const memory = new MemorySampler();
     const started = performance.now();
-    const { report } = await runPipeline({ config, storage: storage!, chain, progress });
+    const { report } = await runPipeline({ config, storage, chain, progress });
     const ms = performance.now() - started;
     const memoryLine = memory.stop();
     clock.record("scan + contract setup", started, progress.startedAt);
@@ -332,7 +334,7 @@ async function pipelineRun(
     console.log(`    ${memoryLine}`);
     return { ms, report };
   } finally {
-    await storage!.close();
+    await storage.close();
   }
 }
 
@@ -343,10 +345,7 @@ const load = () =>
     .map((n) => n.toFixed(2))
     .join(" ");
 
-/**
- * (a) runs in a child process without Hardhat, so its peak RSS is its own and the pipeline's is not
- * raised by it: `--bare <json>` is that child's mode.
- */
+/** (a) in a child process without Hardhat: `--bare <json>` is that child's mode. */
 async function bareInChild(files: string[], s3: S3ProviderConfig, concurrency: number) {
   const { stdout } = await promisify(execFile)(
     process.execPath,
