@@ -10,6 +10,7 @@ import { metadataDigest } from "../../pipeline/content/index.js";
 import { type LocalS3, startLocalS3 } from "../../pipeline/providers/s3/local-s3.js";
 import type { RunReport } from "../../pipeline/report/report.js";
 import type { ChainSetup } from "../../pipeline/run/deployment.js";
+import { startStuckPinningService } from "../support/fault-pinning.js";
 import { type FaultProxy, internalError, slowDown, startFaultProxy } from "../support/fault-proxy.js";
 import {
   assertChainMatches,
@@ -18,7 +19,9 @@ import {
   type InProcessRun,
   runInProcess,
 } from "../support/fault-run.js";
+import { mountTmpfs } from "../support/fault-tmpfs.js";
 import { startNftStorageServer } from "../support/ipfs-nft-storage-server.js";
+import { startPinningService } from "../support/ipfs-pinning-service.js";
 import { generateLibrary } from "../support/library-generator.js";
 
 const TRACKS = 3;
@@ -229,5 +232,41 @@ describe("reliability: faults", function () {
       args: [BigInt(rivals[0]!.tokenId!)],
     });
     expect(digest).to.equal(metadataDigest(rivals[0]!.metadataCid!));
+  });
+
+  it("a pinning service that accepts and never pins: tracks wait, none is minted; a working service then mints all", async () => {
+    const token = "stuck-pinning-token";
+    const stuck = await startStuckPinningService(token);
+    const working = await startPinningService(token);
+    try {
+      const env = await scenario("stuck-pin", { PINNING_SERVICE_TOKEN: token, PINNING_TIMEOUT_SECONDS: "2" });
+      const first = await runInProcess(connection, { ...env, PINNING_SERVICE_ENDPOINT: stuck.url });
+      expect(first.report.totals.successful).to.equal(0);
+      expect(first.report.totals.pending).to.equal(TRACKS);
+      for (const track of first.report.tracks) expect(track.error, track.file).to.match(/pin/i);
+      const { report } = await runUntilSettled({ ...env, PINNING_SERVICE_ENDPOINT: working.url });
+      await assertAllMintedOnce(env, report);
+    } finally {
+      await stuck.close();
+      await working.close();
+    }
+  });
+
+  it("the IPFS node's disk full: no track minted without its IPFS copy; with room again a re-run mints all", async function () {
+    const env = await scenario("disk-full");
+    const disk = await mountTmpfs(join(dir, "disk-full", "ipfs"), { sizeMb: 0.04 });
+    if (!disk) return this.skip();
+    try {
+      const full = await runInProcess(connection, { ...env, IPFS_REPO: disk.path });
+      expect(full.report.totals.successful, "some track needed more room than there was").to.be.below(TRACKS);
+      for (const track of full.report.tracks.filter((t) => t.status !== "minted"))
+        expect(track.status, `${track.file}: ${track.error}`).to.equal("pending");
+      expect(full.lines.join("\n")).to.match(/ENOSPC|no space|disk/i);
+      await disk.resize(64);
+      const { report } = await runUntilSettled({ ...env, IPFS_REPO: disk.path });
+      await assertAllMintedOnce(env, report);
+    } finally {
+      await disk.unmount();
+    }
   });
 });

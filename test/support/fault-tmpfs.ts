@@ -22,7 +22,7 @@ export async function mountTmpfs(
 ): Promise<Tmpfs | undefined> {
   await mkdir(path, { recursive: true });
   try {
-    await run("mount", ["-t", "tmpfs", "-o", `size=${options.sizeMb}m`, "tmpfs", path]);
+    await run("mount", ["-t", "tmpfs", "-o", `size=${Math.round(options.sizeMb * 1024)}k`, "tmpfs", path]);
   } catch (error) {
     console.log(
       `      SKIPPED: cannot mount a tmpfs at ${path} (needs root): ${(error as Error).message.trim()}`,
