@@ -365,7 +365,10 @@ async function main(): Promise<void> {
   console.log(`library: ${files.length} WAV tracks, ${totalMb.toFixed(0)} MB, concurrency ${concurrency}`);
   const perMinute = (ms: number) => ((files.length / ms) * 60_000).toFixed(1);
 
-  for (const dir of ["s3", "bare-ipfs", "work"]) await rm(join(OUT, dir), { recursive: true, force: true });
+  // Stored copies (~2× the library) go after the run; the library stays for the next one.
+  const clean = () =>
+    Promise.all(["s3", "bare-ipfs", "work"].map((d) => rm(join(OUT, d), { recursive: true, force: true })));
+  await clean();
   const s3 = await startLocalS3({ directory: join(OUT, "s3") });
   let times: { a: number; b: number; c: number };
   try {
@@ -404,6 +407,7 @@ async function main(): Promise<void> {
     times = { a: a.ms, b: b.ms, c: c.ms };
   } finally {
     await s3.stop();
+    await clean();
   }
   console.log(`load average (1, 5, 15 min) after: ${load()}`);
   console.log(
