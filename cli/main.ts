@@ -3,11 +3,21 @@ import type { Command } from "./command.js";
 import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { scanCommand } from "./commands/scan.js";
+import { serveCommand } from "./commands/serve.js";
 import { uploadCommand } from "./commands/upload.js";
+import { urlCommand } from "./commands/url.js";
 import { verifyCommand } from "./commands/verify.js";
 
 // Each command lives in cli/commands/<name>.ts; this list is the only place that names them all.
-const commands: Command[] = [cidCommand, scanCommand, uploadCommand, verifyCommand, doctorCommand];
+const commands: Command[] = [
+  cidCommand,
+  scanCommand,
+  uploadCommand,
+  verifyCommand,
+  doctorCommand,
+  urlCommand,
+  serveCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);

@@ -22,6 +22,24 @@ export function audioLocator(role: StorageRole, metadata: TrackMetadata, content
   );
 }
 
+/** The record of the token's audio on `provider`, with the on-chain hash as the SHA-256 it must have. */
+export function audioObject(
+  provider: StorageProvider,
+  locator: string,
+  metadata: TrackMetadata,
+  contentHash: string,
+): StoredObject {
+  return {
+    provider: provider.name,
+    kind: "audio",
+    locator,
+    cid: metadata.animation_url.slice("ipfs://".length),
+    sha256: contentHash,
+    size: metadata.properties.size,
+    reused: true,
+  };
+}
+
 /**
  * Streams the audio back from `provider` and compares its SHA-256 (and size) with the on-chain hash,
  * through the provider's own `verify`, which never buffers the file.
@@ -33,15 +51,7 @@ export function checkAudio(
   contentHash: string,
   signal?: AbortSignal,
 ): Promise<Check> {
-  const object: StoredObject = {
-    provider: provider.name,
-    kind: "audio",
-    locator,
-    cid: metadata.animation_url.slice("ipfs://".length),
-    sha256: contentHash,
-    size: metadata.properties.size,
-    reused: true,
-  };
+  const object = audioObject(provider, locator, metadata, contentHash);
   return classify(provider.name, locator, async () => {
     if (!(await provider.has(object)))
       return { status: "missing", detail: `${provider.name} does not hold it` };

@@ -35,3 +35,27 @@ export async function readToken(client: PublicClient, contract: Hex, tokenId: bi
   ]);
   return { tokenId, contentHash: contentHash.slice(2).toLowerCase(), tokenURI };
 }
+
+/** A token id (`7`) or an audio SHA-256 (`0x…` or bare hex) to the token id, from the chain. */
+export async function resolveTokenRef(client: PublicClient, contract: Hex, ref: string): Promise<bigint> {
+  if (/^\d+$/.test(ref)) return BigInt(ref);
+  const hex = ref.toLowerCase().replace(/^0x/, "");
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new InputError("USAGE", `"${ref}" is neither a token id nor a SHA-256`, {
+      field: "<token-id|sha256>",
+      hint: "pass a token id (e.g. 1) or the audio file's SHA-256 (dcmx cid <file> prints it)",
+    });
+  }
+  const tokenId = await client.readContract({
+    address: contract,
+    abi: tracksAbi,
+    functionName: "tokenOfContentHash",
+    args: [`0x${hex}`],
+  });
+  if (tokenId === 0n) {
+    throw new InputError("NOT_MINTED", `no token of ${contract} records the audio ${hex}`, {
+      field: "<token-id|sha256>",
+    });
+  }
+  return tokenId;
+}

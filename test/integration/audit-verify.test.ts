@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,6 +109,51 @@ describe("dcmx verify (hardhat node)", function () {
     const { code, output, report } = await verify("task");
     expect(code, output).to.equal(0);
     expect(report.totals).to.include({ ok: 12, missing: 0, corrupt: 0 });
+  });
+
+  it("dcmx url prints the signed S3 URL and the IPFS gateway URL, by token id and by SHA-256", async () => {
+    const track = minted.tracks[0]!;
+    const byId = await run(process.execPath, [DCMX, "url", track.tokenId!, "--expires", "600"], env);
+    expect(byId.code, byId.output).to.equal(0);
+    expect(byId.output).to.include(`Token ${track.tokenId} (audio SHA-256 ${track.sha256})`);
+    expect(byId.output).to.match(
+      new RegExp(
+        `local-s3 \\(signed, temporary\\): http://127\\.0\\.0\\.1:\\d+/dcmx-music/${track.storj!.key}\\?.*X-Amz-Expires=600`,
+      ),
+    );
+    expect(byId.output).to.match(
+      new RegExp(`ipfs \\(permanent\\): http://127\\.0\\.0\\.1:\\d+/ipfs/${track.cid}`),
+    );
+    const bySha = await run(process.execPath, [DCMX, "url", `0x${track.sha256}`], env);
+    expect(bySha.code, bySha.output).to.equal(0);
+    expect(bySha.output).to.include(`Token ${track.tokenId} (audio SHA-256 ${track.sha256})`);
+    const unknown = await run(process.execPath, [DCMX, "url", "ab".repeat(32)], env);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.output).to.include("no token of");
+  });
+
+  it("dcmx serve streams the minted audio from the local gateway until SIGTERM", async () => {
+    const track = minted.tracks[1]!;
+    const child = spawn(process.execPath, [DCMX, "serve"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    const gateway = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        output += d;
+        const match = /Gateway: (http:\/\/\S+) /.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.once("exit", () => reject(new Error(`serve exited: ${output}`)));
+    });
+    const answer = await fetch(`${gateway}/ipfs/${track.cid}`);
+    const hash = createHash("sha256");
+    for await (const chunk of answer.body!) hash.update(chunk);
+    expect(hash.digest("hex")).to.equal(track.sha256);
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).to.equal(0);
   });
 
   it("dcmx doctor weighs the deployer's balance against the library's estimated mint gas", async () => {
