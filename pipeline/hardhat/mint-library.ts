@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import type { NetworkConnection } from "hardhat/types/network";
 import { deployTracks } from "../../ignition/modules/deploy-tracks.js";
 import type { Hex } from "../chain/tracks-chain.js";
@@ -35,11 +35,17 @@ export async function mintLibrary(
   loadDotEnv();
   const env = { ...process.env, ...options.env };
   const controller = new AbortController();
+  let firstSignalAt = 0;
   const onSignal = () => {
-    if (!controller.signal.aborted)
+    if (!controller.signal.aborted) {
+      firstSignalAt = Date.now();
       console.error("\nStopping: finishing in-flight writes and saving progress (Ctrl-C again to force) ...");
-    else process.exit(EXIT.interrupted);
-    controller.abort();
+      controller.abort();
+      return;
+    }
+    // A dependency (when-exit, via atomically) re-raises the signal it saw at once: only a second Ctrl-C
+    // from the user, a moment later, forces the exit.
+    if (Date.now() - firstSignalAt > 1000) process.exit(EXIT.interrupted);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -74,7 +80,11 @@ export async function mintLibrary(
     return report.totals.pending > 0 ? EXIT.pending : EXIT.ok;
   } catch (error) {
     if (error instanceof AbortedError || controller.signal.aborted) {
-      console.error("Interrupted: progress is saved in the journal; run the same command again to continue.");
+      // Written synchronously: Hardhat may exit the process before an asynchronous pipe write drains.
+      writeSync(
+        2,
+        "Interrupted: progress is saved in the journal; run the same command again to continue.\n",
+      );
       return EXIT.interrupted;
     }
     console.error(

@@ -71,7 +71,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const key = chain && deploymentKey(chain.deployment);
     let uploadedBytes = 0;
 
-    await Promise.all(
+    // allSettled: on Ctrl-C every in-flight track finishes its current write before the journal closes.
+    const outcomes = await Promise.allSettled(
       scan.tracks.map((track) =>
         trackLimit(async () => {
           if (signal?.aborted) return;
@@ -101,9 +102,11 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         }),
       ),
     );
-    if (signal?.aborted) throw new AbortedError();
     mint?.stage.close();
-    await mint?.running;
+    const mintError = await mint?.running;
+    if (signal?.aborted) throw new AbortedError();
+    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+    if (mintError !== undefined) throw mintError;
     progress.stop();
 
     const report = buildReport({
@@ -164,5 +167,10 @@ async function startMinting(
     },
   );
   await stage.settlePending();
-  return { stage, running: stage.run() };
+  // Settled into a value at once, so a cancelled minter is never an unhandled rejection while tracks finish.
+  const running: Promise<unknown> = stage.run().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return { stage, running };
 }

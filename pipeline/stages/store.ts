@@ -1,5 +1,5 @@
 import type { LimitFunction } from "p-limit";
-import { describeError } from "../errors.js";
+import { AbortedError, describeError } from "../errors.js";
 import type { Journal } from "../journal/journal.js";
 import type { PutRequest, StorageProvider, StoredObject } from "../providers/types.js";
 import type { StorageRole } from "../storage/storage-set.js";
@@ -54,5 +54,7 @@ export async function storeObject(
       }
     }),
   );
+  // Failures caused by cancelling are not the provider's: the track is interrupted, not pending.
+  if (request.signal?.aborted) throw new AbortedError();
   return outcome;
 }

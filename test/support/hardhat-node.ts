@@ -59,22 +59,35 @@ export interface RunResult {
   output: string;
 }
 
+export interface KillOptions {
+  signal?: NodeJS.Signals;
+  /** Milliseconds after start. */
+  afterMs?: number;
+  /** Once the output contains this text (e.g. the first track line), so the kill lands mid-work however slow startup is. */
+  onOutput?: string;
+}
+
 /** Runs the README's main command as a child process with `env` on top of this one's environment. */
-export function runMintLibrary(
-  env: Record<string, string>,
-  options: { killAfterMs?: number } = {},
-): Promise<RunResult> {
+export function runMintLibrary(env: Record<string, string>, kill: KillOptions = {}): Promise<RunResult> {
   const child = spawn(HARDHAT, ["run", "--network", "localhost", "scripts/mint-library.ts"], {
     env: { ...process.env, CI: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d));
-  child.stderr.on("data", (d: Buffer) => (output += d));
-  const timer =
-    options.killAfterMs === undefined
-      ? undefined
-      : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs);
+  let killed = false;
+  // One signal only: a second Ctrl-C means "force" to the pipeline.
+  const stop = () => {
+    if (killed || child.exitCode !== null) return;
+    killed = true;
+    child.kill(kill.signal ?? "SIGKILL");
+  };
+  const collect = (d: Buffer) => {
+    output += d;
+    if (kill.onOutput !== undefined && output.includes(kill.onOutput)) stop();
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const timer = kill.afterMs === undefined ? undefined : setTimeout(stop, kill.afterMs);
   return new Promise((resolve) => {
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
