@@ -3,7 +3,8 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { z } from "zod";
 import { addressFile } from "../content/address.js";
-import { type CidProfile, ContentAddressSchema, DEFAULT_CID_PROFILE } from "../content/types.js";
+import { asReadError } from "../content/read.js";
+import { type CidProfile, type ContentAddress, ContentAddressSchema, DEFAULT_CID_PROFILE } from "../content/types.js";
 import { InputError } from "../errors.js";
 import {
   ArtworkFinder,
@@ -46,6 +47,9 @@ export const ScannedTrackSchema = z.object({
   artwork: ArtworkSchema.optional(),
   /** Other files in the library with the same bytes, reported and not minted again. */
   duplicates: z.array(z.string()),
+  /** Modification time and inode when hashed, so the journal can let a later scan skip re-hashing. */
+  modifiedMs: z.number(),
+  ino: z.number(),
 });
 export type ScannedTrack = z.infer<typeof ScannedTrackSchema>;
 
@@ -66,6 +70,20 @@ export interface ScanOptions {
   artworkLimits?: ArtworkLimits;
   /** Files read at once; each read is I/O plus hashing, so a little above the core count. */
   concurrency?: number;
+  /**
+   * Content addresses already computed for files that have not changed since (same path, size, mtime and
+   * inode, same profile): a re-run of a large library then reads no audio bytes at all.
+   */
+  knownAddress?: (file: FileIdentity) => ContentAddress | undefined;
+}
+
+/** What identifies a file's bytes between scans without reading them. */
+export interface FileIdentity {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  profile: CidProfile;
 }
 
 /** Names the scan reads itself and therefore never reports as stray files. */
@@ -97,7 +115,9 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
 
   // Stage 1: identify and hash every audio file once.
-  const identified = await Promise.all(files.map((file) => limit(() => identify(file, profile))));
+  const identified = await Promise.all(
+    files.map((file) => limit(() => identify(file, profile, options.knownAddress))),
+  );
   const firstBySha = new Map<string, AudioFile>();
   const unique: AudioFile[] = [];
   for (const [index, result] of identified.entries()) {
@@ -169,7 +189,11 @@ interface AudioFile {
 }
 type Identified = AudioFile | { kind: "not-audio"; problem?: Problem };
 
-async function identify(file: LibraryFile, profile: CidProfile): Promise<Identified> {
+async function identify(
+  file: LibraryFile,
+  profile: CidProfile,
+  knownAddress?: ScanOptions["knownAddress"],
+): Promise<Identified> {
   const name = file.relativePath;
   try {
     const detected = await detectFile(file.path);
@@ -200,11 +224,13 @@ async function identify(file: LibraryFile, profile: CidProfile): Promise<Identif
         hint: "copy or download the file again",
       });
     }
-    const content = await addressFile(file.path, { profile });
+    const identity = { file: file.relativePath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, profile };
+    const content = knownAddress?.(identity) ?? (await addressFile(file.path, { profile }));
     const { format, mimeType, extension } = detected;
     return { kind: "audio", file, content, detected: { format, mimeType, extension }, duplicates: [] };
   } catch (error) {
-    return { kind: "not-audio", problem: problemFrom(error, "error", name) };
+    // An errno (permission denied, vanished) becomes a sentence naming the file, not a raw path dump.
+    return { kind: "not-audio", problem: problemFrom(asReadError(error, name), "error", name) };
   }
 }
 
@@ -271,6 +297,8 @@ async function describe(
     tags: { ...merged, title: merged.title ?? stem, artist },
     artwork: found.artwork,
     duplicates: item.duplicates,
+    modifiedMs: item.file.mtimeMs,
+    ino: item.file.ino,
   };
   return { track, problems };
 }
@@ -342,7 +370,7 @@ export async function scanTrack(
   }
   const name = basename(absolute);
   const identified = await identify(
-    { path: absolute, relativePath: name, size: info.size },
+    { path: absolute, relativePath: name, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino },
     options.profile ?? DEFAULT_CID_PROFILE,
   );
   if (identified.kind === "not-audio") {

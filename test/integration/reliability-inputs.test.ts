@@ -1,6 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
@@ -11,6 +13,9 @@ import { mp3, toneWav } from "../support/audio-fixtures.js";
 import { buildCorpus, type CorpusCase, type CorpusExpectation } from "../support/fault-corpus.js";
 import { assertChainMatches, assertJournalConsistent, runInProcess } from "../support/fault-run.js";
 import { mountTmpfs } from "../support/fault-tmpfs.js";
+
+const run = promisify(execFile);
+const NODE = new URL("../../node_modules/.bin/node", import.meta.url).pathname;
 
 /**
  * The bad-input corpus through the real pipeline (embedded S3 + IPFS, Hardhat's in-process chain): each
@@ -142,6 +147,30 @@ describe("reliability: hostile inputs", function () {
         await mount.unmount();
       }
     });
+  });
+
+  it("names a file the user running the pipeline may not read, and still takes the rest", async () => {
+    const root = join(dir, "unreadable");
+    await oneTrackLibrary(join(root, "library"), 2400);
+    await writeFile(join(root, "library", "locked.mp3"), "bytes nobody may read");
+    await chmod(join(root, "library", "locked.mp3"), 0o000);
+    // Root reads anything: the scan runs as nobody, which needs every directory on the way to be open.
+    for (const path of [dir, root, join(root, "library")]) await chmod(path, 0o755);
+    await chmod(join(root, "library", "song.mp3"), 0o644);
+    const asNobody =
+      process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+    const [command, ...args] = [...asNobody, NODE, "bin/dcmx.js", "scan", join(root, "library"), "--json"];
+    const { stdout } = await run(command!, args, { env: { ...process.env, HOME: tmpdir() } }).catch(
+      (error: { stdout: string }) => error,
+    );
+    const out = JSON.parse(stdout) as {
+      tracks: Array<{ file: string }>;
+      problems: Array<{ file: string; message: string }>;
+    };
+    expect(out.tracks.map((t) => t.file)).to.deep.equal(["song.mp3"]);
+    expect(out.problems.find((p) => p.file === "locked.mp3")?.message).to.match(
+      /^locked\.mp3: cannot read: permission denied — /,
+    );
   });
 
   it("scans a library of 10,000 tiny files in bounded memory, naming each one it skips", async () => {
