@@ -4,6 +4,7 @@ import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
+import { statsCommand } from "./commands/stats.js";
 import { uploadCommand } from "./commands/upload.js";
 import { urlCommand } from "./commands/url.js";
 import { verifyCommand } from "./commands/verify.js";
@@ -17,6 +18,7 @@ const commands: Command[] = [
   doctorCommand,
   urlCommand,
   serveCommand,
+  statsCommand,
 ];
 
 function help(): string {

@@ -12,6 +12,7 @@ import { CID } from "multiformats/cid";
 import { createWalletClient, http } from "viem";
 import { type AuditReport, AuditReportSchema } from "../../pipeline/audit/audit-report.js";
 import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
+import type { StorageUsage } from "../../pipeline/audit/storage-usage.js";
 import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
 import { metadataDigest } from "../../pipeline/content/index.js";
 import { createS3Client } from "../../pipeline/providers/s3/client.js";
@@ -154,6 +155,21 @@ describe("dcmx verify (hardhat node)", function () {
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
     expect(code).to.equal(0);
+  });
+
+  it("dcmx stats counts the collection's objects and the tracks that still fit the Storj free tier", async () => {
+    const { code, output } = await run(process.execPath, [DCMX, "stats", "--json"], env);
+    expect(code, output).to.equal(0);
+    const usage = JSON.parse(output.slice(output.indexOf("{"))) as StorageUsage;
+    const audioBytes = minted.tracks.reduce((sum, t) => sum + t.size, 0);
+    expect(usage.averageTrackBytes).to.equal(audioBytes / 4);
+    const s3 = usage.providers.find((p) => p.provider === "local-s3")!;
+    expect(s3).to.include({ objects: 4, bytes: audioBytes });
+    expect(s3.moreTracks).to.equal(Math.floor((150e9 - audioBytes) / (audioBytes / 4)));
+    // The node pins each track's audio and metadata, the artwork and the collection document.
+    const ipfs = usage.providers.find((p) => p.provider === "ipfs")!;
+    expect(ipfs.objects).to.be.at.least(8);
+    expect(ipfs.bytes).to.be.greaterThan(audioBytes);
   });
 
   it("dcmx doctor weighs the deployer's balance against the library's estimated mint gas", async () => {
