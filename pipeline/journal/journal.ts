@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
+import type { ContentAddress } from "../content/types.js";
 import { DcmxError } from "../errors.js";
 import type { StoredObject } from "../providers/types.js";
 import { redact } from "../util/secrets.js";
@@ -16,6 +17,8 @@ export interface TrackState {
   cid: string;
   profile: RecordOf<"track">["profile"];
   mimeType: string;
+  modifiedMs?: number;
+  ino?: number;
   artwork?: RecordOf<"artwork">["artwork"];
   /** One entry per provider and kind; a later record for the same pair replaces the earlier one. */
   stored: StoredObject[];
@@ -46,6 +49,7 @@ const LOCK_FILE = "journal.lock";
 export class Journal {
   readonly path: string;
   readonly #tracks = new Map<string, TrackState>();
+  readonly #byFile = new Map<string, TrackState>();
   readonly #deployments = new Map<number, Deployment>();
   readonly #pending = new Map<string, PendingMint>();
   readonly #handle: Awaited<ReturnType<typeof open>>;
@@ -105,6 +109,30 @@ export class Journal {
     return this.#tracks.get(sha256);
   }
 
+  /**
+   * The content address recorded for a library file whose size, mtime and inode are unchanged since it was
+   * hashed, so a re-run does not read the bytes again.
+   */
+  knownAddress(file: {
+    file: string;
+    size: number;
+    mtimeMs: number;
+    ino: number;
+    profile: string;
+  }): ContentAddress | undefined {
+    const state = this.#byFile.get(file.file);
+    if (
+      state === undefined ||
+      state.size !== file.size ||
+      state.modifiedMs !== file.mtimeMs ||
+      state.ino !== file.ino ||
+      state.profile !== file.profile
+    ) {
+      return undefined;
+    }
+    return { size: state.size, sha256: state.sha256, cid: state.cid, profile: state.profile };
+  }
+
   tracks(): TrackState[] {
     return [...this.#tracks.values()];
   }
@@ -129,7 +157,9 @@ export class Journal {
       case "track": {
         const { type: _, ...fields } = record;
         const existing = this.#tracks.get(record.sha256);
-        this.#tracks.set(record.sha256, { stored: [], minted: new Map(), ...existing, ...fields });
+        const state: TrackState = { stored: [], minted: new Map(), ...existing, ...fields };
+        this.#tracks.set(record.sha256, state);
+        this.#byFile.set(record.file, state);
         return;
       }
       case "deployed": {

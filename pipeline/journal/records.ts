@@ -24,6 +24,9 @@ export const JournalRecordSchema = z.discriminatedUnion("type", [
     cid: z.string(),
     profile: CidProfileSchema,
     mimeType: z.string(),
+    /** The file's mtime and inode when hashed: unchanged, a later scan reuses the address. */
+    modifiedMs: z.number().optional(),
+    ino: z.number().optional(),
   }),
   z.object({
     type: z.literal("artwork"),

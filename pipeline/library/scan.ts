@@ -4,7 +4,12 @@ import pLimit from "p-limit";
 import { z } from "zod";
 import { addressFile } from "../content/address.js";
 import { asReadError } from "../content/read.js";
-import { type CidProfile, type ContentAddress, ContentAddressSchema, DEFAULT_CID_PROFILE } from "../content/types.js";
+import {
+  type CidProfile,
+  type ContentAddress,
+  ContentAddressSchema,
+  DEFAULT_CID_PROFILE,
+} from "../content/types.js";
 import { InputError } from "../errors.js";
 import {
   ArtworkFinder,
@@ -224,7 +229,13 @@ async function identify(
         hint: "copy or download the file again",
       });
     }
-    const identity = { file: file.relativePath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, profile };
+    const identity = {
+      file: file.relativePath,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ino: file.ino,
+      profile,
+    };
     const content = knownAddress?.(identity) ?? (await addressFile(file.path, { profile }));
     const { format, mimeType, extension } = detected;
     return { kind: "audio", file, content, detected: { format, mimeType, extension }, duplicates: [] };

@@ -7,6 +7,9 @@ export interface LibraryFile {
   /** Relative to the library root, with "/" separators on every platform. */
   relativePath: string;
   size: number;
+  /** With size and inode, what tells a later scan that the bytes have not changed since they were hashed. */
+  mtimeMs: number;
+  ino: number;
 }
 
 export interface WalkResult {
@@ -61,7 +64,7 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
         visitedDirs.add(key);
         await visit(path);
       } else if (real.isFile()) {
-        files.push({ path, relativePath, size: real.size });
+        files.push({ path, relativePath, size: real.size, mtimeMs: real.mtimeMs, ino: real.ino });
       } else {
         // Opening a FIFO would block the scan forever, and a device is never a track.
         refused.push(

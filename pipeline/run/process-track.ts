@@ -52,7 +52,8 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     return { status: "pending", reason: `${what}: ${reasons}`, uploadedBytes };
   };
   try {
-    if (ctx.journal.track(sha256) === undefined || ctx.journal.track(sha256)!.file !== track.file) {
+    const known = ctx.journal.track(sha256);
+    if (known?.file !== track.file || known.modifiedMs !== track.modifiedMs || known.ino !== track.ino) {
       await ctx.journal.append({
         type: "track",
         sha256,
@@ -61,6 +62,8 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
         cid: track.content.cid,
         profile: track.content.profile,
         mimeType: track.mimeType,
+        modifiedMs: track.modifiedMs,
+        ino: track.ino,
       });
     }
 

@@ -50,6 +50,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       artworkDir: config.artworkDir,
       extractDir: join(config.workDir, "artwork"),
       profile: config.cidProfile,
+      knownAddress: (file) => journal.knownAddress(file),
     });
     for (const problem of scan.problems)
       progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);

@@ -70,6 +70,29 @@ describe("journal", () => {
     await journal.close();
   });
 
+  it("gives back a file's address only while its size, mtime, inode and profile are unchanged", async () => {
+    const journal = await Journal.open(dir);
+    await journal.append({ ...track(1), modifiedMs: 1700000000000, ino: 42 } as JournalRecord);
+    const same = {
+      file: "song1.mp3",
+      size: 1001,
+      mtimeMs: 1700000000000,
+      ino: 42,
+      profile: "unixfs-v1-2025",
+    };
+    expect(journal.knownAddress(same)).to.deep.equal({
+      size: 1001,
+      sha256: sha(1),
+      cid: "bafk1",
+      profile: "unixfs-v1-2025",
+    });
+    expect(journal.knownAddress({ ...same, mtimeMs: 1700000000001 })).to.equal(undefined);
+    expect(journal.knownAddress({ ...same, size: 1002 })).to.equal(undefined);
+    expect(journal.knownAddress({ ...same, ino: 43 })).to.equal(undefined);
+    expect(journal.knownAddress({ ...same, profile: "kubo-v0" })).to.equal(undefined);
+    await journal.close();
+  });
+
   it("drops a record torn by a crash and keeps appending on a clean line", async () => {
     const journal = await Journal.open(dir);
     await journal.append(track(1));

@@ -76,6 +76,8 @@ const syntheticTrack: ScannedTrack = {
     },
   },
   duplicates: [],
+  modifiedMs: 0,
+  ino: 0,
 };
 
 describe("ERC-721 track metadata", () => {
