@@ -2,6 +2,7 @@ import { DcmxError, describeError } from "../pipeline/errors.js";
 import type { Command } from "./command.js";
 import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { exportCommand } from "./commands/export.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
 import { statsCommand } from "./commands/stats.js";
@@ -19,6 +20,7 @@ const commands: Command[] = [
   urlCommand,
   serveCommand,
   statsCommand,
+  exportCommand,
 ];
 
 function help(): string {

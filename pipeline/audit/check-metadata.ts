@@ -1,5 +1,5 @@
 import { verifyCid } from "../content/index.js";
-import { IntegrityError } from "../errors.js";
+import { describeError, IntegrityError } from "../errors.js";
 import { type TrackMetadata, TrackMetadataSchema } from "../metadata/track-metadata.js";
 import type { Check } from "./audit-report.js";
 import { classify } from "./classify.js";
@@ -30,26 +30,44 @@ export async function checkMetadata(
     const detail = `tokenURI "${token.tokenURI}" is not ipfs://<cid>`;
     return { check: { target: "metadata", locator: null, status: "corrupt", detail } };
   }
-  let metadata: TrackMetadata | undefined;
-  const answers: Check[] = [];
-  for (const source of sources) {
-    const answer = await classify("metadata", cid, async () => {
-      const bytes = await source.fetch(cid, signal);
-      if (bytes === undefined) return { status: "missing", detail: `${source.name} does not hold it` };
-      await verifyCid(cid, bytes, { file: `${source.name}:${cid}` });
-      metadata = parseMetadata(bytes, cid);
-      return { status: "ok", detail: `from ${source.name}` };
-    });
-    answers.push(answer);
-    if (answer.status === "ok") break;
+  const { bytes, check: best } = await fetchVerified(cid, sources, signal);
+  if (bytes === undefined) return { check: best };
+  let metadata: TrackMetadata;
+  try {
+    metadata = parseMetadata(bytes, cid);
+  } catch (error) {
+    return { check: { ...best, status: "corrupt", detail: describeError(error) } };
   }
-  const best = pickAnswer(answers, cid);
-  if (metadata === undefined || best.status !== "ok") return { check: best };
   if (metadata.properties.sha256 !== token.contentHash) {
     const detail = `describes audio ${metadata.properties.sha256} ("${metadata.name}") but the chain records ${token.contentHash}`;
     return { check: { ...best, status: "corrupt", detail } };
   }
   return { check: best, metadata };
+}
+
+/**
+ * The bytes of `cid` from the first source that holds them and whose bytes match the CID (checked with
+ * multiformats, so a lying source is caught), with the verdict over every source asked.
+ */
+export async function fetchVerified(
+  cid: string,
+  sources: MetadataSource[],
+  signal?: AbortSignal,
+): Promise<{ bytes?: Uint8Array; check: Check }> {
+  let bytes: Uint8Array | undefined;
+  const answers: Check[] = [];
+  for (const source of sources) {
+    const answer = await classify("metadata", cid, async () => {
+      const fetched = await source.fetch(cid, signal);
+      if (fetched === undefined) return { status: "missing", detail: `${source.name} does not hold it` };
+      await verifyCid(cid, fetched, { file: `${source.name}:${cid}` });
+      bytes = fetched;
+      return { status: "ok", detail: `from ${source.name}` };
+    });
+    answers.push(answer);
+    if (answer.status === "ok") break;
+  }
+  return { bytes, check: pickAnswer(answers, cid) };
 }
 
 function parseMetadata(bytes: Uint8Array, cid: string): TrackMetadata {

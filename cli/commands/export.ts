@@ -1,0 +1,59 @@
+import { resolveCollection } from "../../pipeline/audit/collection-target.js";
+import { defaultExportDir, exportCollection } from "../../pipeline/audit/marketplace-export.js";
+import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
+import { StorageSet } from "../../pipeline/storage/storage-set.js";
+import { parseCommandArgs } from "../args.js";
+import type { Command } from "../command.js";
+
+const DEFAULT_EXPORT_GATEWAY = "https://ipfs.io";
+
+const usage = `Usage: dcmx export [--contract 0x…] [--rpc URL] [--gateway URL] [--out DIR] [--workdir W]
+
+Writes listing-ready data for a minted collection: tokens.json and tokens.csv (per token: token id,
+name, image and animation URLs through the chosen gateway, content hash, attributes) and collection.json
+(the contractURI document; from release.json when the chain has none yet). Only metadata that verifies
+against its CID and the on-chain hash is exported; other tokens are listed as skipped (exit 1).
+To correct a token's metadata, pin the new document and call the contract's setMetadataDigest (admin):
+its ERC-4906 MetadataUpdate event tells marketplaces to refresh; dcmx verify then checks it.
+
+Options:
+  --gateway URL     HTTP gateway for image/animation URLs (default IPFS_GATEWAY_URL, else ${DEFAULT_EXPORT_GATEWAY})
+  --out DIR         output folder (default <workdir>/export)
+  --contract 0x…    the collection (default DCMX_CONTRACT, else the work directory's report.json)
+  --rpc URL         JSON-RPC endpoint (default LOCALHOST_RPC_URL, else http://127.0.0.1:8545)
+  --workdir W       journal and local data (default ${DEFAULT_WORKDIR})`;
+
+export const exportCommand: Command = {
+  name: "export",
+  summary: "write marketplace listing data (JSON, CSV) and the collection's contractURI document",
+  usage,
+  async run(args) {
+    const { values } = parseCommandArgs("export", args, {
+      gateway: { type: "string" },
+      out: { type: "string" },
+      contract: { type: "string" },
+      rpc: { type: "string" },
+      workdir: { type: "string" },
+    });
+    const target = await resolveCollection({
+      contract: values.contract,
+      rpc: values.rpc,
+      workDir: values.workdir,
+    });
+    const storage = await StorageSet.open({ workDir: target.config.workDir });
+    try {
+      const result = await exportCollection({
+        target,
+        storage,
+        gateway: values.gateway ?? process.env.IPFS_GATEWAY_URL ?? DEFAULT_EXPORT_GATEWAY,
+        outDir: values.out ?? defaultExportDir(target.config.workDir),
+      });
+      console.log(`Exported ${result.listings.length} tokens: ${result.files.join(", ")}`);
+      if (result.collectionSource) console.log(`Collection document from ${result.collectionSource}`);
+      for (const { tokenId, reason } of result.skipped) console.log(`  skipped token ${tokenId}: ${reason}`);
+      return result.skipped.length > 0 ? 1 : 0;
+    } finally {
+      await storage.close();
+    }
+  },
+};
