@@ -85,15 +85,11 @@ export function readFileWithSha256(path: string, signal?: AbortSignal): HashedFi
       await file.close();
       // The digest comes once the worker has read every piece; a cancelled job's worker may still be
       // reading, so its buffer is left to the GC.
-      if (
-        digest !== undefined &&
-        (await digest.then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        if (idleBuffers.length < IDLE_BUFFERS_KEPT) idleBuffers.push(shared);
-      }
+      const workerDone = await digest?.then(
+        () => true,
+        () => false,
+      );
+      if (workerDone && idleBuffers.length < IDLE_BUFFERS_KEPT) idleBuffers.push(shared);
     }
   }
   return {
