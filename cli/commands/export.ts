@@ -1,9 +1,8 @@
-import { resolveCollection } from "../../pipeline/audit/collection-target.js";
 import { defaultExportDir, exportCollection } from "../../pipeline/audit/marketplace-export.js";
-import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
+import { COLLECTION_OPTIONS_HELP, collectionFrom, collectionOptions } from "./options.js";
 
 const DEFAULT_EXPORT_GATEWAY = "https://ipfs.io";
 
@@ -19,9 +18,7 @@ its ERC-4906 MetadataUpdate event tells marketplaces to refresh; dcmx verify the
 Options:
   --gateway URL     HTTP gateway for image/animation URLs (default IPFS_GATEWAY_URL, else ${DEFAULT_EXPORT_GATEWAY})
   --out DIR         output folder (default <workdir>/export)
-  --contract 0x…    the collection (default DCMX_CONTRACT, else the work directory's report.json)
-  --rpc URL         JSON-RPC endpoint (default LOCALHOST_RPC_URL, else http://127.0.0.1:8545)
-  --workdir W       journal and local data (default ${DEFAULT_WORKDIR})`;
+${COLLECTION_OPTIONS_HELP}`;
 
 export const exportCommand: Command = {
   name: "export",
@@ -31,15 +28,9 @@ export const exportCommand: Command = {
     const { values } = parseCommandArgs("export", args, {
       gateway: { type: "string" },
       out: { type: "string" },
-      contract: { type: "string" },
-      rpc: { type: "string" },
-      workdir: { type: "string" },
+      ...collectionOptions,
     });
-    const target = await resolveCollection({
-      contract: values.contract,
-      rpc: values.rpc,
-      workDir: values.workdir,
-    });
+    const target = await collectionFrom(values);
     const storage = await StorageSet.open({ workDir: target.config.workDir });
     try {
       const result = await exportCollection({

@@ -1,11 +1,9 @@
-import { resolveCollection } from "../../pipeline/audit/collection-target.js";
 import { streamingUrls } from "../../pipeline/audit/stream-urls.js";
-import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
 import { InputError } from "../../pipeline/errors.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
-import { positiveInt } from "./options.js";
+import { COLLECTION_OPTIONS_HELP, collectionFrom, collectionOptions, positiveInt } from "./options.js";
 
 const usage = `Usage: dcmx url <token-id|sha256> [--expires SECONDS] [--contract 0x…] [--rpc URL] [--workdir W]
 
@@ -16,9 +14,7 @@ the command exits; the IPFS URL works while \`dcmx serve\` runs.
 
 Options:
   --expires S       lifetime of the signed URL in seconds (default STORJ_URL_EXPIRES_SECONDS, 3600)
-  --contract 0x…    the collection (default DCMX_CONTRACT, else the work directory's report.json)
-  --rpc URL         JSON-RPC endpoint (default LOCALHOST_RPC_URL, else http://127.0.0.1:8545)
-  --workdir W       journal and local data (default ${DEFAULT_WORKDIR})`;
+${COLLECTION_OPTIONS_HELP}`;
 
 export const urlCommand: Command = {
   name: "url",
@@ -27,9 +23,7 @@ export const urlCommand: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs("url", args, {
       expires: { type: "string" },
-      contract: { type: "string" },
-      rpc: { type: "string" },
-      workdir: { type: "string" },
+      ...collectionOptions,
     });
     if (positionals.length !== 1) {
       throw new InputError("USAGE", "expected one token id or SHA-256", {
@@ -39,11 +33,7 @@ export const urlCommand: Command = {
     }
     const expires =
       values.expires === undefined ? undefined : positiveInt(values.expires, "--expires", 3600, 604_800);
-    const target = await resolveCollection({
-      contract: values.contract,
-      rpc: values.rpc,
-      workDir: values.workdir,
-    });
+    const target = await collectionFrom(values);
     const storage = await StorageSet.open({ workDir: target.config.workDir });
     try {
       const { tokenId, contentHash, urls } = await streamingUrls(target, storage, positionals[0]!, expires);

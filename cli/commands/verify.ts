@@ -1,9 +1,7 @@
-import { resolveCollection } from "../../pipeline/audit/collection-target.js";
 import { runAudit } from "../../pipeline/audit/run-audit.js";
-import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
-import { positiveInt } from "./options.js";
+import { COLLECTION_OPTIONS_HELP, collectionFrom, collectionOptions, positiveInt } from "./options.js";
 
 const usage = `Usage: dcmx verify [--contract 0x…] [--rpc URL] [--workdir W] [--json F] [--gateway URL] [--concurrency N]
 
@@ -15,9 +13,7 @@ unreachable / skipped), writes a JSON report, and exits 1 if anything is missing
 Providers come from the environment and .env, like the pipeline (embedded defaults in the work directory).
 
 Options:
-  --contract 0x…    the collection (default DCMX_CONTRACT, else the work directory's report.json)
-  --rpc URL         JSON-RPC endpoint (default LOCALHOST_RPC_URL, else http://127.0.0.1:8545)
-  --workdir W       journal and local data (default ${DEFAULT_WORKDIR})
+${COLLECTION_OPTIONS_HELP}
   --json F          JSON report path (default <workdir>/audit.json)
   --gateway URL     a trustless IPFS gateway also asked for metadata
   --concurrency N   tokens checked at once (default 4)`;
@@ -28,18 +24,12 @@ export const verifyCommand: Command = {
   usage,
   async run(args) {
     const { values } = parseCommandArgs("verify", args, {
-      contract: { type: "string" },
-      rpc: { type: "string" },
-      workdir: { type: "string" },
+      ...collectionOptions,
       json: { type: "string" },
       gateway: { type: "string" },
       concurrency: { type: "string" },
     });
-    const target = await resolveCollection({
-      contract: values.contract,
-      rpc: values.rpc,
-      workDir: values.workdir,
-    });
+    const target = await collectionFrom(values);
     return runAudit({
       ...target,
       reportPath: values.json,
