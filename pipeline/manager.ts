@@ -70,11 +70,16 @@ export class DecentralizedStorageManager {
   ): Promise<DecentralizedStorageManager> {
     const env = options.env ?? process.env;
     const config = loadPipelineConfig(env, options.overrides);
-    const storage = await StorageSet.open({ env, workDir: config.workDir });
+    // The journal first: its lock turns a second process away before it starts any server.
+    const journal = await Journal.open(config.workDir);
     try {
-      return new DecentralizedStorageManager(config, storage, await Journal.open(config.workDir));
+      return new DecentralizedStorageManager(
+        config,
+        await StorageSet.open({ env, workDir: config.workDir }),
+        journal,
+      );
     } catch (error) {
-      await storage.close();
+      await journal.close();
       throw error;
     }
   }
@@ -261,11 +266,15 @@ export async function uploadMusicLibrary(options: UploadMusicLibraryOptions): Pr
     maxConcurrentUploads: options.maxConcurrent,
     workDir: options.workDir,
   });
-  const storage = await StorageSet.open({ env, workDir: config.workDir });
+  const journal = await Journal.open(config.workDir);
+  let storage: StorageSet | undefined;
   try {
-    return (await runPipeline({ config, storage, progress: options.progress, signal: options.signal }))
-      .report;
+    storage = await StorageSet.open({ env, workDir: config.workDir });
+    return (
+      await runPipeline({ config, storage, journal, progress: options.progress, signal: options.signal })
+    ).report;
   } finally {
-    await storage.close();
+    await storage?.close();
+    await journal.close();
   }
 }

@@ -5,6 +5,7 @@ import type { Hex } from "../chain/tracks-chain.js";
 import { ViemTracksChain } from "../chain/viem-tracks-chain.js";
 import { loadPipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, DcmxError, describeError } from "../errors.js";
+import { Journal } from "../journal/journal.js";
 import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
@@ -50,6 +51,7 @@ export async function mintLibrary(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let storage: StorageSet | undefined;
+  let journal: Journal | undefined;
   try {
     const config = loadPipelineConfig(env);
     if (options.dryRun) {
@@ -67,6 +69,8 @@ export async function mintLibrary(
       for (const line of lines) console.log(line);
       return EXIT.ok;
     }
+    // The journal first: its lock turns a second process away before it starts any server.
+    journal = await Journal.open(config.workDir);
     storage = await StorageSet.open({ env, workDir: config.workDir });
     if (storage.embeddedS3)
       console.log(`No Storj keys set: using the embedded local S3 server (data in ${config.workDir}/s3).`);
@@ -75,6 +79,7 @@ export async function mintLibrary(
       storage,
       chain: await chainSetupFrom(connection, { workDir: config.workDir }),
       signal: controller.signal,
+      journal,
     });
     if (report.totals.failed > 0) return EXIT.failed;
     return report.totals.pending > 0 ? EXIT.pending : EXIT.ok;
@@ -93,6 +98,7 @@ export async function mintLibrary(
     return EXIT.failed;
   } finally {
     await storage?.close();
+    await journal?.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

@@ -20,6 +20,11 @@ export interface RunOptions {
   chain?: ChainSetup;
   progress?: Progress;
   signal?: AbortSignal;
+  /**
+   * The work directory's journal, when the caller opened it before starting storage (so a second process is
+   * refused before it starts anything); the caller then closes it. Opened and closed here otherwise.
+   */
+  journal?: Journal;
 }
 
 export interface RunResult {
@@ -42,7 +47,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       hint: "set DCMX_REQUIRE=storj to mint from Storj alone, or turn INCLUDE_IPFS_BACKUP back on",
     });
   }
-  const journal = await Journal.open(config.workDir);
+  const journal = options.journal ?? (await Journal.open(config.workDir));
   try {
     progress.note(`Scanning ${config.library} ...`);
     const scan = await scanLibrary(config.library, {
@@ -136,7 +141,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     return { report, reportPath: config.reportPath };
   } finally {
     progress.stop();
-    await journal.close();
+    if (options.journal === undefined) await journal.close();
   }
 }
 
