@@ -65,13 +65,17 @@ describe("examples", function () {
     expect(output).to.include("03 Night Bus.ogg: stored");
   });
 
-  it("mint-after-upload.ts mints the track with its SHA-256 on-chain", async () => {
+  it("mint-after-upload.ts mints the track with its SHA-256 on-chain, then corrects its metadata (ERC-4906)", async () => {
     const { code, output } = await runExample("mint-after-upload.ts", "hardhat");
     expect(code, output).to.equal(0);
     expect(output).to.match(/Token 1: tokenURI ipfs:\/\/bafkrei[a-z0-9]+/);
     expect(output).to.include(`Content hash on-chain: 0x${await sha256Of("02 Drift.flac")}`);
     const uri = /tokenURI (\S+)/.exec(output)![1];
     expect(output).to.include(`NFT Metadata: ${uri}`);
+    expect(output).to.include("MetadataUpdate events for token 1: 1");
+    const corrected = /Corrected tokenURI: (ipfs:\/\/bafkrei[a-z0-9]+)/.exec(output);
+    expect(corrected, output).to.not.equal(null);
+    expect(corrected![1]).to.not.equal(uri);
   });
 
   it("streaming-url.ts streams the same bytes from the signed Storj URL and the IPFS gateway", async () => {
