@@ -29,8 +29,9 @@ export interface AuditOptions {
  */
 export async function auditCollection(options: AuditOptions): Promise<AuditReport> {
   const { client, contract, storage, signal } = options;
-  const chainId = await client.getChainId();
+  // The contract is checked first: an RPC that does not answer or an address without code is named there.
   const total = Number(await collectionSize(client, contract));
+  const chainId = await client.getChainId();
   const sources: MetadataSource[] = storage.ipfs.map(providerSource);
   if (options.gateway !== undefined) sources.push(gatewaySource(options.gateway));
   const holders = storage.providersFor("audio", options.includeIpfsBackup);

@@ -1,7 +1,7 @@
 import type { PublicClient } from "viem";
 import { tracksAbi } from "../chain/tracks-abi.js";
 import type { Hex } from "../chain/tracks-chain.js";
-import { InputError } from "../errors.js";
+import { describeError, InputError, ProviderError } from "../errors.js";
 
 /** What the chain says about one token: the only facts the audit trusts. */
 export interface OnChainToken {
@@ -13,7 +13,18 @@ export interface OnChainToken {
 
 /** The collection's token count; a contract without our ABI is a clear error rather than a revert dump. */
 export async function collectionSize(client: PublicClient, contract: Hex): Promise<bigint> {
-  const code = await client.getCode({ address: contract });
+  const code = await client.getCode({ address: contract }).catch((error: unknown) => {
+    throw new ProviderError(
+      "RPC",
+      `the RPC endpoint does not answer (${describeError(error).split("\n")[0]})`,
+      {
+        provider: "rpc",
+        field: "--rpc",
+        hint: "start the node (npx hardhat node) or pass the RPC URL of the collection's chain",
+        cause: error,
+      },
+    );
+  });
   if (code === undefined || code === "0x") {
     throw new InputError("NO_CONTRACT", `no contract is deployed at ${contract} on this chain`, {
       field: "--contract",
