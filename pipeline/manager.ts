@@ -111,14 +111,15 @@ export class DecentralizedStorageManager {
   /** Any metadata document as canonical JSON, pinned on IPFS; returns its CID and `ipfs://` URL. */
   async uploadNftMetadata(metadata: object): Promise<{ cid: string; url: string; stored: StoredObject[] }> {
     const { bytes, cid } = encodeMetadata(metadata);
+    const address = await metadataAddress(bytes, cid);
     const outcome = await storeObject(
       this.#journal,
-      cid,
+      address.sha256,
       this.storage.providersFor("metadata", true),
       {
         kind: "metadata",
         source: { bytes },
-        address: await metadataAddress(bytes, cid),
+        address,
         mimeType: "application/json",
         extension: ".json",
       },
