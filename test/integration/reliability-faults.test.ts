@@ -104,6 +104,24 @@ describe("reliability: faults", function () {
     await assertAllMintedOnce(env, report);
   });
 
+  it("S3 responses slower than the timeout: each hung request is abandoned and retried; all minted once", async () => {
+    const env = await scenario("hung", { STORJ_TIMEOUT_SECONDS: "1" });
+    let hung = 0;
+    proxy.setRule(async (req) => {
+      // The first three uploads hang for longer than this test may take: only the client's own timeout
+      // (1 s here) followed by a retry can get the run through.
+      if (req.method === "PUT" && hung < 3) {
+        hung++;
+        await new Promise((resolve) => setTimeout(resolve, 600_000).unref());
+        return { kind: "drop" };
+      }
+      return { kind: "forward" };
+    });
+    const { report } = await runUntilSettled(env);
+    expect(hung).to.equal(3);
+    await assertAllMintedOnce(env, report);
+  });
+
   it("the S3 server stopped mid-upload and restarted: a re-run finishes, nothing uploaded or minted twice", async () => {
     const env = await scenario("restart-s3");
     let stopped: Promise<void> | undefined;

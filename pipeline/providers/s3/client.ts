@@ -24,8 +24,10 @@ export function createS3Client(config: S3ProviderConfig): S3Client {
     logger: SILENT,
     requestHandler: {
       connectionTimeout: 10_000,
-      // An idle socket for this long means the server hung: fail and let withRetry try again.
-      requestTimeout: 120_000,
+      // An idle socket for this long means the server hung: fail and let withRetry try again. Without
+      // throwOnRequestTimeout the SDK only logs a warning and waits forever (found by the hung-server test).
+      requestTimeout: config.requestTimeoutMs ?? 120_000,
+      throwOnRequestTimeout: true,
       httpAgent: { keepAlive: true, maxSockets: 64 },
       httpsAgent: { keepAlive: true, maxSockets: 64 },
     },

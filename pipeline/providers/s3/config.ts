@@ -31,6 +31,8 @@ export const StorjEnvSchema = z.object({
   STORJ_PART_CONCURRENCY: envInt(4, 1, 32),
   /** Base of public links when the bucket is shared (e.g. a Storj linkshare URL); unset means signed URLs. */
   STORJ_PUBLIC_URL: envString().pipe(HttpUrl.optional()),
+  /** A request whose socket stays idle this long is abandoned and retried: a hung server must not hang the run. */
+  STORJ_TIMEOUT_SECONDS: envInt(120, 1, 3600),
   /** Lifetime of signed URLs; SigV4 caps it at 7 days. */
   STORJ_URL_EXPIRES_SECONDS: envInt(3600, 1, 604_800),
 });
@@ -49,6 +51,8 @@ export interface S3ProviderConfig {
   publicBaseUrl?: string;
   urlExpiresSeconds: number;
   freeTierBytes?: number;
+  /** Idle time after which a request is abandoned (default 120 s). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -82,6 +86,7 @@ export function loadStorjConfig(
     partConcurrency: e.STORJ_PART_CONCURRENCY,
     publicBaseUrl: e.STORJ_PUBLIC_URL,
     urlExpiresSeconds: e.STORJ_URL_EXPIRES_SECONDS,
+    requestTimeoutMs: e.STORJ_TIMEOUT_SECONDS * 1000,
     freeTierBytes: STORJ_FREE_TIER_BYTES,
   };
 }
