@@ -36,6 +36,7 @@ describe("Storj S3 configuration", () => {
       publicBaseUrl: undefined,
       urlExpiresSeconds: 3600,
       freeTierBytes: 150e9,
+      requestTimeoutMs: 120_000,
     });
   });
 
@@ -49,6 +50,7 @@ describe("Storj S3 configuration", () => {
       STORJ_PART_CONCURRENCY: "2",
       STORJ_PUBLIC_URL: "https://link.storjshare.io/raw/jx/my.music-2/",
       STORJ_URL_EXPIRES_SECONDS: "60",
+      STORJ_TIMEOUT_SECONDS: "30",
     });
     expect(config).to.include({
       bucket: "my.music-2",
@@ -58,6 +60,7 @@ describe("Storj S3 configuration", () => {
       partConcurrency: 2,
       publicBaseUrl: "https://link.storjshare.io/raw/jx/my.music-2",
       urlExpiresSeconds: 60,
+      requestTimeoutMs: 30_000,
     });
   });
 
