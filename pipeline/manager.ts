@@ -157,6 +157,7 @@ export class DecentralizedStorageManager {
         policy: this.config,
         workDir: this.config.workDir,
         uploadLimit: this.#limit,
+        pinLimit: this.#limit,
         note: () => {},
       },
       track,

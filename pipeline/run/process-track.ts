@@ -24,7 +24,13 @@ interface Context {
   storage: StorageSet;
   policy: TrackPolicy;
   workDir: string;
+  /** Bounds audio and artwork uploads (MAX_CONCURRENT_UPLOADS). */
   uploadLimit: LimitFunction;
+  /**
+   * Bounds metadata pins separately: a pin is one small block, and queueing it behind multi-megabyte audio
+   * uploads only delays the track's mint.
+   */
+  pinLimit: LimitFunction;
   signal?: AbortSignal;
   note: (message: string) => void;
 }
@@ -160,7 +166,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
         extension: ".json",
         signal: ctx.signal,
       },
-      ctx.uploadLimit,
+      ctx.pinLimit,
     );
     const pinSetback = setback(pinned, "metadata", pinned.failures);
     if (pinSetback) return pinSetback;

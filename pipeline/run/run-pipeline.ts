@@ -72,6 +72,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const mint =
       chain && (await startMinting(chain, journal, config, progress, byHash, mintFailures, signal));
     const uploadLimit = pLimit(config.maxConcurrentUploads);
+    const pinLimit = pLimit(config.maxConcurrentUploads);
     // Tracks beyond the upload limit wait here rather than holding open files and half-built state.
     const trackLimit = pLimit(config.maxConcurrentUploads * 2);
     const key = chain && deploymentKey(chain.deployment);
@@ -94,6 +95,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
               policy: config,
               workDir: config.workDir,
               uploadLimit,
+              pinLimit,
               signal,
               note: (m) => progress.note(m),
             },
