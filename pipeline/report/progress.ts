@@ -1,4 +1,4 @@
-import { SingleBar } from "cli-progress";
+import { MultiBar, type SingleBar } from "cli-progress";
 import { redact } from "../util/secrets.js";
 import { formatBytes } from "./format.js";
 
@@ -54,44 +54,47 @@ export class LineProgress implements Progress {
   stop(): void {}
 }
 
-/** A live bar on a terminal; per-track lines still scroll above it so nothing is hidden. */
+/**
+ * A live bar on a terminal; per-track lines scroll above it (cli-progress's MultiBar log keeps the bar
+ * intact), so nothing is hidden behind the bar.
+ */
 export class BarProgress implements Progress {
-  readonly #bar = new SingleBar({
+  readonly #multi = new MultiBar({
     format: "  {bar} {percentage}% | {value}/{total} tracks | {last}",
     hideCursor: true,
     clearOnComplete: false,
     stream: process.stderr,
   });
-  readonly #lines = new LineProgress((line) => this.#print(line));
+  #bar: SingleBar | undefined;
+  readonly #lines = new LineProgress((line) => this.#multi.log(`${line}\n`));
 
   start(totalTracks: number): void {
     this.#lines.start(totalTracks);
-    this.#bar.start(totalTracks, 0, { last: "" });
+    this.#bar = this.#multi.create(totalTracks, 0, { last: "" });
   }
 
   done(file: string, bytes: number, outcome: TrackOutcome): void {
     this.#lines.done(file, bytes, outcome);
-    this.#bar.increment(1, { last: file });
+    this.#bar?.increment(1, { last: file });
   }
 
   failed(file: string, reason: string): void {
     this.#lines.failed(file, reason);
-    this.#bar.increment(1, { last: `✗ ${file}` });
+    this.#bar?.increment(1, { last: `✗ ${file}` });
   }
 
   note(message: string): void {
-    this.#lines.note(message);
+    // Before the bar exists (scanning) and after it stopped (summary), plain lines are the right thing.
+    if (this.#bar === undefined) console.log(redact(message));
+    else this.#lines.note(message);
   }
 
   stop(): void {
-    this.#bar.stop();
-  }
-
-  #print(line: string): void {
-    // Clear the bar's line, print above it, and let the bar redraw on its next update.
-    process.stderr.write("\r\x1b[K");
-    console.log(line);
-    this.#bar.render();
+    if (this.#bar === undefined) return;
+    // Draw once more so lines logged since the last frame are printed before the bar stops.
+    this.#multi.update();
+    this.#multi.stop();
+    this.#bar = undefined;
   }
 }
 
