@@ -79,15 +79,19 @@ export class EmbeddedIpfsNode {
     const fs = this.#unixfs();
     // Our profile's options carry no progress listener; dropping the type lets Helia add its own events.
     const { onProgress: _none, ...options } = importerOptions(address.profile);
-    const cid = await fs.addByteStream(openSource(source), { ...options, signal });
+    // A local write runs to completion even when the run is cancelled (`signal` is checked after it): it is
+    // quick, and Helia's abortable internals leave a promise rejected with the signal's reason unhandled,
+    // which crashed the process when a Ctrl-C landed mid-add.
+    const cid = await fs.addByteStream(openSource(source), options);
     assertSameCid(EMBEDDED_NODE, address.cid, cid);
-    await this.pin(cid, signal);
+    await this.pin(cid);
+    signal?.throwIfAborted();
     return cid;
   }
 
-  async pin(cid: CID, signal?: AbortSignal): Promise<void> {
-    if (await this.helia.pins.isPinned(cid, { signal })) return;
-    for await (const _ of this.helia.pins.add(cid, { signal })) {
+  async pin(cid: CID): Promise<void> {
+    if (await this.helia.pins.isPinned(cid)) return;
+    for await (const _ of this.helia.pins.add(cid)) {
       // pins.add yields each block as it is pinned; draining it is what performs the pin.
     }
   }
