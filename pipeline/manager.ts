@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
 import { loadPipelineConfig, type PipelineConfig } from "./config/pipeline-config.js";
@@ -5,7 +6,7 @@ import { addressFile } from "./content/address.js";
 import type { ContentAddress } from "./content/types.js";
 import { InputError } from "./errors.js";
 import { Journal } from "./journal/journal.js";
-import { claimsToBeAudio, detectFile, notAudioError } from "./library/audio-format.js";
+import { claimsToBeAudio, detectFile } from "./library/audio-format.js";
 import { scanTrack } from "./library/scan.js";
 import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
 import { encodeMetadata } from "./metadata/encode.js";
@@ -88,11 +89,16 @@ export class DecentralizedStorageManager {
   async uploadAudioFile(path: string, meta: Record<string, string> = {}): Promise<UploadedObject> {
     const detected = await detectFile(path);
     if (detected.kind !== "audio") {
-      const size = (await addressFile(path)).size;
-      throw notAudioError(
-        basename(path),
-        detected.kind === "image" ? detected.mimeType : detected.detected,
-        size,
+      const what =
+        detected.kind === "image" ? detected.mimeType : (detected.detected ?? "not a known audio format");
+      throw new InputError(
+        "NOT_AUDIO",
+        `is not audio: its bytes are ${(await stat(path)).size === 0 ? "empty" : what}`,
+        {
+          file: basename(path),
+          field: "content",
+          hint: "pass an MP3, FLAC, Ogg, WAV, AIFF or M4A file",
+        },
       );
     }
     const address = await addressFile(path, { profile: this.config.cidProfile });

@@ -44,9 +44,9 @@ describe("DecentralizedStorageManager (embedded defaults)", function () {
 
   it("refuses audio that is not audio, naming the file", async () => {
     const error = await manager.uploadAudioFile(join(LIBRARY, "cover.jpg")).catch((e: unknown) => e);
-    expect((error as Error).message)
-      .to.include("cover.jpg")
-      .and.include("named like audio");
+    expect((error as Error).message).to.equal(
+      "cover.jpg: content: is not audio: its bytes are image/jpeg — pass an MP3, FLAC, Ogg, WAV, AIFF or M4A file",
+    );
   });
 
   it("runs the complete-track workflow and reports usage", async () => {
