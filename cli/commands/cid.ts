@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { addressFile, DEFAULT_CID_PROFILE, parseCidProfile } from "../../pipeline/content/index.js";
 import { DcmxError, describeError, InputError } from "../../pipeline/errors.js";
+import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 
 const usage = `Usage: dcmx cid <file...> [--profile unixfs-v1-2025|kubo-v0]
@@ -31,19 +31,10 @@ export const cidCommand: Command = {
 };
 
 function parseCidArgs(args: string[]) {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new InputError("USAGE", (error as Error).message, { hint: "see dcmx cid --help" });
-  }
+  const parsed = parseCommandArgs("cid", args, { profile: { type: "string" } });
   if (parsed.positionals.length === 0) {
     throw new InputError("USAGE", "no file given", { hint: "see dcmx cid --help" });
   }
   const profile = parseCidProfile(parsed.values.profile ?? DEFAULT_CID_PROFILE, { field: "--profile" });
   return { files: parsed.positionals, profile };
-}
-
-function parse(args: string[]) {
-  return parseArgs({ args, options: { profile: { type: "string" } }, allowPositionals: true, strict: true });
 }

@@ -1,10 +1,10 @@
-import { parseArgs } from "node:util";
 import { parseCidProfile } from "../../pipeline/content/profiles.js";
 import { InputError } from "../../pipeline/errors.js";
 import type { Problem } from "../../pipeline/library/problems.js";
 import { type ScanResult, scanLibrary } from "../../pipeline/library/scan.js";
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
 import { buildTrackMetadata, minutesSeconds } from "../../pipeline/metadata/track-metadata.js";
+import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 
 const usage = `Usage: dcmx scan <dir> [--metadata metadata.json] [--artwork-dir D] [--json]
@@ -24,16 +24,13 @@ export const scanCommand: Command = {
   summary: "read a music folder's tags and artwork and show the metadata each track would get",
   usage,
   async run(args) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new InputError("USAGE", (error as Error).message, {
-        field: "arguments",
-        hint: "see dcmx scan --help",
-      });
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs("scan", args, {
+      metadata: { type: "string" },
+      "artwork-dir": { type: "string" },
+      "extract-dir": { type: "string" },
+      profile: { type: "string" },
+      json: { type: "boolean", default: false },
+    });
     if (positionals.length !== 1) {
       throw new InputError("USAGE", "expected exactly one library folder", {
         field: "<dir>",
@@ -51,20 +48,6 @@ export const scanCommand: Command = {
     return result.problems.some((p) => p.severity === "error") ? 1 : 0;
   },
 };
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      metadata: { type: "string" },
-      "artwork-dir": { type: "string" },
-      "extract-dir": { type: "string" },
-      profile: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-  });
-}
 
 function jsonReport(result: ScanResult) {
   return {

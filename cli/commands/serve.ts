@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { loadEnv } from "../../pipeline/audit/collection-target.js";
+import { loadDotEnv } from "../../pipeline/config/dotenv.js";
 import { DEFAULT_WORKDIR, loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
 import { createIpfsBackends } from "../../pipeline/providers/ipfs/factory.js";
 import { parseCommandArgs } from "../args.js";
@@ -21,7 +21,7 @@ export const serveCommand: Command = {
   usage,
   async run(args) {
     const { values } = parseCommandArgs("serve", args, { workdir: { type: "string" } });
-    const env = loadEnv();
+    const env = loadDotEnv();
     const config = loadPipelineConfig(env, { workDir: values.workdir });
     const ipfs = await createIpfsBackends(env, { workDir: config.workDir });
     try {

@@ -1,5 +1,5 @@
-import { loadEnv } from "../../pipeline/audit/collection-target.js";
 import { storageUsage, usageLines } from "../../pipeline/audit/storage-usage.js";
+import { loadDotEnv } from "../../pipeline/config/dotenv.js";
 import { DEFAULT_WORKDIR, loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
 import { parseCommandArgs } from "../args.js";
@@ -24,7 +24,7 @@ export const statsCommand: Command = {
       workdir: { type: "string" },
       json: { type: "boolean" },
     });
-    const config = loadPipelineConfig(loadEnv(), { workDir: values.workdir });
+    const config = loadPipelineConfig(loadDotEnv(), { workDir: values.workdir });
     const storage = await StorageSet.open({ workDir: config.workDir });
     try {
       const usage = await storageUsage(storage, config.reportPath);

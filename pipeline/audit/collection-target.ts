@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createPublicClient, http, type PublicClient } from "viem";
 import type { Hex } from "../chain/tracks-chain.js";
+import { loadDotEnv } from "../config/dotenv.js";
 import { loadPipelineConfig, type PipelineConfig } from "../config/pipeline-config.js";
 import { InputError } from "../errors.js";
 import { RunReportSchema } from "../report/report.js";
@@ -27,7 +28,7 @@ export async function resolveCollection(options: {
   workDir?: string;
   env?: Record<string, string | undefined>;
 }): Promise<CollectionTarget> {
-  const env = options.env ?? loadEnv();
+  const env = options.env ?? loadDotEnv();
   const config = loadPipelineConfig(env, { workDir: options.workDir });
   const contract = options.contract ?? config.contract ?? (await reportedContract(config.reportPath));
   if (contract === undefined || !/^0x[0-9a-fA-F]{40}$/.test(contract)) {
@@ -43,12 +44,6 @@ export async function resolveCollection(options: {
   const rpc = options.rpc ?? env.LOCALHOST_RPC_URL ?? DEFAULT_RPC_URL;
   const client = createPublicClient({ transport: http(rpc, { retryCount: 2 }) }) as PublicClient;
   return { config, client, contract: contract as Hex, rpc };
-}
-
-/** The process environment with `.env` of the working directory loaded under it (the environment wins). */
-export function loadEnv(): Record<string, string | undefined> {
-  if (existsSync(".env")) process.loadEnvFile(".env");
-  return process.env;
 }
 
 async function reportedContract(reportPath: string): Promise<string | undefined> {

@@ -1,8 +1,9 @@
-import { existsSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import type { NetworkConnection } from "hardhat/types/network";
 import { deployTracks } from "../../ignition/modules/deploy-tracks.js";
 import type { Hex } from "../chain/tracks-chain.js";
 import { ViemTracksChain } from "../chain/viem-tracks-chain.js";
+import { loadDotEnv } from "../config/dotenv.js";
 import { loadPipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, DcmxError, describeError } from "../errors.js";
 import { Journal } from "../journal/journal.js";
@@ -13,11 +14,6 @@ import { chainSetupFrom } from "./chain-setup.js";
 
 /** Exit codes: 0 all done, 1 a track or the run failed, 75 (EX_TEMPFAIL) tracks are waiting for a provider, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, pending: 75, interrupted: 130 } as const;
-
-/** Reads `.env` from the working directory; variables already in the environment win. */
-export function loadDotEnv(path = ".env"): void {
-  if (existsSync(path)) process.loadEnvFile(path);
-}
 
 /**
  * `hardhat run scripts/mint-library.ts` and the `mint-library` task: the library to minted NFTs on the
@@ -33,8 +29,7 @@ export async function mintLibrary(
     simulation?: () => Promise<NetworkConnection>;
   } = {},
 ): Promise<number> {
-  loadDotEnv();
-  const env = { ...process.env, ...options.env };
+  const env = { ...loadDotEnv(), ...options.env };
   const controller = new AbortController();
   let firstSignalAt = 0;
   const onSignal = () => {

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { formatEther } from "viem";
 import type { MintItem, TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
-import { metadataCid } from "../content/metadata-cid.js";
 import { scanLibrary } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
@@ -47,7 +46,7 @@ export async function planRun(options: {
     const artworkBytes = [...artwork.values()].reduce((a, b) => a + b, 0);
     const items: MintItem[] = scan.tracks.map((track) => ({
       sha256: track.content.sha256,
-      metadataCid: metadataCid(encodeMetadata(buildTrackMetadata(track)).bytes).toString(),
+      metadataCid: encodeMetadata(buildTrackMetadata(track)).cid,
     }));
     const plan: Plan = {
       tracks: scan.tracks.length,
