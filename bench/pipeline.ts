@@ -17,7 +17,7 @@
  */
 import { execFile } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -208,6 +208,23 @@ class MemorySampler {
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
+/** CPU seconds (user + system, every thread) this process has used. */
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** CPU seconds another process has used, from /proc (Linux): utime + stime, in clock ticks of 1/100 s. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Both sides share one 2-core machine with the S3 server, so CPU time explains most of a ratio. */
+const cpuLine = (own: number, server: number) =>
+  `CPU ${(own + server).toFixed(1)} s (${own.toFixed(1)} s its process, ${server.toFixed(1)} s the S3 server)`;
+
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await work();
@@ -220,7 +237,7 @@ async function bareLoop(
   files: string[],
   s3: S3ProviderConfig,
   concurrency: number,
-): Promise<{ ms: number; rows: string[] }> {
+): Promise<{ ms: number; rows: string[]; cpuSeconds: number }> {
   const clock = new StageClock();
   const node = await new EmbeddedIpfsNode().start({ directory: join(OUT, "bare-ipfs") });
   // The pipeline's own client settings (path-style, checksums when required, keep-alive).
@@ -229,6 +246,7 @@ async function bareLoop(
   const { onProgress: _none, ...options } = importerOptions(DEFAULT_CID_PROFILE);
   const limit = pLimit(concurrency);
   try {
+    const cpuBefore = ownCpuSeconds();
     const ms = await timed(() =>
       Promise.all(
         files.map((path, i) =>
@@ -251,7 +269,7 @@ async function bareLoop(
         ),
       ),
     );
-    return { ms, rows: clock.rows() };
+    return { ms, rows: clock.rows(), cpuSeconds: ownCpuSeconds() - cpuBefore };
   } finally {
     client.destroy();
     await node.stop();
@@ -301,6 +319,7 @@ async function pipelineRun(
   label: string,
   env: Record<string, string>,
   connection: NetworkConnection,
+  serverPid: number,
 ): Promise<{ ms: number; report: RunReport }> {
   const config = loadPipelineConfig(env);
   const opening = performance.now();
@@ -312,23 +331,25 @@ async function pipelineRun(
     const progress = new QuietProgress();
     instrument(clock, storage, chain);
     const memory = new MemorySampler();
+    const [cpuBefore, serverBefore] = [ownCpuSeconds(), await cpuSecondsOf(serverPid)];
     const started = performance.now();
     const { report } = await runPipeline({ config, storage, chain, progress });
     const ms = performance.now() - started;
+    const cpu = cpuLine(ownCpuSeconds() - cpuBefore, (await cpuSecondsOf(serverPid)) - serverBefore);
     const memoryLine = memory.stop();
-    clock.record("scan + contract setup", started, progress.startedAt);
+    clock.record("scan: find the audio files", started, progress.startedAt);
     const t = report.totals;
     console.log(
       `${label}: ${seconds(ms)} s, ${((t.tracks / ms) * 60_000).toFixed(1)} tracks/min, ${t.successful}/${t.tracks} ok, ` +
         `${t.failed} failed, ${t.pending} pending, uploaded ${(t.uploadedBytes / MB).toFixed(0)} MB, ` +
-        `${t.mintTransactions} mint transactions (storage start-up ${seconds(openMs)} s, not timed)`,
+        `${t.mintTransactions} mint transactions (storage start-up ${seconds(openMs)} s, not timed), ${cpu}`,
     );
     for (const row of clock.rows()) console.log(row);
     const audio = clock.window("audio →");
     if (audio !== undefined) {
       console.log(
         `    audio uploads ran from ${seconds(audio[0] - started)} s to ${seconds(audio[1] - started)} s;` +
-          ` before them ${seconds(audio[0] - started)} s (scan, deploy), after them ${seconds(started + ms - audio[1])} s (last metadata, verify, mint, report)`,
+          ` before them ${seconds(audio[0] - started)} s (finding audio, hashing the first track, deploy), after them ${seconds(started + ms - audio[1])} s (last metadata, verify, mint, report)`,
       );
     }
     console.log(`    ${memoryLine}`);
@@ -352,7 +373,7 @@ async function bareInChild(files: string[], s3: S3ProviderConfig, concurrency: n
     ["--import", "tsx", import.meta.filename, "--bare", JSON.stringify({ files, s3, concurrency })],
     { maxBuffer: 1 << 20 },
   );
-  return JSON.parse(stdout) as { ms: number; rows: string[]; peakRssMb: number };
+  return JSON.parse(stdout) as { ms: number; rows: string[]; peakRssMb: number; cpuSeconds: number };
 }
 
 async function main(): Promise<void> {
@@ -373,9 +394,11 @@ async function main(): Promise<void> {
   let times: { a: number; b: number; c: number };
   try {
     const server = localS3Config(s3);
+    const serverBefore = await cpuSecondsOf(s3.pid);
     const a = await bareInChild(files, server, concurrency);
+    const serverCpu = (await cpuSecondsOf(s3.pid)) - serverBefore;
     console.log(
-      `(a) bare loop: ${seconds(a.ms)} s, ${perMinute(a.ms)} tracks/min, peak RSS ${a.peakRssMb.toFixed(0)} MB (its own process)`,
+      `(a) bare loop: ${seconds(a.ms)} s, ${perMinute(a.ms)} tracks/min, peak RSS ${a.peakRssMb.toFixed(0)} MB (its own process), ${cpuLine(a.cpuSeconds, serverCpu)}`,
     );
     for (const row of a.rows) console.log(row);
     const env = {
@@ -397,11 +420,11 @@ async function main(): Promise<void> {
     const connection = await network.create();
     const loaded = new MemorySampler();
     console.log(`Hardhat and its chain loaded: peak RSS ${peakRssMb().toFixed(0)} MB, ${loaded.stop()}`);
-    const b = await pipelineRun("(b) pipeline", env, connection);
+    const b = await pipelineRun("(b) pipeline", env, connection, s3.pid);
     if (b.report.totals.successful !== files.length)
       throw new Error(`(b) minted ${b.report.totals.successful} of ${files.length} tracks`);
     console.log(`    peak RSS so far ${peakRssMb().toFixed(0)} MB`);
-    const c = await pipelineRun("(c) re-run", env, connection);
+    const c = await pipelineRun("(c) re-run", env, connection, s3.pid);
     if (c.report.totals.uploadedBytes !== 0 || c.report.totals.mintTransactions !== 0)
       throw new Error("(c) the re-run uploaded or sent a transaction");
     times = { a: a.ms, b: b.ms, c: c.ms };

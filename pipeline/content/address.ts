@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CID } from "multiformats/cid";
 import { discardBlocks, importRoot } from "./import.js";
-import { readFileWithSha256 } from "./read.js";
+import { consumeFile } from "./read.js";
 import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "./types.js";
 
 export interface AddressOptions {
@@ -42,8 +42,9 @@ export async function addressFileWithRoot(
   profile: CidProfile = DEFAULT_CID_PROFILE,
   signal?: AbortSignal,
 ): Promise<AddressResult> {
-  const file = readFileWithSha256(path, signal);
-  return addressPieces(file.pieces, profile, file.sha256);
+  return consumeFile(path, { sha256: true, signal }, (file) =>
+    addressPieces(file.pieces, profile, file.sha256),
+  );
 }
 
 /** Size, SHA-256 and CID of a file, streamed once; holds three 1 MiB buffers whatever its size. */

@@ -8,21 +8,20 @@ import { sha256Multihash } from "./sha256.js";
 import type { CidProfile } from "./types.js";
 
 /**
- * The importer's leaf step, building the same blocks and CIDs, except that each leaf is hashed as
- * soon as its chunk arrives rather than when the importer later runs the task in a batch. So a chunk
- * is done with before the next is read, and addressing can read into reused buffers: the importer
- * keeps a leaf's `block` and UnixFS `data` afterwards only to read their lengths. A blockstore that
- * keeps blocks (CAR writing) still needs chunks that are not reused.
+ * The importer's leaf step, building the same blocks and CIDs, except that each leaf is hashed and
+ * handed to the blockstore as soon as its chunk arrives rather than when the importer later runs the
+ * task in a batch. So a chunk is done with before the next is read, and files can be read into reused
+ * buffers: the importer keeps a leaf's `block` and UnixFS `data` afterwards only to read their
+ * lengths. A blockstore must therefore be done with the bytes when its `put` settles; one that keeps
+ * them (CAR writing) needs chunks that are not reused.
  */
 export function eagerLeafImporter(profile: CidProfile): BufferImporter {
   const { rawLeaves, cidVersion } = PROFILES[profile];
   return async function* leafImporter(file, blockstore) {
     for await (const chunk of file.content) {
       const leaf = encodeLeaf(chunk, rawLeaves, cidVersion);
-      yield async () => {
-        await blockstore.put(leaf.cid, leaf.block);
-        return leaf;
-      };
+      await blockstore.put(leaf.cid, leaf.block);
+      yield async () => leaf;
     }
   };
 }

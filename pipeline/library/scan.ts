@@ -80,7 +80,21 @@ export interface ScanOptions {
    * inode, same profile): a re-run of a large library then reads no audio bytes at all.
    */
   knownAddress?: (file: FileIdentity) => ContentAddress | undefined;
+  /** How many audio files the library holds, once they are told apart from other files (before hashing). */
+  onAudioFiles?: (count: number) => void;
+  /**
+   * What became of each audio file, in library order, as soon as it is known: a caller can start on a
+   * track while the files after it are still being hashed.
+   */
+  onAudioFile?: (outcome: AudioFileOutcome) => void;
+  /** Stops hashing further files; the scan then returns what it has. */
+  signal?: AbortSignal;
 }
+
+/** One audio file's scan: a usable track (with its warnings), or why it is not one (an error, a duplicate). */
+export type AudioFileOutcome =
+  | { kind: "track"; track: ScannedTrack; warnings: Problem[] }
+  | { kind: "rejected"; file: string; size: number; problem: Problem };
 
 /** What identifies a file's bytes between scans without reading them. */
 export interface FileIdentity {
@@ -119,34 +133,17 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   const { files, refused } = await walkLibrary(libraryRoot);
   for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
 
-  // Stage 1: identify and hash every audio file once.
-  const identified = await Promise.all(
-    files.map((file) => limit(() => identify(file, profile, options.knownAddress))),
-  );
-  const firstBySha = new Map<string, AudioFile>();
-  const unique: AudioFile[] = [];
-  for (const [index, result] of identified.entries()) {
-    if (result.kind === "not-audio") {
-      if (result.problem) problems.push(result.problem);
-      continue;
-    }
-    const first = firstBySha.get(result.content.sha256);
-    if (first === undefined) {
-      firstBySha.set(result.content.sha256, result);
-      unique.push(result);
-      continue;
-    }
-    first.duplicates.push(files[index]!.relativePath);
-    problems.push({
-      severity: "skipped",
-      code: "DUPLICATE",
-      file: files[index]!.relativePath,
-      field: "content",
-      message: `${files[index]!.relativePath}: same bytes as ${first.file.relativePath} (sha256 ${first.content.sha256.slice(0, 12)}…) — minted once, as ${first.file.relativePath}`,
-    });
+  // Telling audio from other files reads a few header bytes: all of it is done first, so the count of
+  // tracks to come is known before the first is hashed.
+  const detectLimit = pLimit(DETECT_CONCURRENCY);
+  const detections = await Promise.all(files.map((file) => detectLimit(() => detectAudio(file))));
+  const audio: Array<{ file: LibraryFile; detection: Exclude<Detection, { kind: "other" }> }> = [];
+  for (const [index, detection] of detections.entries()) {
+    if (detection.kind !== "other") audio.push({ file: files[index]!, detection });
+    else if (detection.problem) problems.push(detection.problem);
   }
+  options.onAudioFiles?.(audio.length);
 
-  // Stage 2: tags, overrides and artwork for each distinct track.
   const finder = new ArtworkFinder({
     root: libraryRoot,
     artworkDir,
@@ -154,18 +151,60 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     profile,
     limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
   });
-  const usedKeys = new Set<string>();
-  const tracks = await Promise.all(
-    unique.map((item) =>
-      limit(async () => {
-        const outcome = await describe(item, overrides, usedKeys, finder).catch((error: unknown) => ({
-          problems: [problemFrom(error, "error", item.file.relativePath)],
-        }));
-        problems.push(...outcome.problems);
-        return "track" in outcome ? outcome.track : undefined;
-      }),
-    ),
+  // Hashing and describing run `limit` files at a time; outcomes are handed on in library order, which
+  // is what makes the first of several identical files the one that is minted.
+  const scanned = audio.map(({ file, detection }) =>
+    limit(async (): Promise<Scanned> => {
+      if (detection.kind === "rejected") return detection;
+      if (options.signal?.aborted) return { kind: "stopped" };
+      const hashed = await hashAudio(file, detection.detected, profile, options.knownAddress, options.signal);
+      if (hashed.kind === "rejected") return options.signal?.aborted ? { kind: "stopped" } : hashed;
+      return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder) };
+    }),
   );
+  const firstBySha = new Map<string, AudioFile>();
+  const usedKeys = new Set<string>();
+  const tracks: ScannedTrack[] = [];
+  for (const [index, pending] of scanned.entries()) {
+    const outcome = await pending;
+    const { file } = audio[index]!;
+    if (outcome.kind === "stopped") continue;
+    if (outcome.kind === "rejected") {
+      problems.push(outcome.problem);
+      options.onAudioFile?.({
+        kind: "rejected",
+        file: file.relativePath,
+        size: file.size,
+        problem: outcome.problem,
+      });
+      continue;
+    }
+    const { item, described } = outcome;
+    const first = firstBySha.get(item.content.sha256);
+    if (first !== undefined) {
+      first.duplicates.push(file.relativePath);
+      const problem: Problem = {
+        severity: "skipped",
+        code: "DUPLICATE",
+        file: file.relativePath,
+        field: "content",
+        message: `${file.relativePath}: same bytes as ${first.file.relativePath} (sha256 ${first.content.sha256.slice(0, 12)}…) — minted once, as ${first.file.relativePath}`,
+      };
+      problems.push(problem);
+      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, size: file.size, problem });
+      continue;
+    }
+    firstBySha.set(item.content.sha256, item);
+    if (described.key !== undefined) usedKeys.add(described.key);
+    problems.push(...described.problems);
+    if (described.track !== undefined) {
+      tracks.push(described.track);
+      options.onAudioFile?.({ kind: "track", track: described.track, warnings: described.problems });
+    } else {
+      const problem = described.problems.find((p) => p.severity === "error") ?? described.problems[0]!;
+      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, size: file.size, problem });
+    }
+  }
 
   for (const key of overrides?.entries.keys() ?? []) {
     if (usedKeys.has(key)) continue;
@@ -178,27 +217,34 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     });
   }
 
-  return {
-    root: libraryRoot,
-    tracks: tracks.filter((t): t is ScannedTrack => t !== undefined),
-    problems: sortProblems(problems),
-  };
+  return { root: libraryRoot, tracks, problems: sortProblems(problems) };
 }
 
 interface AudioFile {
   kind: "audio";
   file: LibraryFile;
   content: ScannedTrack["content"];
-  detected: { format: ScannedTrack["format"]; mimeType: string; extension: string };
+  detected: DetectedAudio;
   duplicates: string[];
 }
-type Identified = AudioFile | { kind: "not-audio"; problem?: Problem };
 
-async function identify(
-  file: LibraryFile,
-  profile: CidProfile,
-  knownAddress?: ScanOptions["knownAddress"],
-): Promise<Identified> {
+type DetectedAudio = Pick<ScannedTrack, "format" | "mimeType" | "extension">;
+
+/** An audio file is one detected as audio, or one named like audio that turned out unusable. */
+type Detection =
+  | { kind: "audio"; detected: DetectedAudio }
+  | { kind: "rejected"; problem: Problem }
+  | { kind: "other"; problem?: Problem };
+
+type Scanned =
+  | { kind: "stopped" }
+  | { kind: "rejected"; problem: Problem }
+  | { kind: "audio"; item: AudioFile; described: Described };
+
+/** Header reads at once while telling files apart: each is small, so well above the hashing limit. */
+const DETECT_CONCURRENCY = 16;
+
+async function detectAudio(file: LibraryFile): Promise<Detection> {
   const name = file.relativePath;
   try {
     const detected = await detectFile(file.path);
@@ -206,13 +252,13 @@ async function identify(
       if (claimsToBeAudio(file.path)) {
         const detectedAs = detected.kind === "image" ? detected.mimeType : detected.detected;
         return {
-          kind: "not-audio",
+          kind: "rejected",
           problem: problemFrom(notAudioError(name, detectedAs, file.size), "error", name),
         };
       }
-      if (detected.kind === "image" || SIDE_FILES.has(basename(file.path))) return { kind: "not-audio" };
+      if (detected.kind === "image" || SIDE_FILES.has(basename(file.path))) return { kind: "other" };
       return {
-        kind: "not-audio",
+        kind: "other",
         problem: {
           severity: "skipped",
           code: "UNSUPPORTED",
@@ -229,32 +275,65 @@ async function identify(
         hint: "copy or download the file again",
       });
     }
-    const identity = {
-      file: file.relativePath,
-      size: file.size,
-      mtimeMs: file.mtimeMs,
-      ino: file.ino,
-      profile,
-    };
-    const content = knownAddress?.(identity) ?? (await addressFile(file.path, { profile }));
     const { format, mimeType, extension } = detected;
-    return { kind: "audio", file, content, detected: { format, mimeType, extension }, duplicates: [] };
+    return { kind: "audio", detected: { format, mimeType, extension } };
   } catch (error) {
     // An errno (permission denied, vanished) becomes a sentence naming the file, not a raw path dump.
-    return { kind: "not-audio", problem: problemFrom(asReadError(error, name), "error", name) };
+    const problem = problemFrom(asReadError(error, name), "error", name);
+    return claimsToBeAudio(file.path) ? { kind: "rejected", problem } : { kind: "other", problem };
   }
 }
+
+async function hashAudio(
+  file: LibraryFile,
+  detected: DetectedAudio,
+  profile: CidProfile,
+  knownAddress: ScanOptions["knownAddress"],
+  signal: AbortSignal | undefined,
+): Promise<AudioFile | { kind: "rejected"; problem: Problem }> {
+  const identity = {
+    file: file.relativePath,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    ino: file.ino,
+    profile,
+  };
+  try {
+    const content = knownAddress?.(identity) ?? (await addressFile(file.path, { profile, signal }));
+    return { kind: "audio", file, content, detected, duplicates: [] };
+  } catch (error) {
+    return {
+      kind: "rejected",
+      problem: problemFrom(asReadError(error, file.relativePath), "error", file.relativePath),
+    };
+  }
+}
+
+/** A track with its warnings, or the problems that keep the file from being one; `key` is its metadata.json entry. */
+type Described = { key?: string; problems: Problem[]; track?: ScannedTrack };
 
 async function describe(
   item: AudioFile,
   overrides: Overrides | undefined,
-  usedKeys: Set<string>,
   finder: ArtworkFinder,
-): Promise<{ track: ScannedTrack; problems: Problem[] } | { problems: Problem[] }> {
+): Promise<Described> {
   const name = item.file.relativePath;
   const keys = overrideKeysFor(name);
   const key = keys.find((k) => overrides?.entries.has(k) || overrides?.invalid.has(k));
-  if (key !== undefined) usedKeys.add(key);
+  try {
+    return { key, ...(await describeTrack(item, key, overrides, finder)) };
+  } catch (error) {
+    return { key, problems: [problemFrom(error, "error", name)] };
+  }
+}
+
+async function describeTrack(
+  item: AudioFile,
+  key: string | undefined,
+  overrides: Overrides | undefined,
+  finder: ArtworkFinder,
+): Promise<{ track?: ScannedTrack; problems: Problem[] }> {
+  const name = item.file.relativePath;
   const invalid = key === undefined ? undefined : overrides?.invalid.get(key);
   if (invalid !== undefined) {
     // A half-applied entry would mint wrong metadata for good; the track waits until the entry is fixed.
@@ -380,13 +459,17 @@ export async function scanTrack(
     });
   }
   const name = basename(absolute);
-  const identified = await identify(
-    { path: absolute, relativePath: name, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino },
+  const file = { path: absolute, relativePath: name, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+  const detection = await detectAudio(file);
+  if (detection.kind !== "audio") return { problems: detection.problem ? [detection.problem] : [] };
+  const identified = await hashAudio(
+    file,
+    detection.detected,
     options.profile ?? DEFAULT_CID_PROFILE,
+    undefined,
+    undefined,
   );
-  if (identified.kind === "not-audio") {
-    return { problems: identified.problem ? [identified.problem] : [] };
-  }
+  if (identified.kind === "rejected") return { problems: [identified.problem] };
   const entry = {
     ...options.tags,
     ...(options.artworkPath === undefined ? {} : { artwork: resolve(options.artworkPath) }),
@@ -414,6 +497,6 @@ export async function scanTrack(
     profile: options.profile ?? DEFAULT_CID_PROFILE,
     limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
   });
-  const outcome = await describe(identified, overrides, new Set(), finder);
-  return "track" in outcome ? outcome : { problems: outcome.problems };
+  const { track, problems } = await describe(identified, overrides, finder);
+  return { track, problems };
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { z } from "zod";
+import { READ_SIZE } from "../content/import.js";
 import type { ContentAddress } from "../content/types.js";
 
 /** What a stored object is for; it decides key prefixes and which providers must hold it. */
@@ -13,8 +14,14 @@ export type ObjectKind = z.infer<typeof ObjectKindSchema>;
  */
 export type ByteSource = { path: string } | { bytes: Uint8Array };
 
+/**
+ * Reads files in READ_SIZE pieces: the 64 KiB default costs sixteen times the read calls and socket
+ * writes, and makes the UnixFS chunker glue pieces back into 1 MiB leaves.
+ */
 export function openSource(source: ByteSource): Readable {
-  return "path" in source ? createReadStream(source.path) : Readable.from([source.bytes]);
+  return "path" in source
+    ? createReadStream(source.path, { highWaterMark: READ_SIZE })
+    : Readable.from([source.bytes]);
 }
 
 export interface PutRequest {

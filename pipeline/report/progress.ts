@@ -2,7 +2,7 @@ import { MultiBar, type SingleBar } from "cli-progress";
 import { redact } from "../util/secrets.js";
 import { formatBytes } from "./format.js";
 
-export type TrackOutcome = "uploaded" | "minted" | "already minted" | "stored" | "pending";
+export type TrackOutcome = "uploaded" | "minted" | "already minted" | "stored" | "pending" | "duplicate";
 
 /** Where the pipeline tells a person what is happening. */
 export interface Progress {
@@ -20,6 +20,7 @@ const OUTCOME_LABEL: Record<TrackOutcome, string> = {
   "already minted": "Already minted",
   stored: "Stored",
   pending: "Pending",
+  duplicate: "Skipped duplicate",
 };
 
 /**

@@ -4,7 +4,8 @@ import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, ConfigError } from "../errors.js";
 import { deploymentKey, Journal } from "../journal/journal.js";
-import { scanLibrary } from "../library/scan.js";
+import type { Problem } from "../library/problems.js";
+import { type ScannedTrack, scanLibrary } from "../library/scan.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunReport, summaryLines, writeReport } from "../report/report.js";
 import { MintStage } from "../stages/mint.js";
@@ -50,66 +51,96 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const journal = options.journal ?? (await Journal.open(config.workDir));
   try {
     progress.note(`Scanning ${config.library} ...`);
+    const results = new Map<string, TrackResult>();
+    const mintFailures = new Map<string, string>();
+    const byHash = new Map<string, ScannedTrack>();
+    const reported = new Set<Problem>();
+    const uploadLimit = pLimit(config.maxConcurrentUploads);
+    const pinLimit = pLimit(config.maxConcurrentUploads);
+    // Tracks beyond the upload limit wait here rather than holding open files and half-built state.
+    const trackLimit = pLimit(config.maxConcurrentUploads * 2);
+    let uploadedBytes = 0;
+    // The collection is deployed (or found) when the first track is ready, not for an empty library,
+    // and its minter starts then; tracks ask for it before their first chain question.
+    let minting: Promise<Minting | undefined> | undefined;
+    const startChain = () => {
+      minting ??= options.chain
+        ? resolveTracksChain(options.chain, journal, config.contract, (m) => progress.note(m)).then(
+            async (chain) => ({
+              chain,
+              key: deploymentKey(chain.deployment),
+              ...(await startMinting(chain, journal, config, progress, byHash, mintFailures, signal)),
+            }),
+          )
+        : Promise.resolve(undefined);
+      return minting;
+    };
+
+    const handle = async (track: ScannedTrack): Promise<void> => {
+      if (signal?.aborted) return;
+      const mint = await startChain();
+      const state = journal.track(track.content.sha256);
+      if (mint !== undefined && state?.minted.has(mint.key)) {
+        progress.done(track.file, track.content.size, "already minted");
+        return;
+      }
+      const result = await processTrack(
+        {
+          journal,
+          storage,
+          policy: config,
+          workDir: config.workDir,
+          uploadLimit,
+          pinLimit,
+          signal,
+          note: (m) => progress.note(m),
+        },
+        track,
+      );
+      results.set(track.content.sha256, result);
+      uploadedBytes += result.uploadedBytes;
+      if (result.status === "failed") progress.failed(track.file, `${result.stage}: ${result.reason}`);
+      else if (result.status === "pending") progress.failed(track.file, `pending — ${result.reason}`);
+      else if (mint) mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
+      else progress.done(track.file, track.content.size, "stored");
+    };
+
+    // Tracks go into the stages as the scan hands them over, while later files are still being hashed.
+    const work: Promise<void>[] = [];
     const scan = await scanLibrary(config.library, {
       metadataFile: config.metadataFile,
       artworkDir: config.artworkDir,
       extractDir: join(config.workDir, "artwork"),
       profile: config.cidProfile,
       knownAddress: (file) => journal.knownAddress(file),
+      signal,
+      onAudioFiles: (count) => progress.start(count),
+      onAudioFile: (outcome) => {
+        if (outcome.kind === "rejected") {
+          reported.add(outcome.problem);
+          if (outcome.problem.code === "DUPLICATE") progress.done(outcome.file, outcome.size, "duplicate");
+          else progress.failed(outcome.file, outcome.problem.message);
+          return;
+        }
+        for (const warning of outcome.warnings) {
+          reported.add(warning);
+          progress.note(`  ! ${warning.message}`);
+        }
+        byHash.set(outcome.track.content.sha256, outcome.track);
+        // allSettled below: on Ctrl-C every in-flight track finishes its current write before the journal closes.
+        const running = trackLimit(() => handle(outcome.track));
+        running.catch(() => {});
+        work.push(running);
+      },
     });
-    for (const problem of scan.problems)
-      progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);
-
-    const chain =
-      options.chain && scan.tracks.length > 0
-        ? await resolveTracksChain(options.chain, journal, config.contract, (m) => progress.note(m))
-        : undefined;
-    const results = new Map<string, TrackResult>();
-    const mintFailures = new Map<string, string>();
-    const byHash = new Map(scan.tracks.map((t) => [t.content.sha256, t]));
-    progress.start(scan.tracks.length);
-
-    const mint =
-      chain && (await startMinting(chain, journal, config, progress, byHash, mintFailures, signal));
-    const uploadLimit = pLimit(config.maxConcurrentUploads);
-    const pinLimit = pLimit(config.maxConcurrentUploads);
-    // Tracks beyond the upload limit wait here rather than holding open files and half-built state.
-    const trackLimit = pLimit(config.maxConcurrentUploads * 2);
-    const key = chain && deploymentKey(chain.deployment);
-    let uploadedBytes = 0;
-
-    // allSettled: on Ctrl-C every in-flight track finishes its current write before the journal closes.
-    const outcomes = await Promise.allSettled(
-      scan.tracks.map((track) =>
-        trackLimit(async () => {
-          if (signal?.aborted) return;
-          const state = journal.track(track.content.sha256);
-          if (key !== undefined && state?.minted.has(key)) {
-            progress.done(track.file, track.content.size, "already minted");
-            return;
-          }
-          const result = await processTrack(
-            {
-              journal,
-              storage,
-              policy: config,
-              workDir: config.workDir,
-              uploadLimit,
-              pinLimit,
-              signal,
-              note: (m) => progress.note(m),
-            },
-            track,
-          );
-          results.set(track.content.sha256, result);
-          uploadedBytes += result.uploadedBytes;
-          if (result.status === "failed") progress.failed(track.file, `${result.stage}: ${result.reason}`);
-          else if (result.status === "pending") progress.failed(track.file, `pending — ${result.reason}`);
-          else if (mint) mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
-          else progress.done(track.file, track.content.size, "stored");
-        }),
-      ),
-    );
+    for (const problem of scan.problems) {
+      if (!reported.has(problem))
+        progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);
+    }
+    const outcomes = await Promise.allSettled(work);
+    // A chain that could not be set up failed every track's work with its error, which is thrown below.
+    const mint = await minting?.catch(() => undefined);
+    const chain = mint?.chain;
     mint?.stage.close();
     const mintError = await mint?.running;
     if (signal?.aborted) throw new AbortedError();
@@ -147,6 +178,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   }
 }
 
+interface Minting {
+  chain: TracksChain;
+  /** The deployment's key in the journal's minted records. */
+  key: string;
+  stage: MintStage;
+  running: Promise<unknown>;
+}
+
 async function startMinting(
   chain: TracksChain,
   journal: Journal,
@@ -155,7 +194,7 @@ async function startMinting(
   byHash: Map<string, { file: string; content: { size: number } }>,
   mintFailures: Map<string, string>,
   signal: AbortSignal | undefined,
-) {
+): Promise<Pick<Minting, "stage" | "running">> {
   const recipient = config.recipient ?? (await chain.defaultRecipient());
   const stage = new MintStage(
     journal,

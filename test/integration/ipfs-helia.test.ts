@@ -1,12 +1,17 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { addressBytes } from "../../pipeline/content/address.js";
+import { CID } from "multiformats/cid";
+import { addressBytes, addressFile } from "../../pipeline/content/address.js";
+import type { CidProfile } from "../../pipeline/content/types.js";
 import { IntegrityError } from "../../pipeline/errors.js";
 import { EmbeddedIpfsProvider } from "../../pipeline/providers/ipfs/embedded-provider.js";
 import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
 import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
+import { writeSeededFile } from "../support/seeded-bytes.js";
 
 const run = promisify(execFile);
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -51,6 +56,44 @@ describe("embedded Helia node (integration)", () => {
     await again.verify(stored);
     expect((await again.put(track.request)).reused).to.equal(true);
     expect(await again.stats()).to.deep.include({ objects: 1, bytes: track.bytes.length });
+  });
+
+  it("pins every block of multi-level DAGs under both profiles from concurrent adds, without reading them back", async () => {
+    const repo = `${dir.path}/dags`;
+    node = await node.stop().then(() => new EmbeddedIpfsNode().start({ directory: repo }));
+    // kubo-v0: 174 links of 256 KiB, so 46 MB is a root over internal nodes over dag-pb leaves.
+    const specs: Array<[CidProfile, number]> = [
+      ["kubo-v0", 46_000_000],
+      ["kubo-v0", 300_000],
+      ["unixfs-v1-2025", 5 * 1024 * 1024 + 1],
+      ["unixfs-v1-2025", 1024 * 1024],
+      ["unixfs-v1-2025", 0],
+      ["unixfs-v1-2025", 3_333_333],
+    ];
+    const files = [];
+    for (const [i, [profile, size]] of specs.entries()) {
+      const path = join(dir.path, `dag-${i}.bin`);
+      await writeSeededFile(path, `dag-${i}`, size);
+      files.push({ path, address: await addressFile(path, { profile }) });
+    }
+    // All at once, so reads through the shared buffer pool interleave.
+    await Promise.all(files.map((f) => node.add({ path: f.path }, f.address)));
+
+    const blockFiles = async () =>
+      (await readdir(join(repo, "blocks"), { recursive: true })).filter((f) => f.endsWith(".data"));
+    const written = (await blockFiles()).length;
+    expect(written).to.be.greaterThan(190); // 46 MB / 256 KiB leaves alone are 176 blocks
+    // Blocks the pins did not cover would go now, and the reads below would fail.
+    await node.helia.gc();
+    expect((await blockFiles()).length).to.equal(written);
+    for (const f of files) {
+      expect(await node.isPinned(f.address.cid)).to.equal(true);
+      await node.verify({ cid: f.address.cid, sha256: f.address.sha256, size: f.address.size });
+    }
+    // And every block was recorded as pinned by its root: unpinned, all of them are collected.
+    for (const f of files) for await (const _ of node.helia.pins.rm(CID.parse(f.address.cid)));
+    await node.helia.gc();
+    expect(await blockFiles()).to.deep.equal([]);
   });
 
   it("rejects an add whose CID differs from the one we computed", async () => {

@@ -6,13 +6,15 @@ import { FsBlockstore } from "blockstore-fs";
 import { FsDatastore } from "datastore-fs";
 import { createHeliaLight, type Helia } from "helia";
 import { CID } from "multiformats/cid";
-import { importerOptions } from "../../content/profiles.js";
+import { importRoot } from "../../content/import.js";
+import { consumeFile } from "../../content/read.js";
 import type { ContentAddress } from "../../content/types.js";
 import { ProviderError } from "../../errors.js";
-import { type ByteSource, openSource, type StoredObject } from "../types.js";
+import type { ByteSource, StoredObject } from "../types.js";
 import { assertSameCid, assertStreamMatches } from "./guard.js";
 import { serveGateway } from "./helia-gateway.js";
 import { localOnlyRouter } from "./local-only-router.js";
+import { WrittenDag } from "./written-dag.js";
 
 export const EMBEDDED_NODE = "ipfs";
 
@@ -72,26 +74,32 @@ export class EmbeddedIpfsNode {
   }
 
   /**
-   * Imports the bytes with the same UnixFS options we computed `address` with and pins the DAG; a CID
-   * different from `address.cid` means our settings and Helia's disagree, and the add is an error.
+   * Writes the bytes' UnixFS DAG into the node under `address.profile` and pins it; a root CID different
+   * from `address.cid` means the bytes changed since they were addressed, and the add is an error. Files
+   * are read through reused buffers with each block written before the next is read, and the pin walks
+   * the blocks just written instead of reading them back from disk.
    */
   async add(source: ByteSource, address: ContentAddress, signal?: AbortSignal): Promise<CID> {
-    const fs = this.#unixfs();
-    // Our profile's options carry no progress listener; dropping the type lets Helia add its own events.
-    const { onProgress: _none, ...options } = importerOptions(address.profile);
+    const blockstore = this.helia.blockstore;
+    const dag = new WrittenDag();
+    const write = (content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) =>
+      importRoot([{ content }], dag.recording(blockstore), address.profile);
     // A local write runs to completion even when the run is cancelled (`signal` is checked after it): it is
-    // quick, and Helia's abortable internals leave a promise rejected with the signal's reason unhandled,
-    // which crashed the process when a Ctrl-C landed mid-add.
-    const cid = await fs.addByteStream(openSource(source), options);
+    // quick, and an abandoned import would leave blocks behind without the pin that accounts for them.
+    const cid =
+      "path" in source
+        ? await consumeFile(source.path, { sha256: false }, (file) => write(file.pieces))
+        : await write([source.bytes]);
     assertSameCid(EMBEDDED_NODE, address.cid, cid);
-    await this.pin(cid);
+    await this.pin(cid, dag);
     signal?.throwIfAborted();
     return cid;
   }
 
-  async pin(cid: CID): Promise<void> {
+  /** Pins a DAG on disk; `written`, the blocks an add just wrote, spares reading them back to walk it. */
+  async pin(cid: CID, written?: WrittenDag): Promise<void> {
     if (await this.helia.pins.isPinned(cid)) return;
-    for await (const _ of this.helia.pins.add(cid)) {
+    for await (const _ of this.helia.pins.add(cid, { walker: written?.walker() })) {
       // pins.add yields each block as it is pinned; draining it is what performs the pin.
     }
   }

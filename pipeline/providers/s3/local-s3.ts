@@ -19,6 +19,8 @@ export interface LocalS3 {
   secretAccessKey: string;
   bucket: string;
   region: string;
+  /** The server's process id (benchmarks count its CPU time). */
+  pid: number;
   /** Stops the server process and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     secretAccessKey: "S3RVER",
     bucket,
     region: "us-east-1",
+    pid: child.pid!,
     stop: () => stopChild(child),
   };
 }
