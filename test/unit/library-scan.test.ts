@@ -133,6 +133,48 @@ describe("library scan on real audio", () => {
     expect(result.problems.some((p) => p.file.includes("hidden"))).to.equal(false);
   });
 
+  it("hands each audio file's outcome on in library order while later files are still being hashed", async () => {
+    const log: string[] = [];
+    let count: number | undefined;
+    const again = await scanLibrary(fx.library, {
+      artworkDir: fx.artworkDir,
+      extractDir: join(fx.dir, "extracted"),
+      concurrency: 1,
+      // Asked right before a file is hashed: it marks where hashing of each file starts.
+      knownAddress: (file) => {
+        log.push(`hash ${file.file}`);
+        return undefined;
+      },
+      onAudioFiles: (n) => {
+        count = n;
+        log.push("count");
+      },
+      onAudioFile: (outcome) =>
+        log.push(
+          outcome.kind === "track"
+            ? `track ${outcome.track.file}`
+            : `${outcome.problem.code} ${outcome.file}`,
+        ),
+    });
+    const outcomes = log.filter((line) => !line.startsWith("hash ") && line !== "count");
+    // Every audio file once (broken ones and the duplicate included), in the order of the result.
+    expect(count).to.equal(outcomes.length);
+    expect(outcomes.filter((o) => o.startsWith("track ")).map((o) => o.slice(6))).to.deep.equal(
+      again.tracks.map((t) => t.file),
+    );
+    expect(outcomes).to.include("DUPLICATE dupes/copy of morning.mp3");
+    expect(outcomes).to.include("TRUNCATED bad/truncated.wav");
+    expect(outcomes.indexOf("track 01 Morning Tone.mp3")).to.be.lessThan(
+      outcomes.indexOf("DUPLICATE dupes/copy of morning.mp3"),
+    );
+    // The count comes before any hashing, and the first track before the last file is hashed.
+    expect(log[0]).to.equal("count");
+    expect(log.indexOf(`track ${again.tracks[0]!.file}`)).to.be.lessThan(
+      log.lastIndexOf(log.filter((line) => line.startsWith("hash ")).at(-1)!),
+    );
+    expect(again.tracks).to.deep.equal(result.tracks);
+  });
+
   it("drops a malformed tag with a warning and keeps the track", () => {
     expect(track("album/03 vorbis.ogg").tags.isrc).to.equal(undefined);
     expect(problem("album/03 vorbis.ogg", "BAD_TAG")).to.include({ severity: "warning", field: "tags.isrc" });
