@@ -15,16 +15,18 @@ export async function* readFileChunks(path: string, signal?: AbortSignal): Async
 }
 
 /**
- * Reused read buffers: one being read ahead, the consumer's, the worker's, and one of slack so a
- * thread that the OS briefly deschedules does not stall the other. Few enough (4 MiB) that a piece
- * is still in the CPU cache when the second hash reads it.
+ * Reused read buffers per file. Hashing on the worker needs four: one being read ahead, the consumer's,
+ * the worker's, and one of slack so a thread that the OS briefly deschedules does not stall the other
+ * (few enough that a piece is still in the CPU cache when the second hash reads it). Without the worker,
+ * two: one being read ahead while the consumer, done with a piece once it asks for the next, has the other.
  */
-const SLOTS = 4;
+const slotsFor = (sha256: boolean) => (sha256 ? 4 : 2);
 
 export interface FilePieces {
   /**
-   * The file in READ_SIZE pieces. A piece stays valid until the consumer asks for the one after next,
-   * and the last ones until `consume` settles (a chunker hands on its remainder after the source ends).
+   * The file in READ_SIZE pieces. With `sha256`, a piece stays valid until the consumer asks for the one
+   * after next; without, until it asks for the next. The last one stays valid until `consume` settles
+   * (a chunker hands on its remainder after the source ends).
    */
   pieces: AsyncIterable<Uint8Array>;
   /** The whole file's hex SHA-256, once `pieces` is exhausted (only when asked for with `sha256`). */
@@ -37,13 +39,16 @@ export interface FilePieces {
  * another read still held its own made a scan of 100 files at concurrency 3 allocate 12-28 of them
  * (48-114 MB). So as many are kept as were ever in use at once, up to MAX_KEPT.
  */
-const idleBuffers: SharedArrayBuffer[] = [];
 const MAX_KEPT = 8;
-let buffersInUse = 0;
-let mostInUse = 0;
+const pools = new Map<number, { idle: SharedArrayBuffer[]; inUse: number; mostInUse: number }>();
+const poolFor = (slots: number) => {
+  const pool = pools.get(slots) ?? { idle: [], inUse: 0, mostInUse: 0 };
+  pools.set(slots, pool);
+  return pool;
+};
 
 /**
- * Streams a file through SLOTS reused buffers in shared memory, reading ahead, into `consume`; with
+ * Streams a file through reused buffers in shared memory, reading ahead, into `consume`; with
  * `sha256`, a worker thread hashes every piece in place while the consumer's own work on it (the CID's
  * leaf hashes) runs on this thread. A buffer is refilled only once the worker and the consumer are
  * both past it, so nothing is copied and no 1 MiB buffer is allocated per read. The buffers go back
@@ -55,6 +60,8 @@ export async function consumeFile<T>(
   consume: (file: FilePieces) => Promise<T>,
 ): Promise<T> {
   const { signal } = options;
+  const slotCount = slotsFor(options.sha256);
+  const pool = poolFor(slotCount);
   let digest: Promise<string> | undefined;
   let shared: SharedArrayBuffer | undefined;
   async function* pieces(): AsyncGenerator<Uint8Array> {
@@ -63,9 +70,12 @@ export async function consumeFile<T>(
       throw asReadError(error, path);
     });
     const whole = options.sha256 ? startOffThreadSha256() : undefined;
-    shared = idleBuffers.pop() ?? new SharedArrayBuffer(SLOTS * READ_SIZE);
-    mostInUse = Math.max(mostInUse, ++buffersInUse);
-    const slots = Array.from({ length: SLOTS }, (_, i) => new Uint8Array(shared!, i * READ_SIZE, READ_SIZE));
+    shared = pool.idle.pop() ?? new SharedArrayBuffer(slotCount * READ_SIZE);
+    pool.mostInUse = Math.max(pool.mostInUse, ++pool.inUse);
+    const slots = Array.from(
+      { length: slotCount },
+      (_, i) => new Uint8Array(shared!, i * READ_SIZE, READ_SIZE),
+    );
     const hashed: Promise<void>[] = slots.map(() => Promise.resolve());
     // A failure while the consumer is busy is reported when it asks for that piece, not as unhandled.
     const quiet = <T>(promise: Promise<T>) => {
@@ -86,8 +96,8 @@ export async function consumeFile<T>(
         const piece = await next;
         if (piece.byteLength === 0) break;
         if (signal?.aborted) throw new AbortedError();
-        if (whole) hashed[turn % SLOTS] = quiet(whole.update(piece));
-        next = readInto((turn + 1) % SLOTS);
+        if (whole) hashed[turn % slotCount] = quiet(whole.update(piece));
+        next = readInto((turn + 1) % slotCount);
         yield piece;
       }
       complete = true;
@@ -107,7 +117,7 @@ export async function consumeFile<T>(
     return await consume({ pieces: pieces(), sha256: () => digest ?? unread() });
   } finally {
     if (shared !== undefined) {
-      buffersInUse--;
+      pool.inUse--;
       // A hashing job that did not reach its digest may still have the worker reading the buffer, so
       // that buffer is left to the GC.
       const workerDone = options.sha256
@@ -116,7 +126,7 @@ export async function consumeFile<T>(
             () => false,
           )
         : true;
-      if (workerDone && idleBuffers.length < Math.min(mostInUse, MAX_KEPT)) idleBuffers.push(shared);
+      if (workerDone && pool.idle.length < Math.min(pool.mostInUse, MAX_KEPT)) pool.idle.push(shared);
     }
   }
 }

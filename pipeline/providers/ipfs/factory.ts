@@ -2,10 +2,6 @@ import type { StorageProvider } from "../types.js";
 import { type IpfsConfig, loadIpfsConfig } from "./config.js";
 import { EmbeddedIpfsProvider } from "./embedded-provider.js";
 import { EmbeddedIpfsNode } from "./helia-node.js";
-import { KuboProvider } from "./kubo.js";
-import { NftStorageProvider } from "./nft-storage.js";
-import { PinningServiceProvider } from "./pinning-service.js";
-import { StorachaProvider } from "./storacha.js";
 
 export interface IpfsBackends {
   config: IpfsConfig;
@@ -32,10 +28,24 @@ export async function createIpfsBackends(
   try {
     const gateway = await node.serve({ port: config.gatewayPort });
     const providers: StorageProvider[] = [new EmbeddedIpfsProvider(node, { gateway: config.gatewayUrl })];
-    if (config.kubo) providers.push(new KuboProvider(node, config.kubo));
-    if (config.nftStorage) providers.push(new NftStorageProvider(node, config.nftStorage));
-    if (config.pinning) providers.push(new PinningServiceProvider(node, config.pinning));
-    if (config.storacha) providers.push(new StorachaProvider(node, { config: config.storacha }));
+    // Remote clients load only when configured: together they are ~12 MB of memory a run without them
+    // would carry for nothing.
+    if (config.kubo) {
+      const { KuboProvider } = await import("./kubo.js");
+      providers.push(new KuboProvider(node, config.kubo));
+    }
+    if (config.nftStorage) {
+      const { NftStorageProvider } = await import("./nft-storage.js");
+      providers.push(new NftStorageProvider(node, config.nftStorage));
+    }
+    if (config.pinning) {
+      const { PinningServiceProvider } = await import("./pinning-service.js");
+      providers.push(new PinningServiceProvider(node, config.pinning));
+    }
+    if (config.storacha) {
+      const { StorachaProvider } = await import("./storacha.js");
+      providers.push(new StorachaProvider(node, { config: config.storacha }));
+    }
     return { config, node, gateway, providers, close: () => node.stop() };
   } catch (error) {
     await node.stop();
