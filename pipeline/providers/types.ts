@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { z } from "zod";
-import { READ_SIZE } from "../content/import.js";
 import type { ContentAddress } from "../content/types.js";
 
 /** What a stored object is for; it decides key prefixes and which providers must hold it. */
@@ -15,12 +14,16 @@ export type ObjectKind = z.infer<typeof ObjectKindSchema>;
 export type ByteSource = { path: string } | { bytes: Uint8Array };
 
 /**
- * Reads files in READ_SIZE pieces: the 64 KiB default costs sixteen times the read calls and socket
- * writes, and makes the UnixFS chunker glue pieces back into 1 MiB leaves.
+ * Pieces of a file streamed to a provider. Each is a new buffer that lives until the GC finds it, and the
+ * GC runs by JavaScript allocation, which larger pieces make rarer: 1 MiB pieces held ~25 MB more memory
+ * than 256 KiB ones on 100 × 4 MB tracks for no gain in speed; 256 KiB is still a quarter of the read
+ * calls and socket writes of the 64 KiB default.
  */
+const SOURCE_PIECE = 256 * 1024;
+
 export function openSource(source: ByteSource): Readable {
   return "path" in source
-    ? createReadStream(source.path, { highWaterMark: READ_SIZE })
+    ? createReadStream(source.path, { highWaterMark: SOURCE_PIECE })
     : Readable.from([source.bytes]);
 }
 
