@@ -290,6 +290,9 @@ class QuietProgress implements Progress {
   failed(file: string, reason: string): void {
     this.#lines.failed(file, reason);
   }
+  skipped(file: string, reason: string): void {
+    this.#lines.skipped(file, reason);
+  }
   note(message: string): void {
     if (message.startsWith("  ! ")) this.#warnings.push(message);
     else if (message.trim() !== "") this.#lines.note(message);

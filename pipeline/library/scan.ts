@@ -94,7 +94,7 @@ export interface ScanOptions {
 /** One audio file's scan: a usable track (with its warnings), or why it is not one (an error, a duplicate). */
 export type AudioFileOutcome =
   | { kind: "track"; track: ScannedTrack; warnings: Problem[] }
-  | { kind: "rejected"; file: string; size: number; problem: Problem };
+  | { kind: "rejected"; file: string; problem: Problem };
 
 /** What identifies a file's bytes between scans without reading them. */
 export interface FileIdentity {
@@ -174,7 +174,6 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       options.onAudioFile?.({
         kind: "rejected",
         file: file.relativePath,
-        size: file.size,
         problem: outcome.problem,
       });
       continue;
@@ -191,7 +190,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
         message: `${file.relativePath}: same bytes as ${first.file.relativePath} (sha256 ${first.content.sha256.slice(0, 12)}…) — minted once, as ${first.file.relativePath}`,
       };
       problems.push(problem);
-      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, size: file.size, problem });
+      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem });
       continue;
     }
     firstBySha.set(item.content.sha256, item);
@@ -202,7 +201,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       options.onAudioFile?.({ kind: "track", track: described.track, warnings: described.problems });
     } else {
       const problem = described.problems.find((p) => p.severity === "error") ?? described.problems[0]!;
-      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, size: file.size, problem });
+      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem });
     }
   }
 

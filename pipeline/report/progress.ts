@@ -2,13 +2,15 @@ import { MultiBar, type SingleBar } from "cli-progress";
 import { redact } from "../util/secrets.js";
 import { formatBytes } from "./format.js";
 
-export type TrackOutcome = "uploaded" | "minted" | "already minted" | "stored" | "pending" | "duplicate";
+export type TrackOutcome = "uploaded" | "minted" | "already minted" | "stored" | "pending";
 
 /** Where the pipeline tells a person what is happening. */
 export interface Progress {
   start(totalTracks: number): void;
   done(file: string, bytes: number, outcome: TrackOutcome): void;
   failed(file: string, reason: string): void;
+  /** An audio file left out on purpose (the same bytes as another track). */
+  skipped(file: string, reason: string): void;
   /** A line that is not about one track (deployment, retries, a degraded provider). */
   note(message: string): void;
   stop(): void;
@@ -20,7 +22,6 @@ const OUTCOME_LABEL: Record<TrackOutcome, string> = {
   "already minted": "Already minted",
   stored: "Stored",
   pending: "Pending",
-  duplicate: "Skipped duplicate",
 };
 
 /**
@@ -45,7 +46,12 @@ export class LineProgress implements Progress {
 
   failed(file: string, reason: string): void {
     this.#count++;
-    this.write(`  ✗ Failed: ${file} - ${redact(reason)}`);
+    this.write(`  ✗ Failed: ${file} - ${redact(withoutFile(file, reason))}`);
+  }
+
+  skipped(file: string, reason: string): void {
+    this.#count++;
+    this.write(`  - Skipped: ${file} - ${redact(withoutFile(file, reason))} [${this.#count}/${this.#total}]`);
   }
 
   note(message: string): void {
@@ -84,6 +90,11 @@ export class BarProgress implements Progress {
     this.#bar?.increment(1, { last: `✗ ${file}` });
   }
 
+  skipped(file: string, reason: string): void {
+    this.#lines.skipped(file, reason);
+    this.#bar?.increment(1, { last: `- ${file}` });
+  }
+
   note(message: string): void {
     // Before the bar exists (scanning) and after it stopped (summary), plain lines are the right thing.
     if (this.#bar === undefined) console.log(redact(message));
@@ -97,6 +108,11 @@ export class BarProgress implements Progress {
     this.#multi.stop();
     this.#bar = undefined;
   }
+}
+
+/** Scan problems already start with the file's name, which the line has just printed. */
+function withoutFile(file: string, reason: string): string {
+  return reason.startsWith(`${file}: `) ? reason.slice(file.length + 2) : reason;
 }
 
 export function createProgress(

@@ -5,7 +5,7 @@ import type { PipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, ConfigError } from "../errors.js";
 import { deploymentKey, Journal } from "../journal/journal.js";
 import type { Problem } from "../library/problems.js";
-import { type ScannedTrack, scanLibrary } from "../library/scan.js";
+import { type ScannedTrack, type ScanResult, scanLibrary } from "../library/scan.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunReport, summaryLines, writeReport } from "../report/report.js";
 import { MintStage } from "../stages/mint.js";
@@ -107,42 +107,53 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
 
     // Tracks go into the stages as the scan hands them over, while later files are still being hashed.
     const work: Promise<void>[] = [];
-    const scan = await scanLibrary(config.library, {
-      metadataFile: config.metadataFile,
-      artworkDir: config.artworkDir,
-      extractDir: join(config.workDir, "artwork"),
-      profile: config.cidProfile,
-      knownAddress: (file) => journal.knownAddress(file),
-      signal,
-      onAudioFiles: (count) => progress.start(count),
-      onAudioFile: (outcome) => {
-        if (outcome.kind === "rejected") {
-          reported.add(outcome.problem);
-          if (outcome.problem.code === "DUPLICATE") progress.done(outcome.file, outcome.size, "duplicate");
-          else progress.failed(outcome.file, outcome.problem.message);
-          return;
-        }
-        for (const warning of outcome.warnings) {
-          reported.add(warning);
-          progress.note(`  ! ${warning.message}`);
-        }
-        byHash.set(outcome.track.content.sha256, outcome.track);
-        // allSettled below: on Ctrl-C every in-flight track finishes its current write before the journal closes.
-        const running = trackLimit(() => handle(outcome.track));
-        running.catch(() => {});
-        work.push(running);
-      },
-    });
+    // Every track handed over finishes its current write, and the minter stops, before this returns or
+    // throws (allSettled: on Ctrl-C too), so nothing writes to the journal after it is closed.
+    const settle = async () => {
+      const outcomes = await Promise.allSettled(work);
+      // A chain that could not be set up failed every track's work with its error, which is thrown below.
+      const mint = await minting?.catch(() => undefined);
+      mint?.stage.close();
+      return { outcomes, mint, mintError: await mint?.running };
+    };
+    let scan: ScanResult;
+    try {
+      scan = await scanLibrary(config.library, {
+        metadataFile: config.metadataFile,
+        artworkDir: config.artworkDir,
+        extractDir: join(config.workDir, "artwork"),
+        profile: config.cidProfile,
+        knownAddress: (file) => journal.knownAddress(file),
+        signal,
+        onAudioFiles: (count) => progress.start(count),
+        onAudioFile: (outcome) => {
+          if (outcome.kind === "rejected") {
+            reported.add(outcome.problem);
+            if (outcome.problem.severity === "skipped")
+              progress.skipped(outcome.file, outcome.problem.message);
+            else progress.failed(outcome.file, outcome.problem.message);
+            return;
+          }
+          for (const warning of outcome.warnings) {
+            reported.add(warning);
+            progress.note(`  ! ${warning.message}`);
+          }
+          byHash.set(outcome.track.content.sha256, outcome.track);
+          const running = trackLimit(() => handle(outcome.track));
+          running.catch(() => {});
+          work.push(running);
+        },
+      });
+    } catch (error) {
+      await settle();
+      throw error;
+    }
     for (const problem of scan.problems) {
       if (!reported.has(problem))
         progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);
     }
-    const outcomes = await Promise.allSettled(work);
-    // A chain that could not be set up failed every track's work with its error, which is thrown below.
-    const mint = await minting?.catch(() => undefined);
+    const { outcomes, mint, mintError } = await settle();
     const chain = mint?.chain;
-    mint?.stage.close();
-    const mintError = await mint?.running;
     if (signal?.aborted) throw new AbortedError();
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     if (mintError !== undefined) throw mintError;
