@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { checkStorj } from "../../pipeline/audit/doctor/provider-checks.js";
 import { AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
 import { loadStorjConfig, type S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
 import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
@@ -265,6 +266,25 @@ describe("S3 provider on Ceph RGW", function () {
       expect(message).to.include("STORJ_SECRET_KEY").and.include("HTTP 403");
       expect(message).to.not.include(wrongSecret);
       expect(retries).to.equal(0);
+    });
+
+    it("dcmx doctor: a secret RGW refuses fails the Storj check, the right one passes, neither is printed", async () => {
+      const wrongSecret = "doctor-wrong-secret-5512";
+      const env = (secret: string) => ({
+        STORJ_ACCESS_KEY: rgw.accessKeyId,
+        STORJ_SECRET_KEY: secret,
+        STORJ_BUCKET: "dcmx-doctor",
+        STORJ_ENDPOINT: rgw.endpoint,
+      });
+      const refused = await checkStorj(env(wrongSecret));
+      expect(refused).to.include({ check: "provider storj", status: "fail" });
+      expect(refused.message).to.match(/^credentials refused/);
+      expect(refused.fix).to.include("STORJ_SECRET_KEY");
+      expect(JSON.stringify(refused)).to.not.include(wrongSecret);
+
+      const accepted = await checkStorj(env(rgw.secretAccessKey));
+      expect(accepted).to.include({ check: "provider storj", status: "ok" });
+      expect(JSON.stringify(accepted)).to.not.include(rgw.secretAccessKey);
     });
 
     it("says clearly when a missing bucket cannot be created", async () => {
