@@ -7,10 +7,16 @@ import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { checkStorj } from "../../pipeline/audit/doctor/provider-checks.js";
-import { AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
+import { AbortedError, AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
 import { loadStorjConfig, type S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
 import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
 import { S3Provider, type S3ProviderOptions } from "../../pipeline/providers/s3/provider.js";
@@ -299,7 +305,7 @@ describe("S3 provider on Ceph RGW", function () {
     });
 
     describe("the server is killed mid-upload", () => {
-      let proxy: KillingProxy;
+      let proxy: TripwireProxy;
       let fixture: Fixture;
 
       before(async () => {
@@ -311,16 +317,16 @@ describe("S3 provider on Ceph RGW", function () {
       });
 
       it("fails cleanly with a retryable error and leaves no object when retries are off", async () => {
-        proxy = await killingProxy(rgw, 7 * MIB);
+        proxy = await tripwireProxy(rgw, 7 * MIB);
         const storj = provider(storjConfig("dcmx-killed", { STORJ_ENDPOINT: proxy.endpoint }), {
           retries: 0,
           minDelayMs: 1,
           maxDelayMs: 1,
         });
         await storj.stats(); // creates the bucket before the proxy starts counting upload bytes
-        proxy.arm();
+        proxy.arm(() => void rgw.killGateway());
         const error = await storj.put(request(fixture)).catch((e: unknown) => e);
-        expect(proxy.killed, String(error)).to.equal(true);
+        expect(proxy.tripped, String(error)).to.equal(true);
         expect(error).to.be.instanceOf(ProviderError);
         expect((error as ProviderError).retryable).to.equal(true);
         await rgw.startGateway();
@@ -329,7 +335,7 @@ describe("S3 provider on Ceph RGW", function () {
       });
 
       it("retries with backoff until the restarted server takes the whole file", async () => {
-        proxy = await killingProxy(rgw, 7 * MIB);
+        proxy = await tripwireProxy(rgw, 7 * MIB);
         const retried: number[] = [];
         const storj = provider(storjConfig("dcmx-killed", { STORJ_ENDPOINT: proxy.endpoint }), {
           retries: 8,
@@ -339,43 +345,75 @@ describe("S3 provider on Ceph RGW", function () {
         });
         let restarted: Promise<void> | undefined;
         proxy.arm(() => {
-          restarted = sleep(1500).then(() => rgw.startGateway());
+          restarted = rgw
+            .killGateway()
+            .then(() => sleep(1500))
+            .then(() => rgw.startGateway());
         });
         const stored = await storj.put(request(fixture));
         await restarted;
-        expect(proxy.killed).to.equal(true);
+        expect(proxy.tripped).to.equal(true);
         expect(retried.length).to.be.greaterThan(0);
         expect(stored.reused).to.equal(false);
         await storj.verify(stored);
       });
     });
+
+    describe("the upload is cancelled midway (Ctrl-C)", () => {
+      let proxy: TripwireProxy;
+      afterEach(() => proxy?.close());
+
+      for (const [shape, size] of [
+        ["a multipart upload is aborted, leaving no parts behind", 16 * MIB],
+        ["a single PUT stops, leaving no object", 4 * MIB],
+      ] as const) {
+        it(`${shape}`, async () => {
+          const bucket = `dcmx-cancel-${size}`;
+          const fixture = await writeFixture(dir, `cancel-${size}.mp3`, size);
+          proxy = await tripwireProxy(rgw, size / 2);
+          const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.endpoint }));
+          await storj.stats(); // creates the bucket before the proxy starts counting upload bytes
+          const cancel = new AbortController();
+          proxy.arm(() => cancel.abort());
+          const error = await storj
+            .put({ ...request(fixture), signal: cancel.signal })
+            .catch((e: unknown) => e);
+          expect(proxy.tripped).to.equal(true);
+          expect(error).to.be.instanceOf(AbortedError);
+
+          const direct = provider(storjConfig(bucket));
+          expect(await direct.head(`audio/${fixture.address.sha256}.mp3`)).to.equal(undefined);
+          // Storj bills stored parts of unfinished uploads: none may be left.
+          const uploads = await rawClient().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+          expect(uploads.Uploads ?? []).to.deep.equal([]);
+        });
+      }
+    });
   });
 });
 
-interface KillingProxy {
+interface TripwireProxy {
   endpoint: string;
-  killed: boolean;
-  /** From now on, count upload bytes and kill the gateway once `afterBytes` have passed. */
-  arm(onKilled?: () => void): void;
+  tripped: boolean;
+  /** From now on, count upload bytes and call `onTrip` once `afterBytes` have passed. */
+  arm(onTrip: () => void): void;
   close(): void;
 }
 
 /**
- * A loopback TCP relay in front of RGW that kills the real gateway process once a given number of
- * request bytes went through, so the crash lands mid-upload every time instead of by timing luck.
+ * A loopback TCP relay in front of RGW that acts (kills the gateway, cancels the upload) once a given
+ * number of request bytes went through, so it lands mid-upload every time instead of by timing luck.
  */
-async function killingProxy(rgw: CephRgw, afterBytes: number): Promise<KillingProxy> {
+async function tripwireProxy(rgw: CephRgw, afterBytes: number): Promise<TripwireProxy> {
   const target = new URL(rgw.endpoint);
   const sockets = new Set<Socket>();
-  let armed = false;
-  let onKilled: (() => void) | undefined;
+  let onTrip: (() => void) | undefined;
   let seen = 0;
-  const state: KillingProxy = {
+  const state: TripwireProxy = {
     endpoint: "",
-    killed: false,
+    tripped: false,
     arm(callback) {
-      armed = true;
-      onKilled = callback;
+      onTrip = callback;
     },
     close() {
       for (const socket of sockets) socket.destroy();
@@ -386,10 +424,11 @@ async function killingProxy(rgw: CephRgw, afterBytes: number): Promise<KillingPr
     const upstream = tcpConnect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     client.on("data", (chunk: Buffer) => {
-      seen += armed ? chunk.length : 0;
-      if (armed && !state.killed && seen >= afterBytes) {
-        state.killed = true;
-        void rgw.killGateway().then(onKilled);
+      if (onTrip === undefined) return;
+      seen += chunk.length;
+      if (!state.tripped && seen >= afterBytes) {
+        state.tripped = true;
+        onTrip();
       }
     });
     client.pipe(upstream).pipe(client);

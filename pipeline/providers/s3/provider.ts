@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream";
 import { pipeline as pipelineAsync } from "node:stream/promises";
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -308,6 +309,12 @@ export class S3Provider implements StorageProvider {
       try {
         const out = await upload.done();
         return { fingerprint: body.fingerprint(), etag: out.ETag };
+      } catch (error) {
+        // On a cancel, lib-storage rejects at once and aborts the multipart upload in the background, if
+        // it gets there before the process ends: it is aborted here, and awaited, so a cancelled run leaves
+        // no parts on the server (Storj bills them until they are removed).
+        if (signal.aborted && upload.uploadId !== undefined) await this.#abortMultipart(key, upload.uploadId);
+        throw error;
       } finally {
         signal.removeEventListener("abort", abort);
       }
@@ -316,6 +323,13 @@ export class S3Provider implements StorageProvider {
     } finally {
       body.destroy();
     }
+  }
+
+  /** Best effort: the upload is already failing, and a part that lingers is a cost, not a wrong object. */
+  async #abortMultipart(key: string, uploadId: string): Promise<void> {
+    await this.#client
+      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+      .catch(() => undefined);
   }
 
   /** Creates the bucket on first use; a bucket that is missing and cannot be created is a clear error. */
