@@ -293,6 +293,7 @@ class QuietProgress implements Progress {
   skipped(file: string, reason: string): void {
     this.#lines.skipped(file, reason);
   }
+  ready(): void {}
   note(message: string): void {
     if (message.startsWith("  ! ")) this.#warnings.push(message);
     else if (message.trim() !== "") this.#lines.note(message);

@@ -11,6 +11,8 @@ export interface Progress {
   failed(file: string, reason: string): void;
   /** An audio file left out on purpose (the same bytes as another track). */
   skipped(file: string, reason: string): void;
+  /** Stored and verified, waiting for its mint batch (which may take many more tracks to fill). */
+  ready(file: string): void;
   /** A line that is not about one track (deployment, retries, a degraded provider). */
   note(message: string): void;
   stop(): void;
@@ -54,6 +56,9 @@ export class LineProgress implements Progress {
     this.write(`  - Skipped: ${file} - ${redact(withoutFile(file, reason))} [${this.#count}/${this.#total}]`);
   }
 
+  /** Lines stay one per track, printed when its fate is known; the bar shows this instead. */
+  ready(): void {}
+
   note(message: string): void {
     this.write(redact(message));
   }
@@ -67,32 +72,41 @@ export class LineProgress implements Progress {
  */
 export class BarProgress implements Progress {
   readonly #multi = new MultiBar({
-    format: "  {bar} {percentage}% | {value}/{total} tracks | {last}",
+    format: "  {bar} {percentage}% | {value}/{total} tracks | {ready} stored, waiting to mint | {last}",
     hideCursor: true,
     clearOnComplete: false,
     stream: process.stderr,
   });
   #bar: SingleBar | undefined;
   readonly #lines = new LineProgress((line) => this.#multi.log(`${line}\n`));
+  /** Tracks stored and verified whose mint has not happened yet. */
+  readonly #waiting = new Set<string>();
 
   start(totalTracks: number): void {
     this.#lines.start(totalTracks);
-    this.#bar = this.#multi.create(totalTracks, 0, { last: "" });
+    this.#bar = this.#multi.create(totalTracks, 0, { last: "", ready: 0 });
   }
 
   done(file: string, bytes: number, outcome: TrackOutcome): void {
     this.#lines.done(file, bytes, outcome);
-    this.#bar?.increment(1, { last: file });
+    this.#waiting.delete(file);
+    this.#bar?.increment(1, { last: file, ready: this.#waiting.size });
   }
 
   failed(file: string, reason: string): void {
     this.#lines.failed(file, reason);
-    this.#bar?.increment(1, { last: `✗ ${file}` });
+    this.#waiting.delete(file);
+    this.#bar?.increment(1, { last: `✗ ${file}`, ready: this.#waiting.size });
   }
 
   skipped(file: string, reason: string): void {
     this.#lines.skipped(file, reason);
     this.#bar?.increment(1, { last: `- ${file}` });
+  }
+
+  ready(file: string): void {
+    this.#waiting.add(file);
+    this.#bar?.update({ ready: this.#waiting.size, last: `stored ${file}` });
   }
 
   note(message: string): void {

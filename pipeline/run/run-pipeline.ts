@@ -101,8 +101,10 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       uploadedBytes += result.uploadedBytes;
       if (result.status === "failed") progress.failed(track.file, `${result.stage}: ${result.reason}`);
       else if (result.status === "pending") progress.failed(track.file, `pending — ${result.reason}`);
-      else if (mint) mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
-      else progress.done(track.file, track.content.size, "stored");
+      else if (mint) {
+        progress.ready(track.file);
+        mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
+      } else progress.done(track.file, track.content.size, "stored");
     };
 
     // Tracks go into the stages as the scan hands them over, while later files are still being hashed.
