@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AuthError, ConfigError, IntegrityError } from "../../pipeline/errors.js";
-import type { StorachaConfig } from "../../pipeline/providers/ipfs/config.js";
+import { STORACHA_DEFAULT_GATEWAY, type StorachaConfig } from "../../pipeline/providers/ipfs/config.js";
 import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
 import { StorachaProvider } from "../../pipeline/providers/ipfs/storacha.js";
 import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
@@ -41,6 +41,7 @@ describe("Storacha provider (contract test, real @storacha/upload-api in-process
       proof: credentials.proof,
       serviceUrl: service.url,
       serviceDid: service.did,
+      gateway: STORACHA_DEFAULT_GATEWAY,
     };
     await edit?.(config, service);
     const provider = new StorachaProvider(node, {
@@ -77,6 +78,19 @@ describe("Storacha provider (contract test, real @storacha/upload-api in-process
       objects: 1,
       bytes: track.address.size,
     });
+  });
+
+  it("reads content back through the gateway STORACHA_GATEWAY_URL names, checking the bytes", async () => {
+    // The embedded node's trustless gateway stands in for the one serving the space (it holds the same DAG).
+    const gateway = await node.serve({ port: 0 });
+    const { provider } = await setup({}, (config) => {
+      config.gateway = gateway;
+    });
+    const stored = await provider.put(track.request);
+    expect(await provider.url(stored)).to.equal(`${gateway}/ipfs/${track.address.cid}`);
+    await provider.verify(stored);
+    const error = await provider.verify({ ...stored, sha256: "0".repeat(64) }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(IntegrityError);
   });
 
   it("rejects a service whose upload record names a root other than ours", async () => {

@@ -27,6 +27,17 @@ describe("IPFS configuration", () => {
     expect(redact("nft-secret-token and pinning-secret-token")).to.equal("[redacted] and [redacted]");
   });
 
+  it("reads Storacha content back from storacha.link unless STORACHA_GATEWAY_URL names another gateway", () => {
+    const keys = { W3UP_KEY: "MgCb-test-agent-key", W3UP_PROOF: "mAYIEAP-test-proof" };
+    expect(loadIpfsConfig(keys, "/w").storacha?.gateway).to.equal("https://storacha.link");
+    const own = loadIpfsConfig({ ...keys, STORACHA_GATEWAY_URL: "https://w3s.link" }, "/w");
+    expect(own.storacha?.gateway).to.equal("https://w3s.link");
+    expect(() => loadIpfsConfig({ ...keys, STORACHA_GATEWAY_URL: "w3s.link" }, "/w")).to.throw(
+      ConfigError,
+      "STORACHA_GATEWAY_URL",
+    );
+  });
+
   it("explains that a Web3.Storage token alone no longer works", () => {
     const error = (() => {
       try {

@@ -22,6 +22,7 @@ export const IpfsEnvSchema = z.object({
   STORACHA_SERVICE_URL: httpUrl("the Storacha upload service"),
   STORACHA_SERVICE_DID: envString().pipe(z.string().startsWith("did:", "expected a DID").optional()),
   STORACHA_RECEIPTS_URL: httpUrl("the Storacha receipts endpoint"),
+  STORACHA_GATEWAY_URL: httpUrl("the gateway that serves Storacha content"),
   NFT_STORAGE_TOKEN: envString(),
   NFT_STORAGE_ENDPOINT: httpUrl("an NFT.Storage-compatible API"),
   NFT_STORAGE_GATEWAY_URL: httpUrl("the gateway that serves NFT.Storage content"),
@@ -39,6 +40,8 @@ export interface StorachaConfig {
   serviceUrl?: string;
   serviceDid?: string;
   receiptsUrl?: string;
+  /** Where stored content is read back from to verify it. */
+  gateway: string;
 }
 
 export interface IpfsConfig {
@@ -53,6 +56,7 @@ export interface IpfsConfig {
 
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
 export const NFT_STORAGE_DEFAULT_GATEWAY = "https://nftstorage.link";
+export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
 
 /** Both halves of a pair must be set together; naming the missing one is the whole point of the message. */
 function requirePair(
@@ -101,6 +105,7 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       serviceUrl: e.STORACHA_SERVICE_URL,
       serviceDid: e.STORACHA_SERVICE_DID,
       receiptsUrl: e.STORACHA_RECEIPTS_URL,
+      gateway: e.STORACHA_GATEWAY_URL ?? STORACHA_DEFAULT_GATEWAY,
     };
   }
   if (e.NFT_STORAGE_TOKEN !== undefined) {

@@ -14,7 +14,6 @@ import type { EmbeddedIpfsNode } from "./helia-node.js";
 import { RemoteIpfsProvider, type RemoteOptions } from "./remote-provider.js";
 
 export const STORACHA = "storacha";
-export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
 
 /**
  * The client cuts a CAR into shards it holds in memory to hash; 16 MiB keeps a put's memory small
@@ -45,7 +44,7 @@ export class StorachaProvider extends RemoteIpfsProvider {
   #client?: Promise<Client>;
 
   constructor(node: EmbeddedIpfsNode, options: RemoteOptions & { config: StorachaConfig }) {
-    super(node, { gateway: STORACHA_DEFAULT_GATEWAY, ...options });
+    super(node, { gateway: options.config.gateway, ...options });
     this.#config = options.config;
   }
 
