@@ -83,8 +83,9 @@ export interface ScanOptions {
   /** How many audio files the library holds, once they are told apart from other files (before hashing). */
   onAudioFiles?: (count: number) => void;
   /**
-   * What became of each audio file, in library order, as soon as it is known: a caller can start on a
-   * track while the files after it are still being hashed.
+   * What became of each audio file, as soon as it is known: a caller can start on a track while other
+   * files are still being hashed. Files of one size (the only ones that can be duplicates) come in
+   * library order; `tracks` in the result is in library order.
    */
   onAudioFile?: (outcome: AudioFileOutcome) => void;
   /** Stops hashing further files; the scan then returns what it has. */
@@ -151,8 +152,9 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     profile,
     limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
   });
-  // Hashing and describing run `limit` files at a time; outcomes are handed on in library order, which
-  // is what makes the first of several identical files the one that is minted.
+  // Hashing and describing run `limit` files at a time. Only files of the same size can be duplicates, so
+  // each size's files are decided in library order (the first of several identical files is the one
+  // minted) while files of other sizes go on: a long recording does not hold back the tracks after it.
   const scanned = audio.map(({ file, detection }) =>
     limit(async (): Promise<Scanned> => {
       if (detection.kind === "rejected") return detection;
@@ -164,19 +166,14 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   );
   const firstBySha = new Map<string, AudioFile>();
   const usedKeys = new Set<string>();
-  const tracks: ScannedTrack[] = [];
-  for (const [index, pending] of scanned.entries()) {
-    const outcome = await pending;
+  const trackAt = new Map<number, ScannedTrack>();
+  const decide = (index: number, outcome: Scanned): void => {
     const { file } = audio[index]!;
-    if (outcome.kind === "stopped") continue;
+    if (outcome.kind === "stopped") return;
     if (outcome.kind === "rejected") {
       problems.push(outcome.problem);
-      options.onAudioFile?.({
-        kind: "rejected",
-        file: file.relativePath,
-        problem: outcome.problem,
-      });
-      continue;
+      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem: outcome.problem });
+      return;
     }
     const { item, described } = outcome;
     const first = firstBySha.get(item.content.sha256);
@@ -191,19 +188,31 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       };
       problems.push(problem);
       options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem });
-      continue;
+      return;
     }
     firstBySha.set(item.content.sha256, item);
     if (described.key !== undefined) usedKeys.add(described.key);
     problems.push(...described.problems);
     if (described.track !== undefined) {
-      tracks.push(described.track);
+      trackAt.set(index, described.track);
       options.onAudioFile?.({ kind: "track", track: described.track, warnings: described.problems });
     } else {
       const problem = described.problems.find((p) => p.severity === "error") ?? described.problems[0]!;
       options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem });
     }
+  };
+  const bySize = new Map<number, number[]>();
+  for (const [index, { file }] of audio.entries()) {
+    const group = bySize.get(file.size);
+    if (group === undefined) bySize.set(file.size, [index]);
+    else group.push(index);
   }
+  await Promise.all(
+    [...bySize.values()].map(async (indices) => {
+      for (const index of indices) decide(index, await scanned[index]!);
+    }),
+  );
+  const tracks = [...trackAt.keys()].sort((a, b) => a - b).map((index) => trackAt.get(index)!);
 
   for (const key of overrides?.entries.keys() ?? []) {
     if (usedKeys.has(key)) continue;

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { main } from "../../cli/main.js";
 import { addressFile } from "../../pipeline/content/address.js";
 import { ScannedTrackSchema, type ScanResult, scanLibrary } from "../../pipeline/library/scan.js";
-import { type AudioFixtures, audioFixtures } from "../support/audio-fixtures.js";
+import { type AudioFixtures, audioFixtures, toneWav } from "../support/audio-fixtures.js";
 
 describe("library scan on real audio", () => {
   let fx: AudioFixtures;
@@ -133,7 +133,7 @@ describe("library scan on real audio", () => {
     expect(result.problems.some((p) => p.file.includes("hidden"))).to.equal(false);
   });
 
-  it("hands each audio file's outcome on in library order while later files are still being hashed", async () => {
+  it("hands each audio file's outcome on as soon as it is scanned, after counting the audio files", async () => {
     const log: string[] = [];
     let count: number | undefined;
     const again = await scanLibrary(fx.library, {
@@ -157,7 +157,7 @@ describe("library scan on real audio", () => {
         ),
     });
     const outcomes = log.filter((line) => !line.startsWith("hash ") && line !== "count");
-    // Every audio file once (broken ones and the duplicate included), in the order of the result.
+    // Every audio file once (broken ones and the duplicate included); one at a time, so in library order.
     expect(count).to.equal(outcomes.length);
     expect(outcomes.filter((o) => o.startsWith("track ")).map((o) => o.slice(6))).to.deep.equal(
       again.tracks.map((t) => t.file),
@@ -173,6 +173,29 @@ describe("library scan on real audio", () => {
       log.lastIndexOf(log.filter((line) => line.startsWith("hash ")).at(-1)!),
     );
     expect(again.tracks).to.deep.equal(result.tracks);
+  });
+
+  it("does not hold the tracks after a long recording back until it is hashed", async function () {
+    this.timeout(60_000);
+    const dir = await mkdtemp(join(fx.dir, "long-first-"));
+    // 600 s of 16-bit stereo: ~106 MB, hashed long after the short tones behind it.
+    await toneWav(join(dir, "01 long.wav"), 600, 220);
+    for (const [i, stem] of ["02 a", "03 b", "04 c"].entries())
+      await toneWav(join(dir, `${stem}.wav`), 0.2, 300 + i);
+    const artist = { artist: "Long Test" };
+    await writeFile(
+      join(dir, "metadata.json"),
+      JSON.stringify({ "01 long": artist, "02 a": artist, "03 b": artist, "04 c": artist }),
+    );
+    const order: string[] = [];
+    const scan = await scanLibrary(dir, {
+      extractDir: join(dir, "art"),
+      concurrency: 2,
+      onAudioFile: (outcome) =>
+        order.push(outcome.kind === "track" ? outcome.track.file : `✗ ${outcome.file}`),
+    });
+    expect(order.indexOf("01 long.wav")).to.equal(3);
+    expect(scan.tracks.map((t) => t.file)).to.deep.equal(["01 long.wav", "02 a.wav", "03 b.wav", "04 c.wav"]);
   });
 
   it("drops a malformed tag with a warning and keeps the track", () => {
