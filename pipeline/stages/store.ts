@@ -18,6 +18,29 @@ export interface StoreOutcome {
   uploadedBytes: number;
 }
 
+/** Puts in progress per provider, by object: see `putOnce`. */
+const inFlight = new WeakMap<StorageProvider, Map<string, Promise<StoredObject>>>();
+
+/**
+ * One put per object and provider at a time: tracks that share an object (an album's cover) and reach it
+ * together wait for the put already under way instead of sending the same bytes again, and count it as
+ * reused. Objects are content-addressed, so the same kind and SHA-256 is the same object.
+ */
+function putOnce(
+  provider: StorageProvider,
+  request: PutRequest,
+  uploadLimit: LimitFunction,
+): Promise<StoredObject> {
+  const puts = inFlight.get(provider) ?? new Map<string, Promise<StoredObject>>();
+  inFlight.set(provider, puts);
+  const key = `${request.kind}:${request.address.sha256}`;
+  const running = puts.get(key);
+  if (running !== undefined) return running.then((object) => ({ ...object, reused: true }));
+  const put = uploadLimit(() => provider.put(request)).finally(() => puts.delete(key));
+  puts.set(key, put);
+  return put;
+}
+
 /**
  * Puts one object on every target that does not hold it yet according to the journal, each put under the
  * shared upload limit, and journals each success at once: a crash after one provider never repeats it.
@@ -45,7 +68,7 @@ export async function storeObject(
         return;
       }
       try {
-        const object = await uploadLimit(() => target.provider.put(request));
+        const object = await putOnce(target.provider, request, uploadLimit);
         await journal.append({ type: "stored", sha256: trackSha256, object });
         outcome.stored.push(object);
         if (!object.reused) outcome.uploadedBytes += object.size;
