@@ -159,7 +159,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     limit(async (): Promise<Scanned> => {
       if (detection.kind === "rejected") return detection;
       if (options.signal?.aborted) return { kind: "stopped" };
-      const hashed = await hashAudio(file, detection.detected, profile, options.knownAddress, options.signal);
+      const hashed = await hashAudio(file, detection.detected, profile, options);
       if (hashed.kind === "rejected") return options.signal?.aborted ? { kind: "stopped" } : hashed;
       return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder) };
     }),
@@ -296,8 +296,7 @@ async function hashAudio(
   file: LibraryFile,
   detected: DetectedAudio,
   profile: CidProfile,
-  knownAddress: ScanOptions["knownAddress"],
-  signal: AbortSignal | undefined,
+  { knownAddress, signal }: Pick<ScanOptions, "knownAddress" | "signal"> = {},
 ): Promise<AudioFile | { kind: "rejected"; problem: Problem }> {
   const identity = {
     file: file.relativePath,
@@ -470,13 +469,7 @@ export async function scanTrack(
   const file = { path: absolute, relativePath: name, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
   const detection = await detectAudio(file);
   if (detection.kind !== "audio") return { problems: detection.problem ? [detection.problem] : [] };
-  const identified = await hashAudio(
-    file,
-    detection.detected,
-    options.profile ?? DEFAULT_CID_PROFILE,
-    undefined,
-    undefined,
-  );
+  const identified = await hashAudio(file, detection.detected, options.profile ?? DEFAULT_CID_PROFILE);
   if (identified.kind === "rejected") return { problems: [identified.problem] };
   const entry = {
     ...options.tags,
