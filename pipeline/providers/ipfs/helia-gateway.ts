@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { createVerifiedFetchWithHelia, type VerifiedFetch } from "@helia/verified-fetch";
+import type { VerifiedFetch } from "@helia/verified-fetch";
 import type { Helia } from "helia";
 
 /** `?format=` is the URL form of the Accept header (trustless-gateway spec); verified-fetch reads only the header. */
@@ -15,7 +15,11 @@ const FORMAT_MEDIA_TYPES: Record<string, string> = {
 /** Request headers the trustless-gateway spec gives meaning to; the rest are not forwarded. */
 const FORWARDED_HEADERS = ["accept", "range", "if-none-match", "cache-control"];
 
-async function handle(fetch: VerifiedFetch, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  verifiedFetch: () => Promise<VerifiedFetch>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gateway");
   res.setHeader("access-control-allow-origin", "*");
   res.setHeader(
@@ -49,6 +53,7 @@ async function handle(fetch: VerifiedFetch, req: IncomingMessage, res: ServerRes
   const abort = new AbortController();
   res.on("close", () => abort.abort());
   // Sessions would look for other providers of the blocks; this node serves only what it has.
+  const fetch = await verifiedFetch();
   const response = await fetch(`ipfs://${url.pathname.slice("/ipfs/".length)}${url.search}`, {
     method: req.method,
     headers,
@@ -66,14 +71,20 @@ async function handle(fetch: VerifiedFetch, req: IncomingMessage, res: ServerRes
 /**
  * A trustless gateway (https://specs.ipfs.tech/http-gateways/trustless-gateway/) over the node's local
  * blocks on 127.0.0.1: `/ipfs/<cid>` with `?format=raw|car` and byte ranges, answered by verified-fetch.
+ * verified-fetch is loaded by the first request: it brings libp2p and its peers (~95 MB of memory), and
+ * most runs serve no request (their own reads go to the node directly).
  */
 export async function serveGateway(
   helia: Helia,
   port: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const fetch = await createVerifiedFetchWithHelia(helia);
+  let fetch: Promise<VerifiedFetch> | undefined;
+  const verifiedFetch = () =>
+    (fetch ??= import("@helia/verified-fetch").then(({ createVerifiedFetchWithHelia }) =>
+      createVerifiedFetchWithHelia(helia),
+    ));
   const server = createServer((req, res) => {
-    handle(fetch, req, res).catch((error: unknown) => {
+    handle(verifiedFetch, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500).end(String((error as Error)?.message ?? error));
       else res.destroy(error as Error);
     });
@@ -88,7 +99,7 @@ export async function serveGateway(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await fetch.stop();
+      await (await fetch?.catch(() => undefined))?.stop();
     },
   };
 }

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { type UnixFS, unixfs } from "@helia/unixfs";
 import { FsBlockstore } from "blockstore-fs";
 import { FsDatastore } from "datastore-fs";
-import { createHeliaLight, type Helia } from "helia";
+import type { Helia } from "helia";
 import { CID } from "multiformats/cid";
 import { importRoot } from "../../content/import.js";
 import { consumeFile } from "../../content/read.js";
@@ -13,6 +13,7 @@ import { ProviderError } from "../../errors.js";
 import type { ByteSource, StoredObject } from "../types.js";
 import { assertSameCid, assertStreamMatches } from "./guard.js";
 import { serveGateway } from "./helia-gateway.js";
+import { createHeliaLight } from "./helia-light.js";
 import { localOnlyRouter } from "./local-only-router.js";
 import { WrittenDag } from "./written-dag.js";
 
@@ -46,7 +47,8 @@ export class EmbeddedIpfsNode {
     await blockstore.open();
     await datastore.open();
     this.#stores = { blockstore, datastore };
-    this.#helia = await createHeliaLight({ blockstore, datastore, routers: [localOnlyRouter] }).start();
+    const helia = await createHeliaLight({ blockstore, datastore, routers: [localOnlyRouter] });
+    this.#helia = await helia.start();
     this.#fs = unixfs(this.#helia);
     return this;
   }
