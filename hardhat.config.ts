@@ -8,9 +8,12 @@ import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
 import { configVariable, defineConfig, task } from "hardhat/config";
 
 // The compiler is the WASM build shipped in the npm `solc` package, so building never downloads
-// anything: its version is pinned in package.json and must equal SOLC_VERSION.
-const SOLC_VERSION = "0.8.30";
-const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
+// anything; compiler/soljson-lazy.cjs loads it only when there is something to compile. Its version is
+// pinned in package.json and must equal the one that module declares.
+const solcPath = createRequire(import.meta.url).resolve("./compiler/soljson-lazy.cjs");
+const SOLC_VERSION = (createRequire(import.meta.url)(solcPath) as { longVersion: string }).longVersion.split(
+  "+",
+)[0]!;
 
 const option = <N extends string>(name: N, description: string) => ({ name, description, defaultValue: "" });
 

@@ -10,8 +10,7 @@
  * (c) runs in the same process as (b) because the in-process chain ends with its process. Each of (b) and
  * (c) opens its storage like a real run does; that start-up is printed, not timed. (a) runs in a child
  * process so each side's peak RSS is its own.
- * Run with `npm run bench:pipeline`: `hardhat build`, then `hardhat run --no-compile` for the in-process
- * chain (compiling in the same process would load solc and add ~180 MB to the RSS measured here).
+ * Run with `npm run bench:pipeline` (`hardhat run`, for the in-process chain), as a user runs the main command.
  * BENCH_TRACKS and BENCH_TRACK_MB shrink it for a quick check (defaults 100 × 4 MB).
  * The last line is `pipeline-ratio <R> rerun-ratio <Q> peak-rss-mb <M>`, R = (b)/(a), Q = (c)/(b).
  */
