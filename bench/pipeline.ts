@@ -255,7 +255,6 @@ async function bareLoop(
                 client,
                 params: { Bucket: s3.bucket, Key: `bare/${i}.wav`, Body: createReadStream(path) },
                 partSize: s3.partSizeBytes,
-                queueSize: s3.partConcurrency,
               }).done(),
             );
             await clock.time("audio → ipfs", async () => {
@@ -416,7 +415,6 @@ async function main(): Promise<void> {
       STORJ_ACCESS_KEY: s3.accessKeyId,
       STORJ_SECRET_KEY: s3.secretAccessKey,
       STORJ_PART_SIZE_MB: String(server.partSizeBytes / 1024 / 1024),
-      STORJ_PART_CONCURRENCY: String(server.partConcurrency),
     };
     // One in-process chain for (b) and (c): the re-run must find the tokens (b) minted.
     const { network } = await import("hardhat");

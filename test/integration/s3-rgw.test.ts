@@ -58,7 +58,6 @@ describe("S3 provider on Ceph RGW", function () {
       STORJ_BUCKET: bucket,
       STORJ_ENDPOINT: rgw.endpoint,
       STORJ_PART_SIZE_MB: "5",
-      STORJ_PART_CONCURRENCY: "2",
       ...env,
     });
     if (config === undefined) throw new Error("test setup: keys were not read");

@@ -96,7 +96,6 @@ describe("S3 provider retries against a server that says SlowDown", () => {
       accessKeyId: "AKIDEXAMPLE",
       secretAccessKey: "wJalrXUtnFEMI/K7MDENG",
       partSizeBytes: 5 * 1024 * 1024,
-      partConcurrency: 1,
       urlExpiresSeconds: 60,
     };
     return new S3Provider(config, { retry: { retries: 3, minDelayMs: 1, maxDelayMs: 5_000, onRetry } });

@@ -27,8 +27,6 @@ export const StorjEnvSchema = z.object({
   STORJ_REGION: envString().pipe(z.string().default("us-east-1")),
   /** Storj recommends 64 MiB parts; S3 allows 5 MiB to 5 GiB. */
   STORJ_PART_SIZE_MB: envInt(64, 5, 5120),
-  /** Parts in flight per file: memory use is at most this × part size per upload. */
-  STORJ_PART_CONCURRENCY: envInt(4, 1, 32),
   /** Base of public links when the bucket is shared (e.g. a Storj linkshare URL); unset means signed URLs. */
   STORJ_PUBLIC_URL: envString().pipe(HttpUrl.optional()),
   /** A request whose socket stays idle this long is abandoned and retried: a hung server must not hang the run. */
@@ -47,7 +45,6 @@ export interface S3ProviderConfig {
   accessKeyId: string;
   secretAccessKey: string;
   partSizeBytes: number;
-  partConcurrency: number;
   publicBaseUrl?: string;
   urlExpiresSeconds: number;
   freeTierBytes?: number;
@@ -83,7 +80,6 @@ export function loadStorjConfig(
     accessKeyId: e.STORJ_ACCESS_KEY,
     secretAccessKey: e.STORJ_SECRET_KEY,
     partSizeBytes: e.STORJ_PART_SIZE_MB * MIB,
-    partConcurrency: e.STORJ_PART_CONCURRENCY,
     publicBaseUrl: e.STORJ_PUBLIC_URL,
     urlExpiresSeconds: e.STORJ_URL_EXPIRES_SECONDS,
     requestTimeoutMs: e.STORJ_TIMEOUT_SECONDS * 1000,

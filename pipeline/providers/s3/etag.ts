@@ -3,7 +3,7 @@ import { createHash, type Hash } from "node:crypto";
 /**
  * The ETag an S3 server following the usual rules gives the bytes we send: the MD5 of the object for
  * a single PUT, or `<MD5 of the concatenated part MD5s>-<parts>` for a multipart upload in parts of
- * `partSize` (lib-storage cuts exactly there). Servers with encryption at rest may not follow them,
+ * `partSize` (the provider cuts exactly there). Servers with encryption at rest may not follow them,
  * so a mismatch only means "cannot tell", never "corrupt". Only the digest the upload path needs is
  * computed: MD5 is the costliest part of an upload's CPU time.
  */

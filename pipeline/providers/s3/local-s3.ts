@@ -70,7 +70,6 @@ export function localS3Config(local: LocalS3, name = "local-s3"): S3ProviderConf
     accessKeyId: local.accessKeyId,
     secretAccessKey: local.secretAccessKey,
     partSizeBytes: 16 * 1024 * 1024,
-    partConcurrency: 4,
     urlExpiresSeconds: 3600,
   };
 }
