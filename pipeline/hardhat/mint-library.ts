@@ -60,7 +60,7 @@ export async function mintLibrary(
       const gasPriceWei = await (await connection.viem.getPublicClient())
         .getGasPrice()
         .catch(() => undefined);
-      const { lines } = await planRun({ config, simulation: chain, gasPriceWei });
+      const { lines } = await planRun({ config, env, simulation: chain, gasPriceWei });
       for (const line of lines) console.log(line);
       return EXIT.ok;
     }

@@ -7,14 +7,18 @@ import type { PipelineConfig } from "../config/pipeline-config.js";
 import { scanLibrary } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
-import { STORJ_FREE_TIER_BYTES } from "../providers/s3/config.js";
+import { loadIpfsConfig } from "../providers/ipfs/config.js";
+import { loadStorjConfig, STORJ_FREE_TIER_BYTES } from "../providers/s3/config.js";
 import { formatBytes } from "../report/format.js";
+import { checkLocalDisk, type DiskCheck } from "./local-disk.js";
 
 export interface Plan {
   tracks: number;
   problems: number;
   /** Bytes each role would receive, against its free tier where it has one. */
   storage: Array<{ role: string; objects: number; bytes: number; freeTierBytes?: number }>;
+  /** Free space against the embedded copies (local S3 without Storj keys, the IPFS node), per disk. */
+  localDisk: DiskCheck[];
   mintTransactions: number;
   /** From a simulation of the real batches; undefined when no chain was given. */
   gas?: { total: bigint; perTrack: bigint; costWei?: bigint };
@@ -27,10 +31,12 @@ export interface Plan {
  */
 export async function planRun(options: {
   config: PipelineConfig;
+  /** The variables a run would read its providers from (Storj keys or the embedded local S3). */
+  env?: Record<string, string | undefined>;
   simulation?: TracksChain;
   gasPriceWei?: bigint;
 }): Promise<{ plan: Plan; lines: string[] }> {
-  const { config } = options;
+  const { config, env = process.env } = options;
   const extractDir = await mkdtemp(join(tmpdir(), "dcmx-plan-"));
   try {
     const scan = await scanLibrary(config.library, {
@@ -44,25 +50,37 @@ export async function planRun(options: {
       scan.tracks.flatMap((t) => (t.artwork ? [[t.artwork.content.sha256, t.artwork.content.size]] : [])),
     );
     const artworkBytes = [...artwork.values()].reduce((a, b) => a + b, 0);
-    const items: MintItem[] = scan.tracks.map((track) => ({
+    const documents = scan.tracks.map((track) => encodeMetadata(buildTrackMetadata(track)));
+    const items: MintItem[] = scan.tracks.map((track, i) => ({
       sha256: track.content.sha256,
-      metadataCid: encodeMetadata(buildTrackMetadata(track)).cid,
+      metadataCid: documents[i]!.cid,
     }));
+    const metadataBytes = documents.reduce((sum, d) => sum + d.bytes.length, 0);
+    // The same split as StorageSet.providersFor: artwork goes to Storj only when a real bucket is set.
+    const storj = loadStorjConfig(env) !== undefined;
+    const ipfsRepo = loadIpfsConfig(env, config.workDir).repo;
+    const audio = { objects: scan.tracks.length, bytes: audioBytes };
+    const art = { objects: artwork.size, bytes: artworkBytes };
+    const metadata = { objects: documents.length, bytes: metadataBytes };
+    const ipfsBytes = (config.includeIpfsBackup ? audioBytes : 0) + artworkBytes + metadataBytes;
     const plan: Plan = {
       tracks: scan.tracks.length,
       problems: scan.problems.filter((p) => p.severity === "error").length,
       storage: [
-        {
-          role: "storj (audio)",
-          objects: scan.tracks.length,
-          bytes: audioBytes,
-          freeTierBytes: STORJ_FREE_TIER_BYTES,
-        },
-        ...(config.includeIpfsBackup
-          ? [{ role: "ipfs (audio backup)", objects: scan.tracks.length, bytes: audioBytes }]
-          : []),
-        { role: "ipfs (artwork)", objects: artwork.size, bytes: artworkBytes },
+        ...(storj
+          ? [
+              { role: "storj (audio)", ...audio, freeTierBytes: STORJ_FREE_TIER_BYTES },
+              { role: "storj (artwork)", ...art },
+            ]
+          : [{ role: "local S3 (audio; no Storj keys set)", ...audio }]),
+        ...(config.includeIpfsBackup ? [{ role: "ipfs (audio backup)", ...audio }] : []),
+        { role: "ipfs (artwork)", ...art },
+        { role: "ipfs (metadata)", ...metadata },
       ],
+      localDisk: await checkLocalDisk([
+        ...(storj ? [] : [{ directory: join(config.workDir, "s3"), bytes: audioBytes }]),
+        { directory: ipfsRepo, bytes: ipfsBytes },
+      ]),
       mintTransactions: Math.ceil(items.length / config.mintBatchSize),
     };
     if (options.simulation !== undefined && items.length > 0) {
@@ -94,6 +112,15 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
         ? ""
         : ` — ${((100 * s.bytes) / s.freeTierBytes).toFixed(3)}% of the ${formatBytes(s.freeTierBytes)} free tier`;
     lines.push(`  ${s.role}: ${s.objects} objects, ${formatBytes(s.bytes)}${tier}`);
+  }
+  for (const disk of plan.localDisk) {
+    const short =
+      disk.freeBytes < disk.neededBytes
+        ? " — NOT ENOUGH: free some space or set DCMX_WORKDIR / IPFS_REPO on another disk"
+        : "";
+    lines.push(
+      `  local disk at ${disk.directory}: needs up to ${formatBytes(disk.neededBytes)} for the embedded copies, ${formatBytes(disk.freeBytes)} free${short}`,
+    );
   }
   lines.push(`  Mint transactions: ${plan.mintTransactions} (batches of ${config.mintBatchSize})`);
   if (plan.gas) {

@@ -1,0 +1,48 @@
+import { stat, statfs } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** Bytes that will be written under a directory that may not exist yet. */
+export interface DiskNeed {
+  directory: string;
+  bytes: number;
+}
+
+export interface DiskCheck {
+  /** The existing directory the free space was read from (the nearest ancestor of the ones asked about). */
+  directory: string;
+  neededBytes: number;
+  freeBytes: number;
+}
+
+/**
+ * Free space against what the embedded stores will write, per filesystem: the local S3 server's folder and
+ * the IPFS repo may sit on one disk or on two. Free space is what an unprivileged writer may use.
+ */
+export async function checkLocalDisk(needs: DiskNeed[]): Promise<DiskCheck[]> {
+  const byDevice = new Map<number, DiskCheck>();
+  for (const need of needs) {
+    const directory = await nearestExisting(need.directory);
+    const { dev } = await stat(directory);
+    const known = byDevice.get(dev);
+    if (known !== undefined) {
+      known.neededBytes += need.bytes;
+      continue;
+    }
+    const fs = await statfs(directory);
+    byDevice.set(dev, { directory, neededBytes: need.bytes, freeBytes: fs.bavail * fs.bsize });
+  }
+  return [...byDevice.values()];
+}
+
+async function nearestExisting(directory: string): Promise<string> {
+  for (let dir = directory; ; dir = dirname(dir)) {
+    if (
+      await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )
+    )
+      return dir;
+    if (dirname(dir) === dir) return dir;
+  }
+}
