@@ -80,8 +80,8 @@ export interface ScanOptions {
    * inode, same profile): a re-run of a large library then reads no audio bytes at all.
    */
   knownAddress?: (file: FileIdentity) => ContentAddress | undefined;
-  /** How many audio files the library holds, once they are told apart from other files (before hashing). */
-  onAudioFiles?: (count: number) => void;
+  /** The library's audio files, once they are told apart from other files (before hashing). */
+  onAudioFiles?: (files: LibraryFile[]) => void;
   /**
    * What became of each audio file, as soon as it is known: a caller can start on a track while other
    * files are still being hashed. Files of one size (the only ones that can be duplicates) come in
@@ -143,7 +143,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     if (detection.kind !== "other") audio.push({ file: files[index]!, detection });
     else if (detection.problem) problems.push(detection.problem);
   }
-  options.onAudioFiles?.(audio.length);
+  options.onAudioFiles?.(audio.map(({ file }) => file));
 
   const finder = new ArtworkFinder({
     root: libraryRoot,

@@ -7,6 +7,22 @@ export interface DiskNeed {
   bytes: number;
 }
 
+/**
+ * What the embedded stores write for a library: the audio to the local S3 server when no Storj keys are
+ * set and to the IPFS repo as its backup; artwork and metadata to the repo (StorageSet.providersFor).
+ */
+export function embeddedCopies(
+  places: { localS3?: string; ipfsRepo: string },
+  bytes: { audio: number; artwork?: number; metadata?: number },
+  includeIpfsBackup: boolean,
+): DiskNeed[] {
+  const ipfs = (includeIpfsBackup ? bytes.audio : 0) + (bytes.artwork ?? 0) + (bytes.metadata ?? 0);
+  return [
+    ...(places.localS3 === undefined ? [] : [{ directory: places.localS3, bytes: bytes.audio }]),
+    { directory: places.ipfsRepo, bytes: ipfs },
+  ];
+}
+
 export interface DiskCheck {
   /** The existing directory the free space was read from (the nearest ancestor of the ones asked about). */
   directory: string;

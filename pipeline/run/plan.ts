@@ -10,7 +10,8 @@ import { buildTrackMetadata } from "../metadata/track-metadata.js";
 import { loadIpfsConfig } from "../providers/ipfs/config.js";
 import { loadStorjConfig, STORJ_FREE_TIER_BYTES } from "../providers/s3/config.js";
 import { formatBytes } from "../report/format.js";
-import { checkLocalDisk, type DiskCheck } from "./local-disk.js";
+import { localS3Directory } from "../storage/storage-set.js";
+import { checkLocalDisk, type DiskCheck, embeddedCopies } from "./local-disk.js";
 
 export interface Plan {
   tracks: number;
@@ -62,7 +63,6 @@ export async function planRun(options: {
     const audio = { objects: scan.tracks.length, bytes: audioBytes };
     const art = { objects: artwork.size, bytes: artworkBytes };
     const metadata = { objects: documents.length, bytes: metadataBytes };
-    const ipfsBytes = (config.includeIpfsBackup ? audioBytes : 0) + artworkBytes + metadataBytes;
     const plan: Plan = {
       tracks: scan.tracks.length,
       problems: scan.problems.filter((p) => p.severity === "error").length,
@@ -77,10 +77,13 @@ export async function planRun(options: {
         { role: "ipfs (artwork)", ...art },
         { role: "ipfs (metadata)", ...metadata },
       ],
-      localDisk: await checkLocalDisk([
-        ...(storj ? [] : [{ directory: join(config.workDir, "s3"), bytes: audioBytes }]),
-        { directory: ipfsRepo, bytes: ipfsBytes },
-      ]),
+      localDisk: await checkLocalDisk(
+        embeddedCopies(
+          { localS3: storj ? undefined : localS3Directory(config.workDir), ipfsRepo },
+          { audio: audioBytes, artwork: artworkBytes, metadata: metadataBytes },
+          config.includeIpfsBackup,
+        ),
+      ),
       mintTransactions: Math.ceil(items.length / config.mintBatchSize),
     };
     if (options.simulation !== undefined && items.length > 0) {

@@ -6,12 +6,15 @@ import { AbortedError, ConfigError } from "../errors.js";
 import { deploymentKey, Journal } from "../journal/journal.js";
 import type { Problem } from "../library/problems.js";
 import { type ScannedTrack, type ScanResult, scanLibrary } from "../library/scan.js";
+import type { LibraryFile } from "../library/walk.js";
+import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunReport, summaryLines, writeReport } from "../report/report.js";
 import { MintStage } from "../stages/mint.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { buildReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
+import { checkLocalDisk, embeddedCopies } from "./local-disk.js";
 import { processTrack, type TrackResult } from "./process-track.js";
 
 export interface RunOptions {
@@ -63,6 +66,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     // The collection is deployed (or found) when the first track is ready, not for an empty library,
     // and its minter starts then; tracks ask for it before their first chain question.
     let minting: Promise<Minting | undefined> | undefined;
+    let diskChecked: Promise<void> | undefined;
     const startChain = () => {
       minting ??= options.chain
         ? resolveTracksChain(options.chain, journal, config.contract, (m) => progress.note(m)).then(
@@ -113,6 +117,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     // throws (allSettled: on Ctrl-C too), so nothing writes to the journal after it is closed.
     const settle = async () => {
       const outcomes = await Promise.allSettled(work);
+      await diskChecked;
       // A chain that could not be set up failed every track's work with its error, which is thrown below.
       const mint = await minting?.catch(() => undefined);
       mint?.stage.close();
@@ -127,7 +132,16 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         profile: config.cidProfile,
         knownAddress: (file) => journal.knownAddress(file),
         signal,
-        onAudioFiles: (count) => progress.start(count),
+        onAudioFiles: (files) => {
+          progress.start(files.length);
+          // Reading free space cannot fail the run: without it there is only no warning.
+          diskChecked = diskShortages(storage, config, unstoredAudioBytes(files, journal, config)).then(
+            (lines) => {
+              for (const line of lines) progress.note(line);
+            },
+            () => undefined,
+          );
+        },
         onAudioFile: (outcome) => {
           if (outcome.kind === "rejected") {
             reported.add(outcome.problem);
@@ -233,4 +247,40 @@ async function startMinting(
     (error: unknown) => error,
   );
   return { stage, running };
+}
+
+/** Audio bytes of the files this work directory has not stored before: what the embedded stores will add. */
+function unstoredAudioBytes(files: LibraryFile[], journal: Journal, config: PipelineConfig): number {
+  let bytes = 0;
+  for (const file of files) {
+    const known = journal.knownAddress({
+      file: file.relativePath,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ino: file.ino,
+      profile: config.cidProfile,
+    });
+    const stored = known && journal.track(known.sha256)?.stored.some((object) => object.kind === "audio");
+    if (!stored) bytes += file.size;
+  }
+  return bytes;
+}
+
+/**
+ * A warning per disk that cannot take the embedded copies of the audio not stored yet (on embedded
+ * defaults, twice the library): storing would stop partway, and the tracks left would wait for a re-run.
+ */
+async function diskShortages(
+  storage: StorageSet,
+  config: PipelineConfig,
+  audioBytes: number,
+): Promise<string[]> {
+  const needs = embeddedCopies(storage.localDirectories, { audio: audioBytes }, config.includeIpfsBackup);
+  const disks = await checkLocalDisk(needs.filter((need) => need.bytes > 0));
+  return disks
+    .filter((disk) => disk.freeBytes < disk.neededBytes)
+    .map(
+      (disk) =>
+        `  ! local disk at ${disk.directory}: ${formatBytes(disk.freeBytes)} free, but the embedded copies of the audio not stored yet need up to ${formatBytes(disk.neededBytes)}: tracks that do not fit wait for a re-run. Free some space, set DCMX_WORKDIR / IPFS_REPO on a larger disk, or set Storj keys`,
+    );
 }

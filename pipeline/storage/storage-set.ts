@@ -7,6 +7,9 @@ import { type LocalS3, localS3Config, startLocalS3 } from "../providers/s3/local
 import { S3Provider } from "../providers/s3/provider.js";
 import type { ObjectKind, StorageProvider } from "../providers/types.js";
 
+/** Where the embedded local S3 server keeps its objects when no Storj keys are set. */
+export const localS3Directory = (workDir: string) => join(workDir, "s3");
+
 /** The two halves of the original design's redundancy strategy. */
 export type StorageRole = "storj" | "ipfs";
 
@@ -20,6 +23,8 @@ export class StorageSet {
   readonly node: EmbeddedIpfsNode;
   /** True when the S3 primary is the embedded local server rather than a configured Storj bucket. */
   readonly embeddedS3: boolean;
+  /** Where the embedded stores write: the local S3 server's folder (without Storj keys) and the IPFS repo. */
+  readonly localDirectories: { localS3?: string; ipfsRepo: string };
   readonly #closers: Array<() => Promise<void>>;
 
   private constructor(parts: {
@@ -27,12 +32,14 @@ export class StorageSet {
     ipfs: StorageProvider[];
     node: EmbeddedIpfsNode;
     embeddedS3: boolean;
+    localDirectories: { localS3?: string; ipfsRepo: string };
     closers: Array<() => Promise<void>>;
   }) {
     this.storj = parts.storj;
     this.ipfs = parts.ipfs;
     this.node = parts.node;
     this.embeddedS3 = parts.embeddedS3;
+    this.localDirectories = parts.localDirectories;
     this.#closers = parts.closers;
   }
 
@@ -51,7 +58,7 @@ export class StorageSet {
     try {
       let local: LocalS3 | undefined;
       if (storjConfig === undefined) {
-        local = await startLocalS3({ directory: join(options.workDir, "s3") });
+        local = await startLocalS3({ directory: localS3Directory(options.workDir) });
         closers.push(() => local!.stop());
       }
       const storj = new S3Provider(storjConfig ?? localS3Config(local!));
@@ -62,6 +69,7 @@ export class StorageSet {
         ipfs: ipfs.providers,
         node: ipfs.node,
         embeddedS3: local !== undefined,
+        localDirectories: { localS3: local?.directory, ipfsRepo: ipfs.config.repo },
         closers,
       });
     } catch (error) {

@@ -280,6 +280,10 @@ describe("reliability: faults", function () {
       for (const track of full.report.tracks.filter((t) => t.status !== "minted"))
         expect(track.status, `${track.file}: ${track.error}`).to.equal("pending");
       expect(full.lines.join("\n")).to.match(/ENOSPC|no space|disk/i);
+      // Said at the start, from the free space against the audio not stored yet.
+      expect(full.lines.join("\n")).to.match(
+        /! local disk at \S+: [\d.]+ KB free, but the embedded copies of the audio not stored yet need up to [\d.]+ [KM]B/,
+      );
       await disk.resize(64);
       const { report } = await runUntilSettled({ ...env, IPFS_REPO: disk.path });
       await assertAllMintedOnce(env, report);

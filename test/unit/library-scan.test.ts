@@ -145,8 +145,8 @@ describe("library scan on real audio", () => {
         log.push(`hash ${file.file}`);
         return undefined;
       },
-      onAudioFiles: (n) => {
-        count = n;
+      onAudioFiles: (files) => {
+        count = files.length;
         log.push("count");
       },
       onAudioFile: (outcome) =>

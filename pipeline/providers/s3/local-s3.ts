@@ -19,6 +19,8 @@ export interface LocalS3 {
   secretAccessKey: string;
   bucket: string;
   region: string;
+  /** Where it keeps the objects. */
+  directory: string;
   /** The server's process id (benchmarks count its CPU time). */
   pid: number;
   /** Stops the server process and waits for it to exit. */
@@ -55,6 +57,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     secretAccessKey: "S3RVER",
     bucket,
     region: "us-east-1",
+    directory: options.directory,
     pid: child.pid!,
     stop: () => stopChild(child),
   };
