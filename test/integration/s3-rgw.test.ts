@@ -22,6 +22,7 @@ import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
 import { S3Provider, type S3ProviderOptions } from "../../pipeline/providers/s3/provider.js";
 import type { PutRequest } from "../../pipeline/providers/types.js";
 import { type CephRgw, startCephRgw } from "../support/ceph-rgw.js";
+import { type FaultProxy, slowDown, startFaultProxy } from "../support/fault-proxy.js";
 import { type Fixture, readAll, writeFixture } from "../support/s3-fixtures.js";
 
 const MIB = 1024 * 1024;
@@ -301,6 +302,47 @@ describe("S3 provider on Ceph RGW", function () {
         'bucket "Invalid_Bucket_Name" does not exist and could not be created',
       );
       expect((error as ProviderError).retryable).to.equal(false);
+    });
+
+    describe("a multipart upload meets a faulty answer", () => {
+      let proxy: FaultProxy;
+      afterEach(() => proxy?.close());
+
+      it("a part refused with 503 SlowDown aborts that upload; the retry stores the file byte-exact, leaving no upload open", async () => {
+        const bucket = "dcmx-part-503";
+        const fixture = await writeFixture(dir, "part-503.mp3", 11 * MIB + 7);
+        proxy = await startFaultProxy(rgw.endpoint, { keepHost: true });
+        const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.url }));
+        let refused = 0;
+        proxy.setRule((req) =>
+          req.method === "PUT" && req.url.includes("partNumber=2") && refused++ === 0
+            ? slowDown()
+            : { kind: "forward" },
+        );
+        const stored = await storj.put(request(fixture));
+        expect(refused, "the second part was asked for again").to.be.greaterThan(1);
+        expect(proxy.log.filter((r) => r.method === "DELETE" && r.url.includes("uploadId="))).to.have.length(
+          1,
+        );
+        expect(await readAll(await storj.get(stored))).to.deep.equal(fixture.bytes);
+        const uploads = await rawClient().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        expect(uploads.Uploads ?? []).to.deep.equal([]);
+      });
+
+      it("a part stored with a flipped byte is caught before the file counts as stored", async () => {
+        const bucket = "dcmx-part-tampered";
+        const fixture = await writeFixture(dir, "part-tampered.mp3", 11 * MIB + 7);
+        proxy = await startFaultProxy(rgw.endpoint, { keepHost: true });
+        const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.url }), { retries: 0 });
+        proxy.setRule((req) =>
+          req.method === "PUT" && req.url.includes("partNumber=2")
+            ? { kind: "tamper", what: "request" }
+            : { kind: "forward" },
+        );
+        const error = await storj.put(request(fixture)).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(IntegrityError);
+        expect((error as IntegrityError).message).to.include("does not hold the bytes sent");
+      });
     });
 
     describe("the server is killed mid-upload", () => {

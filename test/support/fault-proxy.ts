@@ -36,7 +36,13 @@ export interface FaultProxy {
  * injects faults by rule: error answers, dropped connections, tampered bodies. Everything else passes
  * through unchanged, so the pipeline talks to the real server's protocol.
  */
-export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+export async function startFaultProxy(
+  upstream: string,
+  options: {
+    /** Forward the client's Host header: a server that checks SigV4 signatures (RGW) sees what was signed. */
+    keepHost?: boolean;
+  } = {},
+): Promise<FaultProxy> {
   let target = new URL(upstream);
   let rule: (req: FaultRequest) => FaultAction | Promise<FaultAction> = () => ({ kind: "forward" });
   const log: FaultProxy["log"] = [];
@@ -63,7 +69,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         port: target.port,
         method: seen.method,
         path: seen.url,
-        headers: { ...req.headers, host: target.host },
+        headers: { ...req.headers, host: options.keepHost ? req.headers.host : target.host },
       },
       async (upstreamRes) => {
         const answer: Buffer[] = [];
