@@ -21,10 +21,14 @@ export type ByteSource = { path: string } | { bytes: Uint8Array };
  */
 const SOURCE_PIECE = 256 * 1024;
 
-export function openSource(source: ByteSource): Readable {
-  return "path" in source
-    ? createReadStream(source.path, { highWaterMark: SOURCE_PIECE })
-    : Readable.from([source.bytes]);
+/** The source's bytes, or only `length` of them from `start` (one part of a multipart upload). */
+export function openSource(source: ByteSource, range?: { start: number; length: number }): Readable {
+  if ("bytes" in source)
+    return Readable.from([
+      range ? source.bytes.subarray(range.start, range.start + range.length) : source.bytes,
+    ]);
+  const bounds = range && { start: range.start, end: range.start + range.length - 1 };
+  return createReadStream(source.path, { highWaterMark: SOURCE_PIECE, ...bounds });
 }
 
 export interface PutRequest {

@@ -22,7 +22,7 @@ import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
 import { S3Provider, type S3ProviderOptions } from "../../pipeline/providers/s3/provider.js";
 import type { PutRequest } from "../../pipeline/providers/types.js";
 import { type CephRgw, startCephRgw } from "../support/ceph-rgw.js";
-import { type FaultProxy, slowDown, startFaultProxy } from "../support/fault-proxy.js";
+import { type FaultAction, type FaultProxy, slowDown, startFaultProxy } from "../support/fault-proxy.js";
 import { type Fixture, readAll, writeFixture } from "../support/s3-fixtures.js";
 
 const MIB = 1024 * 1024;
@@ -308,36 +308,58 @@ describe("S3 provider on Ceph RGW", function () {
       let proxy: FaultProxy;
       afterEach(() => proxy?.close());
 
-      it("a part refused with 503 SlowDown aborts that upload; the retry stores the file byte-exact, leaving no upload open", async () => {
-        const bucket = "dcmx-part-503";
-        const fixture = await writeFixture(dir, "part-503.mp3", 11 * MIB + 7);
+      /** An 11 MiB file (3 parts of 5 MiB) for `bucket`, uploaded through a fault proxy that applies `fault` to part 2. */
+      async function faultyPartTwo(
+        bucket: string,
+        fault: () => FaultAction | undefined,
+        retry?: S3ProviderOptions["retry"],
+      ) {
+        const fixture = await writeFixture(dir, `${bucket}.mp3`, 11 * MIB + 7);
         proxy = await startFaultProxy(rgw.endpoint, { keepHost: true });
-        const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.url }));
+        proxy.setRule(
+          (req) =>
+            (req.method === "PUT" && req.url.includes("partNumber=2&") && fault()) || { kind: "forward" },
+        );
+        const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.url }), retry);
+        const requests = (method: string, part = "") =>
+          proxy.log.filter((r) => r.method === method && r.url.includes(part)).length;
+        const openUploads = async () =>
+          (await rawClient().send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+        return { fixture, storj, requests, openUploads };
+      }
+
+      it("a part refused with 503 SlowDown is sent again on its own, and the file is stored byte-exact", async () => {
         let refused = 0;
-        proxy.setRule((req) =>
-          req.method === "PUT" && req.url.includes("partNumber=2") && refused++ === 0
-            ? slowDown()
-            : { kind: "forward" },
+        const { fixture, storj, requests, openUploads } = await faultyPartTwo("dcmx-part-503", () =>
+          refused++ === 0 ? slowDown() : undefined,
         );
         const stored = await storj.put(request(fixture));
-        expect(refused, "the second part was asked for again").to.be.greaterThan(1);
-        expect(proxy.log.filter((r) => r.method === "DELETE" && r.url.includes("uploadId="))).to.have.length(
-          1,
-        );
+        // One multipart upload, never aborted: part 2 twice, the others once.
+        expect(requests("POST", "?uploads=")).to.equal(1);
+        expect(requests("DELETE")).to.equal(0);
+        expect([1, 2, 3].map((n) => requests("PUT", `partNumber=${n}&`))).to.deep.equal([1, 2, 1]);
         expect(await readAll(await storj.get(stored))).to.deep.equal(fixture.bytes);
-        const uploads = await rawClient().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-        expect(uploads.Uploads ?? []).to.deep.equal([]);
+        await storj.verify(stored);
+        expect(await openUploads()).to.deep.equal([]);
+      });
+
+      it("a part refused until its retries are used up aborts the upload and is not retried as a whole file", async () => {
+        const { fixture, storj, requests, openUploads } = await faultyPartTwo("dcmx-part-down", slowDown);
+        const error = await storj.put(request(fixture)).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(ProviderError);
+        expect((error as ProviderError).retryable).to.equal(true);
+        expect(requests("PUT", "partNumber=2&"), "the part's own attempts only").to.equal(
+          FAST_RETRY.retries + 1,
+        );
+        expect(requests("DELETE", "uploadId=")).to.equal(1);
+        expect(await openUploads()).to.deep.equal([]);
       });
 
       it("a part stored with a flipped byte is caught before the file counts as stored", async () => {
-        const bucket = "dcmx-part-tampered";
-        const fixture = await writeFixture(dir, "part-tampered.mp3", 11 * MIB + 7);
-        proxy = await startFaultProxy(rgw.endpoint, { keepHost: true });
-        const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.url }), { retries: 0 });
-        proxy.setRule((req) =>
-          req.method === "PUT" && req.url.includes("partNumber=2")
-            ? { kind: "tamper", what: "request" }
-            : { kind: "forward" },
+        const { fixture, storj } = await faultyPartTwo(
+          "dcmx-part-tampered",
+          () => ({ kind: "tamper", what: "request" }),
+          { retries: 0 },
         );
         const error = await storj.put(request(fixture)).catch((e: unknown) => e);
         expect(error).to.be.instanceOf(IntegrityError);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { Transform } from "node:stream";
 import { IntegrityError } from "../../errors.js";
 import { EtagHasher } from "./etag.js";
@@ -13,54 +13,92 @@ export interface UploadFingerprint {
   tailLength: number;
 }
 
-export interface ContentGuard extends Transform {
-  /** Available once the stream has ended without error. */
-  fingerprint(): UploadFingerprint;
+/** Where the guard stood before a part was sent, to stand there again when the part is sent again. */
+export interface GuardMark {
+  readonly hash: Hash;
+  readonly etag: EtagHasher;
+  readonly seen: number;
+  readonly tail: Buffer;
 }
 
 /**
- * Passes bytes through while hashing them, and holds back the last chunk until the SHA-256 and size
- * match what we computed when addressing the file. If the file changed since then, the upload never
- * receives its final bytes, so the server cannot complete an object under a key its content does not
- * hash to: the single PUT falls short of its Content-Length and a multipart upload is aborted.
+ * Hashes every byte on its way out, in order, and holds back the file's last chunk until its size and
+ * SHA-256 match what we computed when addressing it. If the file changed since then, the upload never
+ * receives its final bytes, so the server cannot complete an object under a key its content does not hash
+ * to: a single PUT falls short of its Content-Length and a multipart upload never sends its last part.
+ * A multipart upload passes each part through its own `through()`, marking the guard before the part and
+ * rewinding to that mark when the part has to be sent again.
  */
-export function contentGuard(
-  expected: { size: number; sha256: string },
-  label: string,
-  parts: { partSize: number; multipart: boolean },
-): ContentGuard {
-  const hash = createHash("sha256");
-  const etag = new EtagHasher(parts.partSize, parts.multipart);
-  let seen = 0;
-  let held: Buffer | undefined;
-  let tail = Buffer.alloc(0);
-  const mismatch = (what: string) =>
-    new IntegrityError("CHANGED", `${what} differs from when the file was addressed`, {
-      file: label,
+export class ContentGuard {
+  readonly #expected: { size: number; sha256: string };
+  readonly #label: string;
+  #hash = createHash("sha256");
+  #etag: EtagHasher;
+  #seen = 0;
+  #tail: Buffer = Buffer.alloc(0);
+
+  constructor(
+    expected: { size: number; sha256: string },
+    label: string,
+    parts: { partSize: number; multipart: boolean },
+  ) {
+    this.#expected = expected;
+    this.#label = label;
+    this.#etag = new EtagHasher(parts.partSize, parts.multipart);
+  }
+
+  /** Passes the next bytes through; with `last`, their final chunk only once the whole file checks out. */
+  through(last: boolean): Transform {
+    let held: Buffer | undefined;
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        this.#hash.update(chunk);
+        this.#etag.update(chunk);
+        this.#seen += chunk.length;
+        const { size } = this.#expected;
+        if (this.#seen > size) return callback(this.#mismatch(`size (more than ${size} bytes)`));
+        if (this.#seen > size - TAIL_BYTES)
+          this.#tail = Buffer.concat([this.#tail, chunk]).subarray(-TAIL_BYTES);
+        if (!last) return callback(null, chunk);
+        const previous = held;
+        held = chunk;
+        callback(null, previous);
+      },
+      flush: (callback) => {
+        if (!last) return callback();
+        if (this.#seen !== this.#expected.size)
+          return callback(this.#mismatch(`size (${this.#seen} bytes, expected ${this.#expected.size})`));
+        if (this.#hash.digest("hex") !== this.#expected.sha256) return callback(this.#mismatch("SHA-256"));
+        callback(null, held);
+      },
+    });
+  }
+
+  mark(): GuardMark {
+    return { hash: this.#hash.copy(), etag: this.#etag.copy(), seen: this.#seen, tail: this.#tail };
+  }
+
+  /** Back to `mark`, which stays usable for another rewind. */
+  rewind(mark: GuardMark): void {
+    this.#hash = mark.hash.copy();
+    this.#etag = mark.etag.copy();
+    this.#seen = mark.seen;
+    this.#tail = mark.tail;
+  }
+
+  /** Once every byte went through. */
+  fingerprint(): UploadFingerprint {
+    return {
+      etag: this.#etag.etag(),
+      tailSha256: createHash("sha256").update(this.#tail).digest("hex"),
+      tailLength: this.#tail.length,
+    };
+  }
+
+  #mismatch(what: string): IntegrityError {
+    return new IntegrityError("CHANGED", `${what} differs from when the file was addressed`, {
+      file: this.#label,
       hint: "the file changed during the run: run the pipeline again so it is re-hashed",
     });
-  const guard = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      etag.update(chunk);
-      seen += chunk.length;
-      if (seen > expected.size) return callback(mismatch(`size (more than ${expected.size} bytes)`));
-      if (seen > expected.size - TAIL_BYTES) tail = Buffer.concat([tail, chunk]).subarray(-TAIL_BYTES);
-      const previous = held;
-      held = chunk;
-      callback(null, previous);
-    },
-    flush(callback) {
-      if (seen !== expected.size)
-        return callback(mismatch(`size (${seen} bytes, expected ${expected.size})`));
-      if (hash.digest("hex") !== expected.sha256) return callback(mismatch("SHA-256"));
-      callback(null, held);
-    },
-  }) as ContentGuard;
-  guard.fingerprint = () => ({
-    etag: etag.etag(),
-    tailSha256: createHash("sha256").update(tail).digest("hex"),
-    tailLength: tail.length,
-  });
-  return guard;
+  }
 }

@@ -38,6 +38,15 @@ export class EtagHasher {
     }
   }
 
+  /** An independent hasher in the same state (to hash a part again after a failed send). */
+  copy(): EtagHasher {
+    const twin = new EtagHasher(this.#partSize, this.#multipart);
+    twin.#parts.push(...this.#parts);
+    twin.#part = this.#part.copy();
+    twin.#inPart = this.#inPart;
+    return twin;
+  }
+
   /** The quoted ETag. Call once, after the last update. */
   etag(): string {
     if (!this.#multipart) return `"${this.#part.digest("hex")}"`;

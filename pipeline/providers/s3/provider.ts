@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { IntegrityError, ProviderError } from "../../errors.js";
-import { type RetryOptions, withRetry } from "../../util/retry.js";
+import { isTransient, type RetryOptions, withRetry } from "../../util/retry.js";
 import {
   openSource,
   type ProviderStats,
@@ -28,10 +28,9 @@ import {
 } from "../types.js";
 import { createS3Client } from "./client.js";
 import type { S3ProviderConfig } from "./config.js";
-import { contentGuard, type UploadFingerprint } from "./content-guard.js";
+import { ContentGuard, type UploadFingerprint } from "./content-guard.js";
 import { objectKey } from "./keys.js";
 import { decodeMetadata, encodeMetadata } from "./metadata.js";
-import { PartBodies } from "./part-bodies.js";
 import { toS3Error } from "./s3-errors.js";
 
 /** What a stored object is created with, whether in one PUT or in parts. */
@@ -72,6 +71,8 @@ export class S3Provider implements StorageProvider {
   readonly #client: S3Client;
   readonly #retry: Omit<RetryOptions, "signal">;
   #bucketReady?: Promise<void>;
+  /** Failures of parts that were already retried on their own: the whole upload is not tried again. */
+  readonly #retriedParts = new WeakSet<object>();
   /** Objects this instance uploaded whose ETag proved the server got our bytes; see `verify`. */
   readonly #confirmed = new Map<string, UploadFingerprint>();
 
@@ -268,25 +269,10 @@ export class S3Provider implements StorageProvider {
     key: string,
     request: PutRequest,
   ): Promise<{ fingerprint: UploadFingerprint; etag?: string }> {
-    const { address } = request;
+    const { address, signal } = request;
     const partSize = this.#config.partSizeBytes;
     const multipart = address.size > partSize;
-    const body = pipeline(
-      openSource(request.source),
-      contentGuard(address, key, { partSize, multipart }),
-      () => {},
-    );
-    // A body that fails (unreadable file, content guard) must abort the request: otherwise the server
-    // keeps waiting for the rest of its Content-Length and the upload hangs.
-    const bodyFailed = new AbortController();
-    let bodyError: unknown;
-    body.once("error", (error) => {
-      // An AbortError here only says the SDK stopped reading after its request failed.
-      if (error.name === "AbortError") return;
-      bodyError = error;
-      bodyFailed.abort();
-    });
-    const signal = request.signal ? AbortSignal.any([request.signal, bodyFailed.signal]) : bodyFailed.signal;
+    const guard = new ContentGuard(address, key, { partSize, multipart });
     const object: ObjectParams = {
       Bucket: this.bucket,
       Key: key,
@@ -298,16 +284,40 @@ export class S3Provider implements StorageProvider {
         cid: address.cid,
       }),
     };
+    const etag = multipart
+      ? await this.#multipart(object, request, guard)
+      : (
+          await this.#sendBody(openSource(request.source), guard, true, signal, (Body, abortSignal) =>
+            this.#client.send(new PutObjectCommand({ ...object, Body, ContentLength: address.size }), {
+              abortSignal,
+            }),
+          )
+        ).ETag;
+    return { fingerprint: guard.fingerprint(), etag };
+  }
+
+  /**
+   * Sends `source` through the guard as the body of `send`. A body that fails (unreadable file, content
+   * guard) aborts the request: otherwise the server keeps waiting for the rest of its Content-Length.
+   */
+  async #sendBody<T>(
+    source: Readable,
+    guard: ContentGuard,
+    last: boolean,
+    signal: AbortSignal | undefined,
+    send: (body: Readable, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const body = pipeline(source, guard.through(last), () => {});
+    const bodyFailed = new AbortController();
+    let bodyError: unknown;
+    body.once("error", (error) => {
+      // An AbortError here only says the SDK stopped reading after its request failed.
+      if (error.name === "AbortError") return;
+      bodyError = error;
+      bodyFailed.abort();
+    });
     try {
-      if (!multipart) {
-        const out = await this.#client.send(
-          new PutObjectCommand({ ...object, Body: body, ContentLength: address.size }),
-          { abortSignal: signal },
-        );
-        return { fingerprint: body.fingerprint(), etag: out.ETag };
-      }
-      const etag = await this.#multipart(object, new PartBodies(body), address.size, signal);
-      return { fingerprint: body.fingerprint(), etag };
+      return await send(body, signal ? AbortSignal.any([signal, bodyFailed.signal]) : bodyFailed.signal);
     } catch (error) {
       throw bodyError ?? error;
     } finally {
@@ -316,49 +326,54 @@ export class S3Provider implements StorageProvider {
   }
 
   /**
-   * Sends the body in parts of `partSize`, each streamed while it is read, one part at a time: memory stays
-   * at the stream's buffers whatever the part size. lib-storage's Upload holds up to its queue size + 2
-   * whole parts per file instead (measured: 238 MB of buffers for two 1 GB files in 16 MiB parts; at
-   * Storj's 64 MiB parts and five files at once that is ~1.9 GB). Files go up concurrently, so the
-   * connection stays busy. Any failure, a cancel included, aborts the upload before this returns, so no
-   * part is left on the server (Storj bills them until they are removed).
+   * Sends the file in parts of `partSize`, one after another, each read from the file while it is sent:
+   * memory stays at the stream's buffers whatever the part size (lib-storage's Upload holds up to its
+   * queue size + 2 whole parts per file: 238 MB of buffers for two 1 GB files in 16 MiB parts, ~1.9 GB at
+   * Storj's 64 MiB parts with five files at once). Files go up concurrently, which keeps the connection
+   * busy. A part that fails transiently is sent again from the file, the guard rewound to where the part
+   * began, so a dropped connection costs one part, not the file; a part that used up its retries is not
+   * retried again as a whole file. Any failure, a cancel included, aborts the upload before this returns,
+   * so no part is left on the server (Storj bills them until they are removed).
    */
   async #multipart(
     object: ObjectParams,
-    bodies: PartBodies,
-    size: number,
-    signal: AbortSignal,
+    request: PutRequest,
+    guard: ContentGuard,
   ): Promise<string | undefined> {
     const { Bucket, Key } = object;
+    const { signal } = request;
+    const size = request.address.size;
     const { UploadId } = await this.#client.send(new CreateMultipartUploadCommand(object), {
       abortSignal: signal,
     });
     try {
       const parts: CompletedPart[] = [];
       const partSize = this.#config.partSizeBytes;
-      for (let offset = 0; offset < size; offset += partSize) {
-        const length = Math.min(partSize, size - offset);
+      for (let start = 0; start < size; start += partSize) {
+        const length = Math.min(partSize, size - start);
         const PartNumber = parts.length + 1;
-        const { ETag } = await this.#client.send(
-          new UploadPartCommand({
-            Bucket,
-            Key,
-            UploadId,
-            PartNumber,
-            ContentLength: length,
-            Body: bodies.next(length),
-          }),
-          { abortSignal: signal },
-        );
+        const before = guard.mark();
+        const { ETag } = await this.#attempt(`PUT ${Key} part ${PartNumber}`, signal, () => {
+          guard.rewind(before);
+          return this.#sendBody(
+            openSource(request.source, { start, length }),
+            guard,
+            start + length === size,
+            signal,
+            (Body, abortSignal) =>
+              this.#client.send(
+                new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, ContentLength: length, Body }),
+                { abortSignal },
+              ),
+          );
+        }).catch((error: Error) => {
+          this.#retriedParts.add(error);
+          throw error;
+        });
         parts.push({ PartNumber, ETag });
       }
       const { ETag } = await this.#client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket,
-          Key,
-          UploadId,
-          MultipartUpload: { Parts: parts },
-        }),
+        new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
         { abortSignal: signal },
       );
       return ETag;
@@ -429,7 +444,13 @@ export class S3Provider implements StorageProvider {
           throw toS3Error(error, context);
         }
       },
-      { ...this.#retry, signal },
+      {
+        ...this.#retry,
+        signal,
+        isRetryable: (error) =>
+          !(error instanceof Object && this.#retriedParts.has(error)) &&
+          (this.#retry.isRetryable ?? isTransient)(error),
+      },
     );
   }
 }
