@@ -164,6 +164,22 @@ describe("S3 provider on Ceph RGW", function () {
       expect(await storj.head(`audio/${original.address.sha256}.mp3`)).to.equal(undefined);
     });
 
+    it("refuses a large file that shrank since it was addressed at once, leaving no upload open", async function () {
+      // A part cut short would leave its request waiting for the rest of its Content-Length until the
+      // 120 s timeout, then again on every retry: it must fail as soon as the file ends.
+      this.timeout(20_000);
+      const original = await writeFixture(dir, "shrinking.mp3", 11 * MIB);
+      const shrunk = await writeFixture(dir, "shrunk.mp3", 7 * MIB);
+      const error = await storj
+        .put({ ...request(original), source: { path: shrunk.path } })
+        .catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(IntegrityError);
+      expect((error as IntegrityError).message).to.include("the file ended early");
+      expect(await storj.head(`audio/${original.address.sha256}.mp3`)).to.equal(undefined);
+      const uploads = await rawClient().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      expect(uploads.Uploads ?? []).to.deep.equal([]);
+    });
+
     it("reads back a corrupt object as an IntegrityError", async () => {
       const victim = await writeFixture(dir, "victim.mp3", 4096);
       const stored = await storj.put(request(victim));

@@ -54,7 +54,10 @@ describe("content guard", () => {
     const received: Buffer[] = [];
     try {
       for await (const chunk of Readable.from(chunks(source)).pipe(
-        new ContentGuard(address, "t.mp3", { partSize: 16, multipart: true }).through(true),
+        new ContentGuard(address, "t.mp3", { partSize: 16, multipart: true }).through({
+          length: address.size,
+          last: true,
+        }),
       )) {
         received.push(chunk as Buffer);
       }
@@ -92,13 +95,14 @@ describe("content guard", () => {
         const before = guard.mark();
         if (failFirstTry) {
           // Half the part went out before the connection dropped.
-          const attempt = guard.through(last);
+          const attempt = guard.through({ length: part.length, last });
           await new Promise((resolve) => attempt.write(part.subarray(0, 5), resolve));
           attempt.destroy();
           guard.rewind(before);
         }
         const sent: Buffer[] = [];
-        for await (const chunk of Readable.from([part]).pipe(guard.through(last))) sent.push(chunk as Buffer);
+        for await (const chunk of Readable.from([part]).pipe(guard.through({ length: part.length, last })))
+          sent.push(chunk as Buffer);
         expect(Buffer.concat(sent)).to.deep.equal(part);
       }
       return guard.fingerprint();
@@ -113,6 +117,18 @@ describe("content guard", () => {
     );
     expect(again).to.deep.equal(once);
     expect(once.etag).to.match(/-3"$/);
+  });
+
+  it("fails a part that ends before its length, so its request cannot wait for the missing bytes", async () => {
+    const part = new ContentGuard(address, "t.mp3", { partSize: 16, multipart: true }).through({
+      length: 16,
+      last: false,
+    });
+    const error = await (async () => {
+      for await (const _ of Readable.from([bytes.subarray(0, 10)]).pipe(part));
+    })().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(IntegrityError);
+    expect((error as Error).message).to.include("the file ended early");
   });
 
   it("stops a file that grew", async () => {

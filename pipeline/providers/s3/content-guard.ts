@@ -47,11 +47,17 @@ export class ContentGuard {
     this.#etag = new EtagHasher(parts.partSize, parts.multipart);
   }
 
-  /** Passes the next bytes through; with `last`, their final chunk only once the whole file checks out. */
-  through(last: boolean): Transform {
+  /**
+   * Passes the next `length` bytes through; the `last` ones hold back their final chunk until the whole
+   * file checks out. Fewer bytes than `length` fail the stream: a part cut short by a file that shrank
+   * would otherwise leave its request waiting for the rest of its Content-Length.
+   */
+  through({ length, last }: { length: number; last: boolean }): Transform {
     let held: Buffer | undefined;
+    let passed = 0;
     return new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
+        passed += chunk.length;
         this.#hash.update(chunk);
         this.#etag.update(chunk);
         this.#seen += chunk.length;
@@ -65,6 +71,7 @@ export class ContentGuard {
         callback(null, previous);
       },
       flush: (callback) => {
+        if (passed < length) return callback(this.#mismatch(`size (the file ended early)`));
         if (!last) return callback();
         if (this.#seen !== this.#expected.size)
           return callback(this.#mismatch(`size (${this.#seen} bytes, expected ${this.#expected.size})`));

@@ -287,10 +287,15 @@ export class S3Provider implements StorageProvider {
     const etag = multipart
       ? await this.#multipart(object, request, guard)
       : (
-          await this.#sendBody(openSource(request.source), guard, true, signal, (Body, abortSignal) =>
-            this.#client.send(new PutObjectCommand({ ...object, Body, ContentLength: address.size }), {
-              abortSignal,
-            }),
+          await this.#sendBody(
+            openSource(request.source),
+            guard,
+            { length: address.size, last: true },
+            signal,
+            (Body, abortSignal) =>
+              this.#client.send(new PutObjectCommand({ ...object, Body, ContentLength: address.size }), {
+                abortSignal,
+              }),
           )
         ).ETag;
     return { fingerprint: guard.fingerprint(), etag };
@@ -303,11 +308,11 @@ export class S3Provider implements StorageProvider {
   async #sendBody<T>(
     source: Readable,
     guard: ContentGuard,
-    last: boolean,
+    part: { length: number; last: boolean },
     signal: AbortSignal | undefined,
     send: (body: Readable, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const body = pipeline(source, guard.through(last), () => {});
+    const body = pipeline(source, guard.through(part), () => {});
     const bodyFailed = new AbortController();
     let bodyError: unknown;
     body.once("error", (error) => {
@@ -358,7 +363,7 @@ export class S3Provider implements StorageProvider {
           return this.#sendBody(
             openSource(request.source, { start, length }),
             guard,
-            start + length === size,
+            { length, last: start + length === size },
             signal,
             (Body, abortSignal) =>
               this.#client.send(
