@@ -292,6 +292,7 @@ class QuietProgress implements Progress {
     this.#lines.skipped(file, reason);
   }
   ready(): void {}
+  sent(): void {}
   note(message: string): void {
     if (message.startsWith("  ! ")) this.#warnings.push(message);
     else if (message.trim() !== "") this.#lines.note(message);

@@ -42,6 +42,8 @@ export interface PutRequest {
   /** Descriptive metadata stored with the object where the backend allows it (title, artist, album…). */
   meta?: Record<string, string>;
   signal?: AbortSignal;
+  /** Told of bytes as they go out, for progress; providers that can tell call it (a part sent again counts again). */
+  onSent?: (bytes: number) => void;
 }
 
 /** A record of one object on one provider; it is what the journal and the report keep. */

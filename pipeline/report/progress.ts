@@ -13,6 +13,8 @@ export interface Progress {
   skipped(file: string, reason: string): void;
   /** Stored and verified, waiting for its mint batch (which may take many more tracks to fill). */
   ready(file: string): void;
+  /** Bytes that went out to a provider: long uploads show movement before their track is done. */
+  sent(bytes: number): void;
   /** A line that is not about one track (deployment, retries, a degraded provider). */
   note(message: string): void;
   stop(): void;
@@ -56,8 +58,9 @@ export class LineProgress implements Progress {
     this.write(`  - Skipped: ${file} - ${redact(withoutFile(file, reason))} [${this.#count}/${this.#total}]`);
   }
 
-  /** Lines stay one per track, printed when its fate is known; the bar shows this instead. */
+  /** Lines stay one per track, printed when its fate is known; the bar shows these instead. */
   ready(): void {}
+  sent(): void {}
 
   note(message: string): void {
     this.write(redact(message));
@@ -72,7 +75,8 @@ export class LineProgress implements Progress {
  */
 export class BarProgress implements Progress {
   readonly #multi = new MultiBar({
-    format: "  {bar} {percentage}% | {value}/{total} tracks | {ready} stored, waiting to mint | {last}",
+    format:
+      "  {bar} {percentage}% | {value}/{total} tracks | {sent} sent, {rate} | {ready} stored, waiting to mint | {last}",
     hideCursor: true,
     clearOnComplete: false,
     stream: process.stderr,
@@ -81,10 +85,18 @@ export class BarProgress implements Progress {
   readonly #lines = new LineProgress((line) => this.#multi.log(`${line}\n`));
   /** Tracks stored and verified whose mint has not happened yet. */
   readonly #waiting = new Set<string>();
+  #sentBytes = 0;
+  #startedAt = 0;
 
   start(totalTracks: number): void {
     this.#lines.start(totalTracks);
-    this.#bar = this.#multi.create(totalTracks, 0, { last: "", ready: 0 });
+    this.#startedAt = performance.now();
+    this.#bar = this.#multi.create(totalTracks, 0, { last: "", ready: 0, ...transfer(0, 0) });
+  }
+
+  sent(bytes: number): void {
+    this.#sentBytes += bytes;
+    this.#bar?.update(transfer(this.#sentBytes, performance.now() - this.#startedAt));
   }
 
   done(file: string, bytes: number, outcome: TrackOutcome): void {
@@ -122,6 +134,12 @@ export class BarProgress implements Progress {
     this.#multi.stop();
     this.#bar = undefined;
   }
+}
+
+/** The bar's byte counter: everything sent to providers so far and the average rate since the start. */
+export function transfer(bytes: number, elapsedMs: number): { sent: string; rate: string } {
+  const perSecond = elapsedMs > 0 ? (bytes * 1000) / elapsedMs : 0;
+  return { sent: formatBytes(bytes), rate: `${formatBytes(Math.round(perSecond))}/s` };
 }
 
 /** Scan problems already start with the file's name, which the line has just printed. */

@@ -33,6 +33,8 @@ interface Context {
   pinLimit: LimitFunction;
   signal?: AbortSignal;
   note: (message: string) => void;
+  /** Bytes that went out to a provider, for progress. */
+  sent?: (bytes: number) => void;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
         extension: track.extension,
         meta: descriptiveMeta(track),
         signal: ctx.signal,
+        onSent: ctx.sent,
       },
       ctx.uploadLimit,
     );
@@ -128,6 +131,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
           mimeType: art.mimeType,
           extension: art.extension,
           signal: ctx.signal,
+          onSent: ctx.sent,
         },
         ctx.uploadLimit,
       );

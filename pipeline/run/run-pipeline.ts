@@ -98,6 +98,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           pinLimit,
           signal,
           note: (m) => progress.note(m),
+          sent: (bytes) => progress.sent(bytes),
         },
         track,
       );

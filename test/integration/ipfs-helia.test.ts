@@ -39,7 +39,14 @@ describe("embedded Helia node (integration)", () => {
 
   it("adds, pins and cats a file under the CID we computed, and keeps it across a restart", async () => {
     const provider = new EmbeddedIpfsProvider(node);
-    const stored = await provider.put(track.request);
+    let written = 0;
+    const stored = await provider.put({
+      ...track.request,
+      onSent: (bytes) => {
+        written += bytes;
+      },
+    });
+    expect(written).to.equal(track.bytes.length);
     expect(stored).to.include({
       provider: "ipfs",
       locator: track.address.cid,

@@ -29,21 +29,27 @@ describe("local S3 (s3rver child process)", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("stores, dedupes and reads back single-part and multipart files", async () => {
+  it("stores, dedupes and reads back single-part and multipart files, telling the bytes sent", async () => {
     for (const size of [1000, 6 * 1024 * 1024]) {
       const fixture = await writeFixture(dir, `track-${size}.flac`, size);
+      let sent = 0;
       const request = {
         kind: "audio" as const,
         source: { path: fixture.path },
         address: fixture.address,
         mimeType: "audio/flac",
         extension: ".flac",
+        onSent: (bytes: number) => {
+          sent += bytes;
+        },
       };
       const stored = await storj.put(request);
       expect(stored.reused).to.equal(false);
+      expect(sent).to.equal(size);
       expect(await readAll(await storj.get(stored))).to.deep.equal(fixture.bytes);
       await storj.verify(stored);
       expect((await storj.put(request)).reused).to.equal(true);
+      expect(sent, "nothing sent for an object already there").to.equal(size);
     }
   });
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { LineProgress } from "../../pipeline/report/progress.js";
+import { LineProgress, transfer } from "../../pipeline/report/progress.js";
 import { registerSecret } from "../../pipeline/util/secrets.js";
 
 describe("progress lines (the original design's format)", () => {
@@ -27,5 +27,10 @@ describe("progress lines (the original design's format)", () => {
     progress.start(1);
     progress.failed("a.mp3", `upload audio: 403 for key ${secret}`);
     expect(lines.join("\n")).to.not.contain(secret);
+  });
+
+  it("shows the bytes sent so far and their average rate on the bar", () => {
+    expect(transfer(0, 0)).to.deep.equal({ sent: "0 B", rate: "0 B/s" });
+    expect(transfer(24_600_000, 2000)).to.deep.equal({ sent: "24.6 MB", rate: "12.3 MB/s" });
   });
 });

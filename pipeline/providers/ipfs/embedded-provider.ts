@@ -20,7 +20,7 @@ export class EmbeddedIpfsProvider implements StorageProvider {
     const { address } = request;
     const reused =
       (await this.#node.has(address.cid, request.signal)) && (await this.#node.isPinned(address.cid));
-    if (!reused) await this.#node.add(request.source, address, request.signal);
+    if (!reused) await this.#node.add(request.source, address, request.signal, request.onSent);
     return storedObject(this.name, request, reused);
   }
 

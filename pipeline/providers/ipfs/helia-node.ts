@@ -81,7 +81,12 @@ export class EmbeddedIpfsNode {
    * are read through reused buffers with each block written before the next is read, and the pin walks
    * the blocks just written instead of reading them back from disk.
    */
-  async add(source: ByteSource, address: ContentAddress, signal?: AbortSignal): Promise<CID> {
+  async add(
+    source: ByteSource,
+    address: ContentAddress,
+    signal?: AbortSignal,
+    onWritten?: (bytes: number) => void,
+  ): Promise<CID> {
     const blockstore = this.helia.blockstore;
     const dag = new WrittenDag();
     const write = (content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) =>
@@ -90,8 +95,8 @@ export class EmbeddedIpfsNode {
     // quick, and an abandoned import would leave blocks behind without the pin that accounts for them.
     const cid =
       "path" in source
-        ? await consumeFile(source.path, { sha256: false }, (file) => write(file.pieces))
-        : await write([source.bytes]);
+        ? await consumeFile(source.path, { sha256: false }, (file) => write(counted(file.pieces, onWritten)))
+        : await write(counted([source.bytes], onWritten));
     assertSameCid(EMBEDDED_NODE, address.cid, cid);
     await this.pin(cid, dag);
     signal?.throwIfAborted();
@@ -139,6 +144,16 @@ export class EmbeddedIpfsNode {
     if (this.#fs === undefined)
       throw new ProviderError("NOT_STARTED", "the embedded node is not started", { provider: EMBEDDED_NODE });
     return this.#fs;
+  }
+}
+
+async function* counted(
+  pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
+  for await (const piece of pieces) {
+    onBytes?.(piece.byteLength);
+    yield piece;
   }
 }
 

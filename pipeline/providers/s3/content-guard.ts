@@ -52,12 +52,21 @@ export class ContentGuard {
    * file checks out. Fewer bytes than `length` fail the stream: a part cut short by a file that shrank
    * would otherwise leave its request waiting for the rest of its Content-Length.
    */
-  through({ length, last }: { length: number; last: boolean }): Transform {
+  through({
+    length,
+    last,
+    onBytes,
+  }: {
+    length: number;
+    last: boolean;
+    onBytes?: (bytes: number) => void;
+  }): Transform {
     let held: Buffer | undefined;
     let passed = 0;
     return new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
         passed += chunk.length;
+        onBytes?.(chunk.length);
         this.#hash.update(chunk);
         this.#etag.update(chunk);
         this.#seen += chunk.length;

@@ -290,7 +290,7 @@ export class S3Provider implements StorageProvider {
           await this.#sendBody(
             openSource(request.source),
             guard,
-            { length: address.size, last: true },
+            { length: address.size, last: true, onBytes: request.onSent },
             signal,
             (Body, abortSignal) =>
               this.#client.send(new PutObjectCommand({ ...object, Body, ContentLength: address.size }), {
@@ -308,7 +308,7 @@ export class S3Provider implements StorageProvider {
   async #sendBody<T>(
     source: Readable,
     guard: ContentGuard,
-    part: { length: number; last: boolean },
+    part: { length: number; last: boolean; onBytes?: (bytes: number) => void },
     signal: AbortSignal | undefined,
     send: (body: Readable, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
@@ -363,7 +363,7 @@ export class S3Provider implements StorageProvider {
           return this.#sendBody(
             openSource(request.source, { start, length }),
             guard,
-            { length, last: start + length === size },
+            { length, last: start + length === size, onBytes: request.onSent },
             signal,
             (Body, abortSignal) =>
               this.#client.send(
