@@ -25,6 +25,8 @@ export const serveCommand: Command = {
     const config = loadPipelineConfig(env, { workDir: values.workdir });
     const ipfs = await createIpfsBackends(env, { workDir: config.workDir });
     try {
+      // Said once the first request will be answered at once (the gateway loads its fetcher lazily).
+      await ipfs.node.warmGateway();
       console.log(`Gateway: ${ipfs.gateway} (e.g. ${ipfs.gateway}/ipfs/<cid>); Ctrl-C stops it.`);
       await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
       return 0;

@@ -1,7 +1,8 @@
 /**
  * Child process for the storage footprint test: records every package the process loads, opens the
  * embedded storage in the work directory given as argv[2] (nothing configured), prints the packages loaded
- * so far as one JSON line, asks the embedded gateway for one block, and prints them again.
+ * so far as one JSON line, readies the gateway as `dcmx serve` does, prints them again, and checks the
+ * gateway answers for one block.
  */
 import { registerHooks } from "node:module";
 
@@ -24,10 +25,11 @@ const { StorageSet } = await import("../../pipeline/storage/storage-set.js");
 const storage = await StorageSet.open({ env: { IPFS_GATEWAY_PORT: "0" }, workDir: process.argv[2]! });
 try {
   report("opened");
+  await storage.node.warmGateway();
+  report("warmed");
   // The identity CID of no bytes: every node has it, so the gateway answers without any add.
   const response = await fetch(`${storage.node.gatewayUrl}/ipfs/bafkqaaa?format=raw`);
   if (response.status !== 200) throw new Error(`gateway answered ${response.status}`);
-  report("served");
 } finally {
   await storage.close();
 }

@@ -71,13 +71,13 @@ async function handle(
 /**
  * A trustless gateway (https://specs.ipfs.tech/http-gateways/trustless-gateway/) over the node's local
  * blocks on 127.0.0.1: `/ipfs/<cid>` with `?format=raw|car` and byte ranges, answered by verified-fetch.
- * verified-fetch is loaded by the first request: it brings libp2p and its peers (~95 MB of memory), and
- * most runs serve no request (their own reads go to the node directly).
+ * verified-fetch is loaded by the first request (or `warm`): it brings libp2p and its peers (~95 MB of
+ * memory, ~1 s), and most runs serve no request (their own reads go to the node directly).
  */
 export async function serveGateway(
   helia: Helia,
   port: number,
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ url: string; warm(): Promise<void>; close(): Promise<void> }> {
   let fetch: Promise<VerifiedFetch> | undefined;
   const verifiedFetch = () =>
     (fetch ??= import("@helia/verified-fetch").then(({ createVerifiedFetchWithHelia }) =>
@@ -96,6 +96,9 @@ export async function serveGateway(
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}`,
+    async warm() {
+      await verifiedFetch();
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

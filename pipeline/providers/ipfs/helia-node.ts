@@ -28,6 +28,7 @@ export class EmbeddedIpfsNode {
   #stores?: { blockstore: FsBlockstore; datastore: FsDatastore };
   #fs?: UnixFS;
   #closeGateway?: () => Promise<void>;
+  #warmGateway?: () => Promise<void>;
   #gatewayUrl?: string;
 
   get helia(): Helia {
@@ -58,13 +59,20 @@ export class EmbeddedIpfsNode {
     if (this.#gatewayUrl !== undefined) return this.#gatewayUrl;
     const gateway = await serveGateway(this.helia, port);
     this.#closeGateway = gateway.close;
+    this.#warmGateway = gateway.warm;
     this.#gatewayUrl = gateway.url;
     return gateway.url;
+  }
+
+  /** Readies the gateway for its first request, for a process that is there to serve it (`dcmx serve`). */
+  async warmGateway(): Promise<void> {
+    await this.#warmGateway?.();
   }
 
   async stop(): Promise<void> {
     await this.#closeGateway?.();
     this.#closeGateway = undefined;
+    this.#warmGateway = undefined;
     this.#gatewayUrl = undefined;
     await this.#helia?.stop();
     // Helia stops the stores it was given but only their owner closes them.
