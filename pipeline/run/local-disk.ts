@@ -1,6 +1,10 @@
 import { stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 
+/** What to do when a disk cannot take the embedded copies; said by the dry run, the run and doctor. */
+export const DISK_SHORT_FIX =
+  "free some space, set DCMX_WORKDIR / IPFS_REPO on a larger disk, or set Storj keys so the audio is not kept locally";
+
 /** Bytes that will be written under a directory that may not exist yet. */
 export interface DiskNeed {
   directory: string;

@@ -11,7 +11,7 @@ import { loadIpfsConfig } from "../providers/ipfs/config.js";
 import { loadStorjConfig, STORJ_FREE_TIER_BYTES } from "../providers/s3/config.js";
 import { formatBytes } from "../report/format.js";
 import { localS3Directory } from "../storage/storage-set.js";
-import { checkLocalDisk, type DiskCheck, embeddedCopies } from "./local-disk.js";
+import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
 
 export interface Plan {
   tracks: number;
@@ -117,10 +117,7 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
     lines.push(`  ${s.role}: ${s.objects} objects, ${formatBytes(s.bytes)}${tier}`);
   }
   for (const disk of plan.localDisk) {
-    const short =
-      disk.freeBytes < disk.neededBytes
-        ? " — NOT ENOUGH: free some space or set DCMX_WORKDIR / IPFS_REPO on another disk"
-        : "";
+    const short = disk.freeBytes < disk.neededBytes ? ` — NOT ENOUGH: ${DISK_SHORT_FIX}` : "";
     lines.push(
       `  local disk at ${disk.directory}: needs up to ${formatBytes(disk.neededBytes)} for the embedded copies, ${formatBytes(disk.freeBytes)} free${short}`,
     );

@@ -14,7 +14,7 @@ import { MintStage } from "../stages/mint.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { buildReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
-import { checkLocalDisk, embeddedCopies } from "./local-disk.js";
+import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "./local-disk.js";
 import { processTrack, type TrackResult } from "./process-track.js";
 
 export interface RunOptions {
@@ -282,6 +282,6 @@ async function diskShortages(
     .filter((disk) => disk.freeBytes < disk.neededBytes)
     .map(
       (disk) =>
-        `  ! local disk at ${disk.directory}: ${formatBytes(disk.freeBytes)} free, but the embedded copies of the audio not stored yet need up to ${formatBytes(disk.neededBytes)}: tracks that do not fit wait for a re-run. Free some space, set DCMX_WORKDIR / IPFS_REPO on a larger disk, or set Storj keys`,
+        `  ! local disk at ${disk.directory}: ${formatBytes(disk.freeBytes)} free, but the embedded copies of the audio not stored yet need up to ${formatBytes(disk.neededBytes)}: tracks that do not fit wait for a re-run. To avoid that: ${DISK_SHORT_FIX}`,
     );
 }

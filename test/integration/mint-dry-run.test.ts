@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
+import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
+import { DISK_SHORT_FIX } from "../../pipeline/run/local-disk.js";
 import { mountTmpfs } from "../support/fault-tmpfs.js";
 
 const HARDHAT = new URL("../../node_modules/.bin/hardhat", import.meta.url).pathname;
@@ -69,14 +71,20 @@ describe("mint-library --dry-run", function () {
     expect(output).to.not.include(secret);
   });
 
-  it("says when the disk holding the embedded copies is too small", async function () {
+  it("says when the disk holding the embedded copies is too small, as does dcmx doctor", async function () {
     const disk = await mountTmpfs(join(dir, "small"), { sizeMb: 0.25 });
     if (disk === undefined) return this.skip();
     try {
-      const output = await dryRun({ DCMX_WORKDIR: join(disk.path, "work") });
+      const env = { DCMX_LIBRARY: LIBRARY, DCMX_WORKDIR: join(disk.path, "work") };
+      const output = await dryRun(env);
       expect(output).to.match(
-        /local disk at \S+small: needs up to \S+ KB for the embedded copies, 2\d\d\.\d KB free — NOT ENOUGH: free some space or set DCMX_WORKDIR \/ IPFS_REPO on another disk/,
+        /local disk at \S+small: needs up to \S+ KB for the embedded copies, 2\d\d\.\d KB free — NOT ENOUGH: free some space, set DCMX_WORKDIR \/ IPFS_REPO on a larger disk, or set Storj keys/,
       );
+      const findings = await runDoctor({ env, envFile: join(dir, "none.env") });
+      expect(findings.find((f) => f.check === "local disk")).to.deep.include({
+        status: "warn",
+        fix: DISK_SHORT_FIX,
+      });
     } finally {
       await disk.unmount();
     }

@@ -40,6 +40,11 @@ describe("dcmx doctor", function () {
     expect(findings.filter((f) => f.status === "fail")).to.deep.equal([]);
     expect(find(findings, "provider storj").status).to.equal("info");
     expect(find(findings, ".env").message).to.include("no ");
+    // The sample library (~0.5 MB, every file counted) twice: local S3 and the IPFS repo, on one disk.
+    expect(find(findings, "local disk").status).to.equal("ok");
+    expect(find(findings, "local disk").message).to.match(
+      /: [\d.]+ [KMGT]?B free for up to (9\d\d\.\d KB|1\.\d MB) of embedded copies$/,
+    );
   });
 
   it("names a missing half of a credential pair without printing the other half", async () => {

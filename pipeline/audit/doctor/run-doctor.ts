@@ -3,6 +3,7 @@ import { loadPipelineConfig, type PipelineConfig } from "../../config/pipeline-c
 import { describeError } from "../../errors.js";
 import { redact } from "../../util/secrets.js";
 import { checkBalance, checkNode, checkRpc } from "./chain-checks.js";
+import { checkDisk } from "./disk-checks.js";
 import { checkEnvFile } from "./env-file.js";
 import type { Finding } from "./finding.js";
 import { checkIpfs, checkStorj } from "./provider-checks.js";
@@ -32,6 +33,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
   } catch (error) {
     findings.push({ check: "pipeline settings", status: "fail", message: describeError(error) });
   }
+  if (config !== undefined) findings.push(await checkDisk(options.env, config));
   findings.push(await checkStorj(options.env));
   findings.push(...(await checkIpfs(options.env)));
   const rpc = await checkRpc(options.rpc);
