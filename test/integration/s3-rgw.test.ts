@@ -8,11 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  CreateMultipartUploadCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { checkStorj } from "../../pipeline/audit/doctor/provider-checks.js";
@@ -178,6 +180,33 @@ describe("S3 provider on Ceph RGW", function () {
       expect(await storj.head(`audio/${original.address.sha256}.mp3`)).to.equal(undefined);
       const uploads = await rawClient().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
       expect(uploads.Uploads ?? []).to.deep.equal([]);
+    });
+
+    it("aborts what a killed run left of an upload of the same file before uploading it again", async () => {
+      const fixture = await writeFixture(dir, "left-behind.mp3", 11 * MIB + 3);
+      const key = `audio/${fixture.address.sha256}.mp3`;
+      await storj.stats(); // creates the bucket when this test runs alone
+      const raw = rawClient();
+      // What a run killed after its first part leaves: an open upload holding 5 MiB of billed parts.
+      const { UploadId } = await raw.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      await raw.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber: 1,
+          Body: fixture.bytes.subarray(0, 5 * MIB),
+        }),
+      );
+      const open = async () =>
+        ((await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).map(
+          (u) => u.Key,
+        );
+      expect(await open()).to.deep.equal([key]);
+      const stored = await storj.put(request(fixture));
+      expect(await open()).to.deep.equal([]);
+      expect(await readAll(await storj.get(stored))).to.deep.equal(fixture.bytes);
+      raw.destroy();
     });
 
     it("reads back a corrupt object as an IntegrityError", async () => {

@@ -11,6 +11,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -348,6 +349,7 @@ export class S3Provider implements StorageProvider {
     const { Bucket, Key } = object;
     const { signal } = request;
     const size = request.address.size;
+    await this.#abortLeftovers(Key, signal);
     const { UploadId } = await this.#client.send(new CreateMultipartUploadCommand(object), {
       abortSignal: signal,
     });
@@ -393,6 +395,23 @@ export class S3Provider implements StorageProvider {
     await this.#client
       .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
       .catch(() => undefined);
+  }
+
+  /**
+   * Aborts unfinished multipart uploads of `key`: a run killed mid-upload (power loss, SIGKILL) could not
+   * abort its own, and its parts would stay billed on Storj. Keys are content-addressed, so an upload of
+   * this key is of these very bytes; another process sending them at this moment would lose its upload
+   * and finds the object stored by this one on its next run. Best effort: a server without the listing
+   * just keeps what it has.
+   */
+  async #abortLeftovers(key: string, signal?: AbortSignal): Promise<void> {
+    const listing = await this.#client
+      .send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: key }), { abortSignal: signal })
+      .catch(() => undefined);
+    for (const upload of listing?.Uploads ?? []) {
+      if (upload.Key === key && upload.UploadId !== undefined)
+        await this.#abortMultipart(key, upload.UploadId);
+    }
   }
 
   /** Creates the bucket on first use; a bucket that is missing and cannot be created is a clear error. */
