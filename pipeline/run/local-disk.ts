@@ -1,5 +1,6 @@
 import { stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { LocalDirectories } from "../storage/storage-set.js";
 
 /** What to do when a disk cannot take the embedded copies; said by the dry run, the run and doctor. */
 export const DISK_SHORT_FIX =
@@ -16,7 +17,7 @@ export interface DiskNeed {
  * set and to the IPFS repo as its backup; artwork and metadata to the repo (StorageSet.providersFor).
  */
 export function embeddedCopies(
-  places: { localS3?: string; ipfsRepo: string },
+  places: LocalDirectories,
   bytes: { audio: number; artwork?: number; metadata?: number },
   includeIpfsBackup: boolean,
 ): DiskNeed[] {

@@ -7,10 +7,9 @@ import type { PipelineConfig } from "../config/pipeline-config.js";
 import { scanLibrary } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
-import { loadIpfsConfig } from "../providers/ipfs/config.js";
-import { loadStorjConfig, STORJ_FREE_TIER_BYTES } from "../providers/s3/config.js";
+import { STORJ_FREE_TIER_BYTES } from "../providers/s3/config.js";
 import { formatBytes } from "../report/format.js";
-import { localS3Directory } from "../storage/storage-set.js";
+import { localDirectoriesFor } from "../storage/storage-set.js";
 import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
 
 export interface Plan {
@@ -58,8 +57,8 @@ export async function planRun(options: {
     }));
     const metadataBytes = documents.reduce((sum, d) => sum + d.bytes.length, 0);
     // The same split as StorageSet.providersFor: artwork goes to Storj only when a real bucket is set.
-    const storj = loadStorjConfig(env) !== undefined;
-    const ipfsRepo = loadIpfsConfig(env, config.workDir).repo;
+    const places = localDirectoriesFor(env, config.workDir);
+    const storj = places.localS3 === undefined;
     const audio = { objects: scan.tracks.length, bytes: audioBytes };
     const art = { objects: artwork.size, bytes: artworkBytes };
     const metadata = { objects: documents.length, bytes: metadataBytes };
@@ -79,7 +78,7 @@ export async function planRun(options: {
       ],
       localDisk: await checkLocalDisk(
         embeddedCopies(
-          { localS3: storj ? undefined : localS3Directory(config.workDir), ipfsRepo },
+          places,
           { audio: audioBytes, artwork: artworkBytes, metadata: metadataBytes },
           config.includeIpfsBackup,
         ),

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { prepareWorkDir } from "../config/work-dir.js";
+import { loadIpfsConfig } from "../providers/ipfs/config.js";
 import { createIpfsBackends } from "../providers/ipfs/factory.js";
 import type { EmbeddedIpfsNode } from "../providers/ipfs/helia-node.js";
 import { loadStorjConfig } from "../providers/s3/config.js";
@@ -8,7 +9,24 @@ import { S3Provider } from "../providers/s3/provider.js";
 import type { ObjectKind, StorageProvider } from "../providers/types.js";
 
 /** Where the embedded local S3 server keeps its objects when no Storj keys are set. */
-export const localS3Directory = (workDir: string) => join(workDir, "s3");
+const localS3Directory = (workDir: string) => join(workDir, "s3");
+
+/** Where the embedded stores write: the local S3 server's folder (without Storj keys) and the IPFS repo. */
+export interface LocalDirectories {
+  localS3?: string;
+  ipfsRepo: string;
+}
+
+/** The directories a run with these variables would write to, without starting any store (dry run, doctor). */
+export function localDirectoriesFor(
+  env: Record<string, string | undefined>,
+  workDir: string,
+): LocalDirectories {
+  return {
+    localS3: loadStorjConfig(env) === undefined ? localS3Directory(workDir) : undefined,
+    ipfsRepo: loadIpfsConfig(env, workDir).repo,
+  };
+}
 
 /** The two halves of the original design's redundancy strategy. */
 export type StorageRole = "storj" | "ipfs";
@@ -23,8 +41,7 @@ export class StorageSet {
   readonly node: EmbeddedIpfsNode;
   /** True when the S3 primary is the embedded local server rather than a configured Storj bucket. */
   readonly embeddedS3: boolean;
-  /** Where the embedded stores write: the local S3 server's folder (without Storj keys) and the IPFS repo. */
-  readonly localDirectories: { localS3?: string; ipfsRepo: string };
+  readonly localDirectories: LocalDirectories;
   readonly #closers: Array<() => Promise<void>>;
 
   private constructor(parts: {
@@ -32,7 +49,7 @@ export class StorageSet {
     ipfs: StorageProvider[];
     node: EmbeddedIpfsNode;
     embeddedS3: boolean;
-    localDirectories: { localS3?: string; ipfsRepo: string };
+    localDirectories: LocalDirectories;
     closers: Array<() => Promise<void>>;
   }) {
     this.storj = parts.storj;

@@ -1,11 +1,9 @@
 import type { PipelineConfig } from "../../config/pipeline-config.js";
 import { describeError } from "../../errors.js";
 import { walkLibrary } from "../../library/walk.js";
-import { loadIpfsConfig } from "../../providers/ipfs/config.js";
-import { loadStorjConfig } from "../../providers/s3/config.js";
 import { formatBytes } from "../../report/format.js";
 import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "../../run/local-disk.js";
-import { localS3Directory } from "../../storage/storage-set.js";
+import { localDirectoriesFor } from "../../storage/storage-set.js";
 import type { Finding } from "./finding.js";
 
 /**
@@ -21,12 +19,8 @@ export async function checkDisk(
   try {
     const { files } = await walkLibrary(config.library);
     const bytes = files.reduce((sum, file) => sum + file.size, 0);
-    const storj = loadStorjConfig(env) !== undefined;
     const needs = embeddedCopies(
-      {
-        localS3: storj ? undefined : localS3Directory(config.workDir),
-        ipfsRepo: loadIpfsConfig(env, config.workDir).repo,
-      },
+      localDirectoriesFor(env, config.workDir),
       { audio: bytes },
       config.includeIpfsBackup,
     );
