@@ -15,11 +15,22 @@ export interface RemoteOptions {
   /** HTTP gateway that reads this provider's content back (`get`, `verify`, `url`). */
   gateway?: string;
   retry?: RetryOptions;
+  /**
+   * How long content the backend has just taken may stay invisible on its gateway. Hosted gateways
+   * answer 404 for the first seconds after an upload; past this window a 404 means the content is not
+   * there. Default 60 s.
+   */
+  readBackWindowMs?: number;
 }
 
+/** The error a fresh upload's 404 becomes while the read-back window is open: retried, never fatal early. */
+const NOT_YET_VISIBLE = "NOT_YET_VISIBLE";
+
 /**
- * What every remote IPFS backend shares. The embedded node holds the DAG first (its CID checked against
- * ours), so a backend is only ever sent blocks we have verified; whatever CID it reports back must be ours.
+ * What every remote IPFS backend shares: push and verify. The embedded node holds the DAG first (its CID
+ * checked against ours), the backend is sent that DAG as a CAR, so the root is ours by construction; the
+ * CID the backend reports must equal ours, and the content is read back through the backend's gateway and
+ * hashed before the object counts as stored there. Nothing a backend answers is taken on trust.
  */
 export abstract class RemoteIpfsProvider implements StorageProvider {
   abstract readonly name: string;
@@ -38,8 +49,27 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
   /** Whether the backend already holds (has pinned) `cid`. */
   protected abstract holds(cid: CID, signal?: AbortSignal): Promise<boolean>;
 
+  /**
+   * Opens the content of `cid` as the backend serves it. The default reads the configured gateway; a
+   * backend with a read API of its own (Kubo's `cat`) may override it. Answers `undefined` for a 404.
+   */
+  protected async read(cid: string, signal?: AbortSignal): Promise<Response | undefined> {
+    const answer = await fetch(gatewayUrl(cid, this.gateway()), { signal });
+    if (answer.status === 404) {
+      await answer.body?.cancel();
+      return undefined;
+    }
+    if (!answer.ok || answer.body === null) {
+      await answer.body?.cancel();
+      throw httpError(this.name, answer.status, `reading ${cid}`, {
+        retryAfter: answer.headers.get("retry-after"),
+      });
+    }
+    return answer;
+  }
+
   /** Runs one call to the backend with retries on transient failures, mapping its errors to ours. */
-  protected call<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  protected call<T>(operation: () => Promise<T>, signal?: AbortSignal, retry?: RetryOptions): Promise<T> {
     return withRetry(
       async () => {
         try {
@@ -48,7 +78,7 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
           throw fromClientError(this.name, error);
         }
       },
-      { ...this.#options.retry, signal },
+      { ...this.#options.retry, ...retry, signal },
     );
   }
 
@@ -62,13 +92,15 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
     const cid = CID.parse(address.cid);
     if (!(await this.node.has(cid, signal))) await this.node.add(request.source, address, signal);
     const reused = await this.call(() => this.holds(cid, signal), signal);
+    const object = storedObject(this.name, request, reused);
     if (!reused) {
       const root = await this.call(() => this.upload(cid, request), signal);
       assertSameCid(this.name, cid, root);
+      await this.#readBack(object, signal);
       this.#objects++;
       this.#bytes += address.size;
     }
-    return storedObject(this.name, request, reused);
+    return object;
   }
 
   has(object: StoredObject): Promise<boolean> {
@@ -77,9 +109,8 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
 
   async get(object: StoredObject, signal?: AbortSignal): Promise<Readable> {
     const response = await this.call(async () => {
-      const answer = await fetch(gatewayUrl(object.cid, this.#gateway()), { signal });
-      if (!answer.ok || answer.body === null)
-        throw httpError(this.name, answer.status, `reading ${object.cid}`);
+      const answer = await this.read(object.cid, signal);
+      if (answer === undefined) throw httpError(this.name, 404, `reading ${object.cid}`);
       return answer;
     }, signal);
     return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
@@ -90,7 +121,7 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
   }
 
   async url(object: StoredObject): Promise<string> {
-    return gatewayUrl(object.cid, this.#gateway());
+    return gatewayUrl(object.cid, this.gateway());
   }
 
   /** What this process sent; the backends' own usage APIs differ too much to ask them. */
@@ -100,7 +131,8 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
 
   async close(): Promise<void> {}
 
-  #gateway(): string {
+  /** The gateway content is read back from; a backend without one cannot prove it holds anything. */
+  protected gateway(): string {
     const gateway = this.#options.gateway;
     if (gateway === undefined) {
       throw new ProviderError("NO_GATEWAY", "no gateway is configured to read content back", {
@@ -109,5 +141,40 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
       });
     }
     return gateway;
+  }
+
+  /**
+   * Reads what the backend now serves for the object and hashes it against ours. A 404 is retried until
+   * the read-back window closes (fresh uploads take seconds to appear on hosted gateways); any bytes that
+   * are not ours fail at once with IntegrityError.
+   */
+  async #readBack(object: StoredObject, signal?: AbortSignal): Promise<void> {
+    const windowMs = this.#options.readBackWindowMs ?? 60_000;
+    const deadline = Date.now() + windowMs;
+    const response = await this.call(
+      async () => {
+        const answer = await this.read(object.cid, signal);
+        if (answer !== undefined) return answer;
+        const open = Date.now() < deadline;
+        throw new ProviderError(
+          open ? NOT_YET_VISIBLE : "NOT_FOUND",
+          `${object.cid} was accepted but its gateway does not serve it${open ? " yet" : ` after ${windowMs / 1000} s`}`,
+          {
+            provider: this.name,
+            status: 404,
+            retryable: open,
+            hint: "the backend did not keep the upload; a later run uploads it again",
+          },
+        );
+      },
+      signal,
+      // Backoff up to 2 s between looks; enough looks to cover the window whatever the base retry count.
+      { retries: Math.max(4, Math.ceil(windowMs / 1_000)), maxDelayMs: 2_000 },
+    );
+    await assertStreamMatches(
+      this.name,
+      object,
+      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+    );
   }
 }
