@@ -3,6 +3,7 @@ import type { Command } from "./command.js";
 import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { exportCommand } from "./commands/export.js";
+import { rolesCommand } from "./commands/roles.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
 import { statsCommand } from "./commands/stats.js";
@@ -21,6 +22,7 @@ const commands: Command[] = [
   serveCommand,
   statsCommand,
   exportCommand,
+  rolesCommand,
 ];
 
 function help(): string {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC165} from "@openzeppelin/contracts/interfaces/IERC165.sol";
 import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
 import {ERC2981} from "@openzeppelin/contracts/token/common/ERC2981.sol";
@@ -41,8 +41,14 @@ import {TrackBatchStore} from "./lib/TrackBatchStore.sol";
  *
  * Every state change emits an event; {TrackMinted} and {MetadataDigestUpdated} together with the ERC-721
  * `Transfer` events let an indexer rebuild all token state from logs alone.
+ *
+ * Roles: the key that signs mint batches is a hot key (a laptop, a CI runner) and holds only {MINTER_ROLE}. The
+ * collection itself (royalties, contract URI, metadata corrections and freezes, granting roles) belongs to
+ * `DEFAULT_ADMIN_ROLE`, which OpenZeppelin's {AccessControlDefaultAdminRules} gives to exactly one account and
+ * moves only in two steps with a delay, so a leaked minting key cannot take the collection and a mistyped
+ * admin transfer can be cancelled.
  */
-contract DCMXTracks is ERC721, ERC2981, AccessControl, IERC4906 {
+contract DCMXTracks is ERC721, ERC2981, AccessControlDefaultAdminRules, IERC4906 {
     /// @notice One track to mint.
     /// @param contentHash SHA-256 of the audio file (non-zero, never minted before).
     /// @param metadataDigest sha2-256 digest of the metadata JSON's raw-codec CIDv1 (non-zero).
@@ -106,8 +112,6 @@ contract DCMXTracks is ERC721, ERC2981, AccessControl, IERC4906 {
     /// @param tokenId The token.
     event TokenRoyaltyReset(uint256 indexed tokenId);
 
-    /// @notice The admin given to the constructor is the zero address.
-    error ZeroAdmin();
     /// @notice A batch has no tracks.
     error EmptyBatch();
     /// @notice Minting would take token ids past {MAX_TOKEN_ID}.
@@ -130,7 +134,9 @@ contract DCMXTracks is ERC721, ERC2981, AccessControl, IERC4906 {
     /**
      * @param name_ ERC-721 collection name.
      * @param symbol_ ERC-721 symbol.
-     * @param admin Holder of `DEFAULT_ADMIN_ROLE`: grants roles, sets royalties, contract URI, metadata, freezes.
+     * @param admin The one holder of `DEFAULT_ADMIN_ROLE`: grants roles, sets royalties, contract URI, metadata,
+     * freezes (non-zero; a multisig such as a Safe in production).
+     * @param adminTransferDelay Seconds between starting an admin transfer and when the new admin may accept it.
      * @param minter First holder of {MINTER_ROLE}; the zero address grants it to nobody.
      * @param royaltyReceiver Default ERC-2981 royalty receiver.
      * @param royaltyBps Default royalty in basis points (at most 10,000).
@@ -140,13 +146,12 @@ contract DCMXTracks is ERC721, ERC2981, AccessControl, IERC4906 {
         string memory name_,
         string memory symbol_,
         address admin,
+        uint48 adminTransferDelay,
         address minter,
         address royaltyReceiver,
         uint96 royaltyBps,
         string memory contractURI_
-    ) ERC721(name_, symbol_) {
-        if (admin == address(0)) revert ZeroAdmin();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    ) ERC721(name_, symbol_) AccessControlDefaultAdminRules(adminTransferDelay, admin) {
         if (minter != address(0)) _grantRole(MINTER_ROLE, minter);
         _updateDefaultRoyalty(royaltyReceiver, royaltyBps);
         _updateContractURI(contractURI_);
@@ -262,7 +267,7 @@ contract DCMXTracks is ERC721, ERC2981, AccessControl, IERC4906 {
     /// @inheritdoc IERC165
     function supportsInterface(
         bytes4 interfaceId
-    ) public view override(ERC721, ERC2981, AccessControl, IERC165) returns (bool) {
+    ) public view override(ERC721, ERC2981, AccessControlDefaultAdminRules, IERC165) returns (bool) {
         return interfaceId == _ERC4906_INTERFACE_ID || super.supportsInterface(interfaceId);
     }
 

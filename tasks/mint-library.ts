@@ -8,6 +8,8 @@ export interface MintLibraryTaskArguments {
   workdir: string;
   report: string;
   contract: string;
+  admin: string;
+  allowHotAdmin: boolean;
   require: string;
   batchSize: string;
   concurrency: string;
@@ -29,6 +31,8 @@ export default async function mintLibraryTask(
     DCMX_WORKDIR: args.workdir,
     DCMX_REPORT: args.report,
     DCMX_CONTRACT: args.contract,
+    DCMX_ADMIN: args.admin,
+    DCMX_ALLOW_HOT_ADMIN: args.allowHotAdmin ? "true" : "",
     DCMX_REQUIRE: args.require,
     DCMX_MINT_BATCH: args.batchSize,
     MAX_CONCURRENT_UPLOADS: args.concurrency,

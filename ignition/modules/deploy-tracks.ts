@@ -10,6 +10,8 @@ export interface DCMXTracksParameters {
   name?: string;
   symbol?: string;
   admin?: Address;
+  /** Seconds before a new admin may accept a transfer. */
+  adminTransferDelay?: number;
   minter?: Address;
   royaltyReceiver?: Address;
   royaltyBps?: number;

@@ -28,6 +28,14 @@ export const PipelineEnvSchema = z.object({
       .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte account address")
       .optional(),
   ),
+  /** Admin of a newly deployed collection (a Safe, say); the minting key then holds only MINTER_ROLE. */
+  DCMX_ADMIN: envString().pipe(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte account address")
+      .optional(),
+  ),
+  DCMX_ALLOW_HOT_ADMIN: envBoolean(false),
   DCMX_REQUIRE: envString().transform((value, ctx) => {
     const names = (value ?? "ipfs")
       .split(",")
@@ -57,6 +65,10 @@ export interface PipelineConfig {
   reportPath: string;
   contract?: `0x${string}`;
   recipient?: `0x${string}`;
+  /** Admin of a collection this run deploys; default the minting key (refused on public chains). */
+  admin?: `0x${string}`;
+  /** Accept the minting key as admin on a public chain. */
+  allowHotAdmin: boolean;
   /** Providers that must hold a track's audio before it may be minted. */
   require: Array<z.infer<typeof ProviderName>>;
   mintBatchSize: number;
@@ -83,6 +95,8 @@ export function loadPipelineConfig(
     reportPath: resolve(overrides.reportPath ?? e.DCMX_REPORT ?? `${workDir}/report.json`),
     contract: overrides.contract ?? (e.DCMX_CONTRACT as `0x${string}` | undefined),
     recipient: overrides.recipient ?? (e.DCMX_RECIPIENT as `0x${string}` | undefined),
+    admin: overrides.admin ?? (e.DCMX_ADMIN as `0x${string}` | undefined),
+    allowHotAdmin: overrides.allowHotAdmin ?? e.DCMX_ALLOW_HOT_ADMIN,
     require: overrides.require ?? e.DCMX_REQUIRE,
     mintBatchSize: overrides.mintBatchSize ?? e.DCMX_MINT_BATCH,
     cidProfile: overrides.cidProfile ?? e.DCMX_CID_PROFILE ?? DEFAULT_CID_PROFILE,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { NetworkConnection } from "hardhat/types/network";
 import { type DCMXTracksParameters, deployTracks } from "../../ignition/modules/deploy-tracks.js";
+import { collectionAdmin } from "../chain/admin-guard.js";
 import type { Hex } from "../chain/tracks-chain.js";
 import { ConfigError } from "../errors.js";
 import type { ChainSetup } from "../run/deployment.js";
@@ -11,7 +12,12 @@ import type { ChainSetup } from "../run/deployment.js";
  */
 export async function chainSetupFrom(
   connection: NetworkConnection,
-  options: { workDir: string; collection?: DCMXTracksParameters },
+  options: {
+    workDir: string;
+    collection?: DCMXTracksParameters;
+    /** Accept the minting key as the collection's admin on a public chain. */
+    allowHotAdmin?: boolean;
+  },
 ): Promise<ChainSetup> {
   const publicClient = await connection.viem.getPublicClient();
   const [walletClient] = await connection.viem.getWalletClients();
@@ -35,8 +41,18 @@ export async function chainSetupFrom(
       const genesis = await publicClient.getBlock({ blockNumber: 0n });
       const scope = createHash("sha256").update(options.workDir).digest("hex").slice(0, 8);
       const chainId = await publicClient.getChainId();
+      const minter = walletClient.account.address;
+      const admin = collectionAdmin({
+        admin: options.collection?.admin,
+        minter,
+        chainId,
+        ephemeral,
+        network: connection.networkName,
+        allowHotAdmin: options.allowHotAdmin ?? false,
+      });
       const deploymentId = ephemeral ? undefined : `dcmx-${chainId}-${genesis.hash.slice(2, 10)}-${scope}`;
-      return (await deployTracks(connection, options.collection, { deploymentId })).address as Hex;
+      const parameters = { ...options.collection, admin, minter };
+      return (await deployTracks(connection, parameters, { deploymentId })).address as Hex;
     },
   };
 }

@@ -72,7 +72,11 @@ export async function mintLibrary(
     const { report } = await runPipeline({
       config,
       storage,
-      chain: await chainSetupFrom(connection, { workDir: config.workDir }),
+      chain: await chainSetupFrom(connection, {
+        workDir: config.workDir,
+        collection: { admin: config.admin },
+        allowHotAdmin: config.allowHotAdmin,
+      }),
       signal: controller.signal,
       journal,
     });

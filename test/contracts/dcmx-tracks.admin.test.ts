@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { CID } from "multiformats/cid";
 import { type Hex, zeroAddress, zeroHash } from "viem";
+import { ADMIN_TRANSFER_DELAY_SECONDS } from "../../ignition/modules/DCMXTracks.js";
 import { deployTracks } from "../../ignition/modules/deploy-tracks.js";
 import { COLLECTION, type Collection, connectCollection, summarizeEvents } from "./deploy.js";
 import { asArg, makeTrack, makeTracks, type TrackFixture } from "./tracks.js";
@@ -20,17 +21,22 @@ async function mintedCollection() {
 }
 
 /**
- * `freezeAllMetadata()` through the wallet client: the contract's only parameterless write, whose `tracks.write`
- * signature differs between builds with and without Hardhat's generated artifact types.
+ * A parameterless write through the wallet client: such a function's `tracks.write` signature differs between
+ * builds with and without Hardhat's generated artifact types.
  */
-async function freezeAll(tracks: Collection, who: typeof admin) {
+async function callAs(
+  tracks: Collection,
+  who: typeof admin,
+  functionName: "freezeAllMetadata" | "acceptDefaultAdminTransfer" | "cancelDefaultAdminTransfer",
+) {
   const wallet = await viem.getWalletClient(who.address);
-  return wallet.writeContract({
-    address: tracks.address,
-    abi: tracks.abi,
-    functionName: "freezeAllMetadata",
-  });
+  return wallet.writeContract({ address: tracks.address, abi: tracks.abi, functionName });
 }
+const freezeAll = (tracks: Collection, who: typeof admin) => callAs(tracks, who, "freezeAllMetadata");
+
+/** `pendingDefaultAdmin()`, typed the same with and without generated artifact types. */
+const pendingAdmin = async (tracks: Collection) =>
+  (await tracks.read.pendingDefaultAdmin()) as readonly [Hex, number];
 
 const cidOfUri = (uri: unknown) => CID.parse((uri as string).slice("ipfs://".length));
 
@@ -88,19 +94,21 @@ describe("DCMXTracks administration", () => {
     it("rejects a zero admin and an invalid default royalty", async () => {
       const tracks = await env.deployed();
       const args = (adminAddress: Hex, receiver: Hex, bps: bigint) =>
-        ["N", "S", adminAddress, minter.address, receiver, bps, ""] as [
+        ["N", "S", adminAddress, 0, minter.address, receiver, bps, ""] as [
           string,
           string,
           Hex,
+          number,
           Hex,
           Hex,
           bigint,
           string,
         ];
-      await viem.assertions.revertWithCustomError(
+      await viem.assertions.revertWithCustomErrorWithArgs(
         viem.deployContract("DCMXTracks", args(zeroAddress, royalties.address, 500n)),
         tracks,
-        "ZeroAdmin",
+        "AccessControlInvalidDefaultAdmin",
+        [zeroAddress],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
         viem.deployContract("DCMXTracks", args(admin.address, royalties.address, 10_001n)),
@@ -117,7 +125,7 @@ describe("DCMXTracks administration", () => {
     });
   });
 
-  it("answers supportsInterface for ERC-165, 721, 721 Metadata, 2981, 4906 and AccessControl only", async () => {
+  it("answers supportsInterface for ERC-165, 721, 721 Metadata, 2981, 4906, AccessControl and its default admin rules only", async () => {
     const tracks = await env.deployed();
     // Interface ids as published in each standard.
     for (const id of [
@@ -127,6 +135,7 @@ describe("DCMXTracks administration", () => {
       "0x2a55205a",
       "0x49064906",
       "0x7965db0b",
+      "0x31498786",
     ] as const) {
       expect(await tracks.read.supportsInterface([id])).to.equal(true, id);
     }
@@ -157,6 +166,87 @@ describe("DCMXTracks administration", () => {
       ]);
       await tracks.write.revokeRole([minterRole, carol.address], asAdmin);
       expect(await tracks.read.hasRole([minterRole, carol.address])).to.equal(false);
+    });
+
+    it("keeps exactly one admin: DEFAULT_ADMIN_ROLE cannot be granted, only transferred", async () => {
+      const tracks = await env.deployed();
+      const adminRole = await tracks.read.DEFAULT_ADMIN_ROLE();
+      expect(await tracks.read.defaultAdmin()).to.equal(admin.address);
+      expect(await tracks.read.owner()).to.equal(admin.address);
+      await viem.assertions.revertWithCustomError(
+        tracks.write.grantRole([adminRole, bob.address], asAdmin),
+        tracks,
+        "AccessControlEnforcedDefaultAdminRules",
+      );
+      await viem.assertions.revertWithCustomError(
+        tracks.write.revokeRole([adminRole, admin.address], asAdmin),
+        tracks,
+        "AccessControlEnforcedDefaultAdminRules",
+      );
+      expect(await tracks.read.hasRole([adminRole, bob.address])).to.equal(false);
+    });
+
+    it("moves the admin in two steps, not before the delay, and the old admin loses every right", async () => {
+      const tracks = await env.deployed();
+      const adminRole = await tracks.read.DEFAULT_ADMIN_ROLE();
+      const delay = await tracks.read.defaultAdminDelay();
+      expect(delay).to.equal(ADMIN_TRANSFER_DELAY_SECONDS);
+      // The minting key cannot start a transfer: a leaked hot key cannot take the collection.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        tracks.write.beginDefaultAdminTransfer([minter.address], { account: minter.account }),
+        tracks,
+        "AccessControlUnauthorizedAccount",
+        [minter.address, adminRole],
+      );
+      const events = await eventsOf(tracks.write.beginDefaultAdminTransfer([bob.address], asAdmin), tracks);
+      const [pending, schedule] = await pendingAdmin(tracks);
+      expect(pending).to.equal(bob.address);
+      expect(events).to.deep.equal([
+        {
+          eventName: "DefaultAdminTransferScheduled",
+          args: { newAdmin: bob.address, acceptSchedule: schedule },
+        },
+      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        callAs(tracks, bob, "acceptDefaultAdminTransfer"),
+        tracks,
+        "AccessControlEnforcedDefaultAdminDelay",
+        [schedule],
+      );
+      await env.networkHelpers.time.increaseTo(schedule + 1);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        callAs(tracks, carol, "acceptDefaultAdminTransfer"),
+        tracks,
+        "AccessControlInvalidDefaultAdmin",
+        [carol.address],
+      );
+      await callAs(tracks, bob, "acceptDefaultAdminTransfer");
+      expect(await tracks.read.defaultAdmin()).to.equal(bob.address);
+      expect(await tracks.read.hasRole([adminRole, admin.address])).to.equal(false);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        tracks.write.setContractURI(["ipfs://old-admin"], asAdmin),
+        tracks,
+        "AccessControlUnauthorizedAccount",
+        [admin.address, adminRole],
+      );
+      await tracks.write.setContractURI(["ipfs://new-admin"], { account: bob.account });
+      expect(await tracks.read.contractURI()).to.equal("ipfs://new-admin");
+    });
+
+    it("lets the admin cancel a transfer it did not mean", async () => {
+      const tracks = await env.deployed();
+      await tracks.write.beginDefaultAdminTransfer([carol.address], asAdmin);
+      await callAs(tracks, admin, "cancelDefaultAdminTransfer");
+      const [pending] = await pendingAdmin(tracks);
+      expect(pending).to.equal(zeroAddress);
+      await env.networkHelpers.time.increase(Number(ADMIN_TRANSFER_DELAY_SECONDS) + 1);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        callAs(tracks, carol, "acceptDefaultAdminTransfer"),
+        tracks,
+        "AccessControlInvalidDefaultAdmin",
+        [carol.address],
+      );
+      expect(await tracks.read.defaultAdmin()).to.equal(admin.address);
     });
 
     it("restricts every admin function to DEFAULT_ADMIN_ROLE", async () => {

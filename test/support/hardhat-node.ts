@@ -19,11 +19,15 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-/** A real `hardhat node` process (JSON-RPC over HTTP on 127.0.0.1), as a user runs it. */
-export async function startHardhatNode(): Promise<HardhatNode> {
+/**
+ * A real `hardhat node` process (JSON-RPC over HTTP on 127.0.0.1), as a user runs it; `chainId` makes it
+ * stand in for another chain (a public one's id makes the pipeline apply its public-chain rules).
+ */
+export async function startHardhatNode(options: { chainId?: number } = {}): Promise<HardhatNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(HARDHAT, ["node", "--port", String(port)], {
+  const chainId = options.chainId === undefined ? [] : ["--chain-id", String(options.chainId)];
+  const child: ChildProcess = spawn(HARDHAT, ["node", "--port", String(port), ...chainId], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -94,4 +98,18 @@ export function runMintLibrary(env: Record<string, string>, kill: KillOptions = 
       resolve({ code, signal, output });
     });
   });
+}
+
+const DCMX = new URL("../../bin/dcmx.js", import.meta.url).pathname;
+
+/** Runs `dcmx <args>` as a child process with `env` on top of this one's environment. */
+export function runDcmx(args: string[], env: Record<string, string>): Promise<RunResult> {
+  const child = spawn(process.execPath, [DCMX, ...args], {
+    env: { ...process.env, CI: "true", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d));
+  child.stderr.on("data", (d: Buffer) => (output += d));
+  return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, output })));
 }
