@@ -15,12 +15,12 @@
  * The last line is `pipeline-ratio <R> rerun-ratio <Q> peak-rss-mb <M>`, R = (b)/(a), Q = (c)/(b).
  */
 import { execFile } from "node:child_process";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { readFile, rm, stat } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { finished, pipeline } from "node:stream/promises";
+import { finished } from "node:stream/promises";
 import { promisify } from "node:util";
 import { Upload } from "@aws-sdk/lib-storage";
 import { unixfs } from "@helia/unixfs";
@@ -39,82 +39,14 @@ import type { RunReport } from "../pipeline/report/report.js";
 import type { ChainSetup } from "../pipeline/run/deployment.js";
 import { runPipeline } from "../pipeline/run/run-pipeline.js";
 import { StorageSet } from "../pipeline/storage/storage-set.js";
-import { seededChunks } from "../test/support/seeded-bytes.js";
+import { makeWavLibrary } from "./wav-library.js";
 
 const MB = 1_000_000;
 const TRACKS = Number(process.env.BENCH_TRACKS ?? 100);
 const TRACK_BYTES = Number(process.env.BENCH_TRACK_MB ?? 4) * MB;
 const OUT = join(import.meta.dirname, ".out", "pipeline");
 const LIBRARY = join(OUT, `library-${TRACKS}x${TRACK_BYTES / MB}MB`);
-
-// ---- the library --------------------------------------------------------------------------------------
-
-/** A RIFF INFO chunk with title and artist, so the tracks carry real tags. */
-function infoChunk(title: string, artist: string): Buffer {
-  const field = (id: string, text: string) => {
-    const value = Buffer.from(`${text}\0${text.length % 2 === 0 ? "\0" : ""}`, "latin1");
-    const head = Buffer.alloc(8);
-    head.write(id, 0, "latin1");
-    head.writeUInt32LE(value.length, 4);
-    return Buffer.concat([head, value]);
-  };
-  const body = Buffer.concat([Buffer.from("INFO"), field("INAM", title), field("IART", artist)]);
-  const head = Buffer.alloc(8);
-  head.write("LIST", 0, "latin1");
-  head.writeUInt32LE(body.length, 4);
-  return Buffer.concat([head, body]);
-}
-
-/** 16-bit stereo 44.1 kHz PCM WAV of `dataBytes` seeded sample bytes after its header and tags. */
-function wavHeader(dataBytes: number, title: string): Buffer {
-  const fmt = Buffer.alloc(24);
-  fmt.write("fmt ", 0, "latin1");
-  fmt.writeUInt32LE(16, 4);
-  fmt.writeUInt16LE(1, 8); // PCM
-  fmt.writeUInt16LE(2, 10);
-  fmt.writeUInt32LE(44_100, 12);
-  fmt.writeUInt32LE(44_100 * 4, 16);
-  fmt.writeUInt16LE(4, 20);
-  fmt.writeUInt16LE(16, 22);
-  const info = infoChunk(title, "DCMX Bench Artist");
-  const data = Buffer.alloc(8);
-  data.write("data", 0, "latin1");
-  data.writeUInt32LE(dataBytes, 4);
-  const riff = Buffer.alloc(12);
-  riff.write("RIFF", 0, "latin1");
-  riff.writeUInt32LE(4 + fmt.length + info.length + data.length + dataBytes, 4);
-  riff.write("WAVE", 8, "latin1");
-  return Buffer.concat([riff, fmt, info, data]);
-}
-
-/** The track's header and seeded samples; sizes vary a little around TRACK_BYTES, in whole stereo frames. */
-function wavTrack(index: number): { header: Buffer; dataBytes: number; size: number } {
-  const dataBytes = Math.floor((TRACK_BYTES + ((index * 7919) % 65_536)) / 4) * 4;
-  const header = wavHeader(dataBytes, `Bench Track ${index + 1}`);
-  return { header, dataBytes, size: header.length + dataBytes };
-}
-
-async function* wavBytes(index: number): AsyncGenerator<Uint8Array> {
-  const { header, dataBytes } = wavTrack(index);
-  yield header;
-  yield* seededChunks(`bench-pipeline-${index}`, dataBytes);
-}
-
-/** Generates the library once; later runs reuse the files (same seeds, same bytes). */
-async function makeLibrary(): Promise<string[]> {
-  await mkdir(LIBRARY, { recursive: true });
-  const limit = pLimit(2);
-  return Promise.all(
-    Array.from({ length: TRACKS }, (_, i) =>
-      limit(async () => {
-        const path = join(LIBRARY, `${String(i + 1).padStart(3, "0")} Bench Track ${i + 1}.wav`);
-        if ((await stat(path).catch(() => undefined))?.size !== wavTrack(i).size)
-          await pipeline(Readable.from(wavBytes(i)), createWriteStream(path));
-        return path;
-      }),
-    ),
-  );
-}
+const makeLibrary = () => makeWavLibrary(LIBRARY, TRACKS, TRACK_BYTES);
 
 // ---- measuring ----------------------------------------------------------------------------------------
 
