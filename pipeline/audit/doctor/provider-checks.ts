@@ -5,6 +5,7 @@ import { metadataCid } from "../../content/metadata-cid.js";
 import { AuthError, describeError } from "../../errors.js";
 import { createIpfsBackends } from "../../providers/ipfs/factory.js";
 import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
+import { IPFS_CLUSTER } from "../../providers/ipfs/ipfs-cluster.js";
 import { KUBO } from "../../providers/ipfs/kubo.js";
 import { NFT_STORAGE } from "../../providers/ipfs/nft-storage.js";
 import { PINNING_SERVICE } from "../../providers/ipfs/pinning-service.js";
@@ -21,6 +22,7 @@ const CREDENTIALS: Record<string, string> = {
   [PINNING_SERVICE]: "PINNING_SERVICE_TOKEN for PINNING_SERVICE_ENDPOINT",
   [NFT_STORAGE]: "NFT_STORAGE_TOKEN",
   [KUBO]: "KUBO_RPC_URL (and its user:password, if the node asks for one)",
+  [IPFS_CLUSTER]: "IPFS_CLUSTER_AUTH (user:password or Bearer <jwt>) for IPFS_CLUSTER_URL",
   [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
 };
 

@@ -4,6 +4,7 @@ import { parseEnv } from "../../config/env.js";
 import { envInt, envString } from "../../config/env-values.js";
 import { ConfigError } from "../../errors.js";
 import { registerSecret } from "../../util/secrets.js";
+import { authorizationHeader, refuseUrlCredentials } from "./http-auth.js";
 
 const httpUrl = (what: string) =>
   envString().pipe(z.url({ protocol: /^https?$/, error: `expected an http(s) URL of ${what}` }).optional());
@@ -32,7 +33,51 @@ export const IpfsEnvSchema = z.object({
   PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
   PINNING_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
+  IPFS_CLUSTER_URL: httpUrl("an IPFS Cluster REST API"),
+  IPFS_CLUSTER_AUTH: envString(),
+  IPFS_CLUSTER_REPLICATION: envString().transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const replication = parseReplication(value);
+    if (replication === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected min,max with 1 ≤ min ≤ max, or -1,-1 for every peer; got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return replication;
+  }),
+  IPFS_CLUSTER_GATEWAY_URL: httpUrl("the gateway of one of the cluster's IPFS peers"),
+  IPFS_CLUSTER_PIN_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
 });
+
+/** How many cluster peers must pin a CID (`-1,-1`: every peer), as the cluster's own replication factors. */
+export interface Replication {
+  min: number;
+  max: number;
+}
+
+/** The cluster's rule (`isReplicationFactorValid`): both -1, or whole numbers 1 ≤ min ≤ max. */
+function parseReplication(value: string): Replication | undefined {
+  const parts = value.split(",").map((part) => part.trim());
+  if (parts.length !== 2 || !parts.every((part) => /^-?\d+$/.test(part))) return undefined;
+  const [min, max] = parts.map(Number) as [number, number];
+  const everywhere = min === -1 && max === -1;
+  return everywhere || (min >= 1 && max >= min) ? { min, max } : undefined;
+}
+
+export interface IpfsClusterConfig {
+  /** The REST API (default port 9094), not the Kubo-compatible proxy. */
+  url: string;
+  /** The Authorization header value, when the API asks for credentials. */
+  authorization?: string;
+  /** Unset: the cluster's own defaults decide, and one pinned peer counts as stored. */
+  replication?: Replication;
+  /** Gateway of one of the cluster's IPFS peers: the REST API has no way to read content back. */
+  gateway: string;
+  /** How long the peers may take to pin an added CID before the upload counts as failed. */
+  pinTimeoutMs: number;
+}
 
 export interface StorachaConfig {
   key: string;
@@ -52,6 +97,7 @@ export interface IpfsConfig {
   nftStorage?: { token: string; endpoint: string; gateway: string };
   kubo?: { url: string; gateway?: string };
   pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
+  cluster?: IpfsClusterConfig;
 }
 
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
@@ -130,5 +176,31 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       gateway: e.PINNING_SERVICE_GATEWAY_URL,
     };
   }
+  const cluster = clusterConfig(e);
+  if (cluster !== undefined) config.cluster = cluster;
   return config;
+}
+
+function clusterConfig(e: z.output<typeof IpfsEnvSchema>): IpfsClusterConfig | undefined {
+  refuseUrlCredentials("IPFS_CLUSTER_URL", e.IPFS_CLUSTER_URL, "IPFS_CLUSTER_AUTH");
+  const authorization =
+    e.IPFS_CLUSTER_AUTH === undefined
+      ? undefined
+      : authorizationHeader("IPFS_CLUSTER_AUTH", e.IPFS_CLUSTER_AUTH);
+  if (
+    !requirePair(
+      ["IPFS_CLUSTER_URL", e.IPFS_CLUSTER_URL],
+      ["IPFS_CLUSTER_GATEWAY_URL", e.IPFS_CLUSTER_GATEWAY_URL],
+      "the cluster's REST API cannot serve content, so uploads are read back through a gateway of one of its IPFS peers (docs/storage/ipfs-cluster.md)",
+    )
+  ) {
+    return undefined;
+  }
+  return {
+    url: e.IPFS_CLUSTER_URL!,
+    authorization,
+    replication: e.IPFS_CLUSTER_REPLICATION,
+    gateway: e.IPFS_CLUSTER_GATEWAY_URL!,
+    pinTimeoutMs: e.IPFS_CLUSTER_PIN_TIMEOUT_SECONDS * 1000,
+  };
 }

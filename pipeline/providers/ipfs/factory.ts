@@ -42,6 +42,10 @@ export async function createIpfsBackends(
       const { PinningServiceProvider } = await import("./pinning-service.js");
       providers.push(new PinningServiceProvider(node, config.pinning));
     }
+    if (config.cluster) {
+      const { IpfsClusterProvider } = await import("./ipfs-cluster.js");
+      providers.push(new IpfsClusterProvider(node, config.cluster));
+    }
     if (config.storacha) {
       const { StorachaProvider } = await import("./storacha.js");
       providers.push(new StorachaProvider(node, { config: config.storacha }));

@@ -3,7 +3,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { car } from "@helia/car";
 import { CID } from "multiformats/cid";
 import { ProviderError } from "../../errors.js";
-import { type RetryOptions, withRetry } from "../../util/retry.js";
+import { isTransient, type RetryOptions, withRetry } from "../../util/retry.js";
 import type { ProviderStats, PutRequest, StorageProvider, StoredObject } from "../types.js";
 import { gatewayUrl } from "./gateway-url.js";
 import { assertSameCid, assertStreamMatches } from "./guard.js";
@@ -168,8 +168,14 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
         );
       },
       signal,
-      // Backoff up to 2 s between looks; enough looks to cover the window whatever the base retry count.
-      { retries: Math.max(4, Math.ceil(windowMs / 1_000)), maxDelayMs: 2_000 },
+      // Backoff up to 2 s between looks, and looks until the window closes: a count of retries runs out
+      // early when the backoff is short. A 404 seen inside the window earns one more look, which ends it.
+      {
+        retries: Number.POSITIVE_INFINITY,
+        maxDelayMs: 2_000,
+        isRetryable: (error) =>
+          (error as ProviderError).code === NOT_YET_VISIBLE || (isTransient(error) && Date.now() < deadline),
+      },
     );
     await assertStreamMatches(
       this.name,
