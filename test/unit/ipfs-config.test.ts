@@ -8,7 +8,12 @@ import { redact } from "../../pipeline/util/secrets.js";
 describe("IPFS configuration", () => {
   it("runs on the embedded node alone when nothing is set", () => {
     const config = loadIpfsConfig({}, "/work/.dcmx");
-    expect(config).to.deep.equal({ repo: "/work/.dcmx/ipfs", gatewayPort: 8180, gatewayUrl: undefined });
+    expect(config).to.deep.equal({
+      repo: "/work/.dcmx/ipfs",
+      gatewayPort: 8180,
+      gatewayUrl: undefined,
+      readBackWindowMs: 60_000,
+    });
   });
 
   it("enables each backend from its variables and registers the secrets", () => {

@@ -32,6 +32,11 @@ export const IpfsEnvSchema = z.object({
   PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
   PINNING_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
+  /**
+   * How long a remote backend's gateway may answer 404 for content it has just taken before the upload
+   * counts as lost (hosted gateways need seconds to show fresh uploads).
+   */
+  IPFS_READBACK_WINDOW_SECONDS: envInt(60, 1, 3_600),
 });
 
 export interface StorachaConfig {
@@ -48,6 +53,8 @@ export interface IpfsConfig {
   repo: string;
   gatewayPort: number;
   gatewayUrl?: string;
+  /** See IPFS_READBACK_WINDOW_SECONDS. */
+  readBackWindowMs: number;
   storacha?: StorachaConfig;
   nftStorage?: { token: string; endpoint: string; gateway: string };
   kubo?: { url: string; gateway?: string };
@@ -97,6 +104,7 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     repo: e.IPFS_REPO ?? join(workDir, "ipfs"),
     gatewayPort: e.IPFS_GATEWAY_PORT,
     gatewayUrl: e.IPFS_GATEWAY_URL,
+    readBackWindowMs: e.IPFS_READBACK_WINDOW_SECONDS * 1000,
   };
   if (requirePair(["W3UP_KEY", e.W3UP_KEY], ["W3UP_PROOF", e.W3UP_PROOF], "Storacha needs both")) {
     config.storacha = {
