@@ -32,6 +32,11 @@ export const IpfsEnvSchema = z.object({
   PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
   PINNING_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
+  /** Pinata v3 Files API: an API key's JWT; the upload and API hosts; the account's dedicated gateway. */
+  PINATA_JWT: envString(),
+  PINATA_UPLOAD_URL: httpUrl("Pinata's upload API"),
+  PINATA_API_URL: httpUrl("Pinata's API"),
+  PINATA_GATEWAY_URL: httpUrl("your Pinata dedicated gateway"),
   /**
    * How long a remote backend's gateway may answer 404 for content it has just taken before the upload
    * counts as lost (hosted gateways need seconds to show fresh uploads).
@@ -49,6 +54,16 @@ export interface StorachaConfig {
   gateway: string;
 }
 
+export interface PinataConfig {
+  jwt: string;
+  uploadUrl: string;
+  apiUrl: string;
+  /** The account's dedicated gateway, where uploads are read back. */
+  gateway: string;
+  /** Where a CAR is written before it is sent: in the work directory, never in memory or a RAM-backed /tmp. */
+  spoolDir: string;
+}
+
 export interface IpfsConfig {
   repo: string;
   gatewayPort: number;
@@ -59,11 +74,14 @@ export interface IpfsConfig {
   nftStorage?: { token: string; endpoint: string; gateway: string };
   kubo?: { url: string; gateway?: string };
   pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
+  pinata?: PinataConfig;
 }
 
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
 export const NFT_STORAGE_DEFAULT_GATEWAY = "https://nftstorage.link";
 export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
+export const PINATA_DEFAULT_UPLOAD_URL = "https://uploads.pinata.cloud";
+export const PINATA_DEFAULT_API_URL = "https://api.pinata.cloud";
 
 /** Both halves of a pair must be set together; naming the missing one is the whole point of the message. */
 function requirePair(
@@ -89,6 +107,7 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     e.WEB3_STORAGE_TOKEN,
     e.NFT_STORAGE_TOKEN,
     e.PINNING_SERVICE_TOKEN,
+    e.PINATA_JWT,
   ]) {
     registerSecret(secret);
   }
@@ -138,5 +157,29 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       gateway: e.PINNING_SERVICE_GATEWAY_URL,
     };
   }
+  if (e.PINATA_JWT !== undefined) config.pinata = pinataConfig(e, workDir);
   return config;
+}
+
+/**
+ * Pinata without its dedicated gateway is refused rather than pointed at gateway.pinata.cloud: Pinata
+ * publishes that gateway as for testing only, at 15 requests a minute per CID across all its users, and
+ * a read-back polls a fresh upload about once a second, so a library run would end in 429s and a backup
+ * that only looks configured.
+ */
+function pinataConfig(e: z.infer<typeof IpfsEnvSchema>, workDir: string): PinataConfig {
+  if (e.PINATA_GATEWAY_URL === undefined) {
+    throw new ConfigError("CONFIG", "PINATA_GATEWAY_URL is not set but PINATA_JWT is", {
+      file: "environment",
+      field: "PINATA_GATEWAY_URL",
+      hint: "set it to your account's dedicated gateway, https://<name>.mypinata.cloud; the public gateway allows 15 requests a minute per CID, too few to read uploads back (docs/storage/pinata.md)",
+    });
+  }
+  return {
+    jwt: e.PINATA_JWT!,
+    uploadUrl: e.PINATA_UPLOAD_URL ?? PINATA_DEFAULT_UPLOAD_URL,
+    apiUrl: e.PINATA_API_URL ?? PINATA_DEFAULT_API_URL,
+    gateway: e.PINATA_GATEWAY_URL,
+    spoolDir: join(workDir, "spool", "pinata"),
+  };
 }

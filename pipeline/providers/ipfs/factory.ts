@@ -43,6 +43,10 @@ export async function createIpfsBackends(
       const { PinningServiceProvider } = await import("./pinning-service.js");
       providers.push(new PinningServiceProvider(node, { ...config.pinning, readBackWindowMs }));
     }
+    if (config.pinata) {
+      const { PinataProvider } = await import("./pinata.js");
+      providers.push(new PinataProvider(node, { ...config.pinata, readBackWindowMs }));
+    }
     if (config.storacha) {
       const { StorachaProvider } = await import("./storacha.js");
       providers.push(new StorachaProvider(node, { config: config.storacha, readBackWindowMs }));
