@@ -214,6 +214,9 @@ describe("Pinata provider (contract test, stand-in)", function () {
     const started = Date.now();
     await provider.put(track.request);
     expect(Date.now() - started).to.be.at.least(950);
+    const looks = service.calls.filter((c) => c.host === "gateway").map((c) => c.status);
+    expect(looks[0]).to.equal(404);
+    expect(looks.at(-1)).to.equal(200);
 
     const impatient = await pinata({ retry, readBackWindowMs: 300 }, 5_000);
     const error = await impatient.put(track.request).catch((e: unknown) => e);

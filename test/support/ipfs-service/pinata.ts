@@ -15,7 +15,7 @@ import { CarRefused, ServiceStore, type StoredRoot } from "./service-store.js";
 
 /** One request as the stand-in received it: what a contract test compares with Pinata's documented shape. */
 export interface ReceivedCall {
-  host: "uploads" | "api";
+  host: "uploads" | "api" | "gateway";
   method: string;
   path: string;
   query: Record<string, string>;
@@ -23,6 +23,8 @@ export interface ReceivedCall {
   /** Multipart text fields of a simple upload. */
   fields?: Record<string, string>;
   file?: { filename: string; type: string; size: number };
+  /** The status answered, once the answer is sent. */
+  status?: number;
 }
 
 interface Session {
@@ -143,7 +145,7 @@ export async function startPinataService(options: {
   };
 
   const uploads = await startHttpService(async (req, res, url) => {
-    const call = received("uploads", req, url);
+    const call = received("uploads", req, url, res);
     calls.push(call);
     if (!authorized(req, res)) return;
     const session = /^\/v3\/files\/([^/]+)$/.exec(url.pathname)?.[1];
@@ -280,7 +282,7 @@ export async function startPinataService(options: {
   }
 
   const api = await startHttpService(async (req, res, url) => {
-    calls.push(received("api", req, url));
+    calls.push(received("api", req, url, res));
     if (!authorized(req, res)) return;
     const network = /^\/v3\/files\/(public|private)$/.exec(url.pathname)?.[1];
     if (req.method !== "GET" || network === undefined) return json(res, 404, { error: "Not Found" });
@@ -291,6 +293,7 @@ export async function startPinataService(options: {
   });
 
   const gateway = await startHttpService(async (req, res, url) => {
+    calls.push(received("gateway", req, url, res));
     if (!(await serveGateway(store, faults, req, res, url))) res.writeHead(404).end();
   });
 
@@ -309,16 +312,25 @@ export async function startPinataService(options: {
   };
 }
 
-function received(host: ReceivedCall["host"], req: IncomingMessage, url: URL): ReceivedCall {
+function received(
+  host: ReceivedCall["host"],
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+): ReceivedCall {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) headers[key] = String(value);
-  return {
+  const call: ReceivedCall = {
     host,
     method: req.method ?? "",
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
     headers,
   };
+  res.on("finish", () => {
+    call.status = res.statusCode;
+  });
+  return call;
 }
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
