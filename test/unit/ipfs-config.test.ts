@@ -8,7 +8,40 @@ import { redact } from "../../pipeline/util/secrets.js";
 describe("IPFS configuration", () => {
   it("runs on the embedded node alone when nothing is set", () => {
     const config = loadIpfsConfig({}, "/work/.dcmx");
-    expect(config).to.deep.equal({ repo: "/work/.dcmx/ipfs", gatewayPort: 8180, gatewayUrl: undefined });
+    expect(config).to.deep.equal({
+      repo: "/work/.dcmx/ipfs",
+      gatewayPort: 8180,
+      gatewayUrl: undefined,
+      readBackWindowMs: 60_000,
+    });
+  });
+
+  it("enables Pinata from its JWT and dedicated gateway, with Pinata's hosts by default, the JWT a secret", () => {
+    const env = { PINATA_JWT: "pinata-jwt-secret", PINATA_GATEWAY_URL: "https://dcmx.mypinata.cloud" };
+    const config = loadIpfsConfig({ ...env, IPFS_READBACK_WINDOW_SECONDS: "5" }, "/w");
+    expect(config.pinata).to.deep.equal({
+      jwt: "pinata-jwt-secret",
+      uploadUrl: "https://uploads.pinata.cloud",
+      apiUrl: "https://api.pinata.cloud",
+      gateway: "https://dcmx.mypinata.cloud",
+      spoolDir: "/w/spool/pinata",
+    });
+    expect(config.readBackWindowMs).to.equal(5_000);
+    expect(redact("token pinata-jwt-secret")).to.equal("token [redacted]");
+    expect(() => loadIpfsConfig({ ...env, PINATA_UPLOAD_URL: "uploads.pinata.cloud" }, "/w")).to.throw(
+      ConfigError,
+      "PINATA_UPLOAD_URL",
+    );
+  });
+
+  it("refuses Pinata without its dedicated gateway rather than reading back through the rate-limited public one", () => {
+    expect(() => loadIpfsConfig({ PINATA_JWT: "pinata-jwt-secret" }, "/w"))
+      .to.throw(ConfigError)
+      .with.property("message")
+      .that.contains("PINATA_GATEWAY_URL")
+      .and.contains("mypinata.cloud")
+      .and.contains("15 requests a minute")
+      .and.not.contains("pinata-jwt-secret");
   });
 
   it("enables each backend from its variables and registers the secrets", () => {

@@ -49,6 +49,16 @@ export const IpfsEnvSchema = z.object({
   }),
   IPFS_CLUSTER_GATEWAY_URL: httpUrl("the gateway of one of the cluster's IPFS peers"),
   IPFS_CLUSTER_PIN_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
+  /** Pinata v3 Files API: an API key's JWT; the upload and API hosts; the account's dedicated gateway. */
+  PINATA_JWT: envString(),
+  PINATA_UPLOAD_URL: httpUrl("Pinata's upload API"),
+  PINATA_API_URL: httpUrl("Pinata's API"),
+  PINATA_GATEWAY_URL: httpUrl("your Pinata dedicated gateway"),
+  /**
+   * How long a remote backend's gateway may answer 404 for content it has just taken before the upload
+   * counts as lost (hosted gateways need seconds to show fresh uploads).
+   */
+  IPFS_READBACK_WINDOW_SECONDS: envInt(60, 1, 3_600),
 });
 
 /** How many cluster peers must pin a CID (`-1,-1`: every peer), as the cluster's own replication factors. */
@@ -89,20 +99,35 @@ export interface StorachaConfig {
   gateway: string;
 }
 
+export interface PinataConfig {
+  jwt: string;
+  uploadUrl: string;
+  apiUrl: string;
+  /** The account's dedicated gateway, where uploads are read back. */
+  gateway: string;
+  /** Where a CAR is written before it is sent: in the work directory, never in memory or a RAM-backed /tmp. */
+  spoolDir: string;
+}
+
 export interface IpfsConfig {
   repo: string;
   gatewayPort: number;
   gatewayUrl?: string;
+  /** See IPFS_READBACK_WINDOW_SECONDS. */
+  readBackWindowMs: number;
   storacha?: StorachaConfig;
   nftStorage?: { token: string; endpoint: string; gateway: string };
   kubo?: { url: string; gateway?: string };
   pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
   cluster?: IpfsClusterConfig;
+  pinata?: PinataConfig;
 }
 
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
 export const NFT_STORAGE_DEFAULT_GATEWAY = "https://nftstorage.link";
 export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
+export const PINATA_DEFAULT_UPLOAD_URL = "https://uploads.pinata.cloud";
+export const PINATA_DEFAULT_API_URL = "https://api.pinata.cloud";
 
 /** Both halves of a pair must be set together; naming the missing one is the whole point of the message. */
 function requirePair(
@@ -128,6 +153,7 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     e.WEB3_STORAGE_TOKEN,
     e.NFT_STORAGE_TOKEN,
     e.PINNING_SERVICE_TOKEN,
+    e.PINATA_JWT,
   ]) {
     registerSecret(secret);
   }
@@ -143,6 +169,7 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     repo: e.IPFS_REPO ?? join(workDir, "ipfs"),
     gatewayPort: e.IPFS_GATEWAY_PORT,
     gatewayUrl: e.IPFS_GATEWAY_URL,
+    readBackWindowMs: e.IPFS_READBACK_WINDOW_SECONDS * 1000,
   };
   if (requirePair(["W3UP_KEY", e.W3UP_KEY], ["W3UP_PROOF", e.W3UP_PROOF], "Storacha needs both")) {
     config.storacha = {
@@ -178,6 +205,7 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
   }
   const cluster = clusterConfig(e);
   if (cluster !== undefined) config.cluster = cluster;
+  if (e.PINATA_JWT !== undefined) config.pinata = pinataConfig(e, workDir);
   return config;
 }
 
@@ -202,5 +230,28 @@ function clusterConfig(e: z.output<typeof IpfsEnvSchema>): IpfsClusterConfig | u
     replication: e.IPFS_CLUSTER_REPLICATION,
     gateway: e.IPFS_CLUSTER_GATEWAY_URL!,
     pinTimeoutMs: e.IPFS_CLUSTER_PIN_TIMEOUT_SECONDS * 1000,
+  };
+}
+
+/**
+ * Pinata without its dedicated gateway is refused rather than pointed at gateway.pinata.cloud: Pinata
+ * publishes that gateway as for testing only, at 15 requests a minute per CID across all its users, and
+ * a read-back polls a fresh upload about once a second, so a library run would end in 429s and a backup
+ * that only looks configured.
+ */
+function pinataConfig(e: z.infer<typeof IpfsEnvSchema>, workDir: string): PinataConfig {
+  if (e.PINATA_GATEWAY_URL === undefined) {
+    throw new ConfigError("CONFIG", "PINATA_GATEWAY_URL is not set but PINATA_JWT is", {
+      file: "environment",
+      field: "PINATA_GATEWAY_URL",
+      hint: "set it to your account's dedicated gateway, https://<name>.mypinata.cloud; the public gateway allows 15 requests a minute per CID, too few to read uploads back (docs/storage/pinata.md)",
+    });
+  }
+  return {
+    jwt: e.PINATA_JWT!,
+    uploadUrl: e.PINATA_UPLOAD_URL ?? PINATA_DEFAULT_UPLOAD_URL,
+    apiUrl: e.PINATA_API_URL ?? PINATA_DEFAULT_API_URL,
+    gateway: e.PINATA_GATEWAY_URL,
+    spoolDir: join(workDir, "spool", "pinata"),
   };
 }

@@ -30,25 +30,30 @@ export async function createIpfsBackends(
     const providers: StorageProvider[] = [new EmbeddedIpfsProvider(node, { gateway: config.gatewayUrl })];
     // Remote clients load only when configured: together they are ~12 MB of memory a run without them
     // would carry for nothing.
+    const { readBackWindowMs } = config;
     if (config.kubo) {
       const { KuboProvider } = await import("./kubo.js");
-      providers.push(new KuboProvider(node, config.kubo));
+      providers.push(new KuboProvider(node, { ...config.kubo, readBackWindowMs }));
     }
     if (config.nftStorage) {
       const { NftStorageProvider } = await import("./nft-storage.js");
-      providers.push(new NftStorageProvider(node, config.nftStorage));
+      providers.push(new NftStorageProvider(node, { ...config.nftStorage, readBackWindowMs }));
     }
     if (config.pinning) {
       const { PinningServiceProvider } = await import("./pinning-service.js");
-      providers.push(new PinningServiceProvider(node, config.pinning));
+      providers.push(new PinningServiceProvider(node, { ...config.pinning, readBackWindowMs }));
+    }
+    if (config.pinata) {
+      const { PinataProvider } = await import("./pinata.js");
+      providers.push(new PinataProvider(node, { ...config.pinata, readBackWindowMs }));
     }
     if (config.cluster) {
       const { IpfsClusterProvider } = await import("./ipfs-cluster.js");
-      providers.push(new IpfsClusterProvider(node, config.cluster));
+      providers.push(new IpfsClusterProvider(node, { ...config.cluster, readBackWindowMs }));
     }
     if (config.storacha) {
       const { StorachaProvider } = await import("./storacha.js");
-      providers.push(new StorachaProvider(node, { config: config.storacha }));
+      providers.push(new StorachaProvider(node, { config: config.storacha, readBackWindowMs }));
     }
     return { config, node, gateway, providers, close: () => node.stop() };
   } catch (error) {
