@@ -32,6 +32,12 @@ export const IpfsEnvSchema = z.object({
   PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
   PINNING_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
+  FILEBASE_ACCESS_KEY: envString(),
+  FILEBASE_SECRET_KEY: envString(),
+  /** An IPFS bucket: only those give a CID for what is put in them. */
+  FILEBASE_BUCKET: envString(),
+  FILEBASE_ENDPOINT: httpUrl("Filebase's S3 API for IPFS buckets"),
+  FILEBASE_GATEWAY_URL: httpUrl("the gateway that serves Filebase content"),
 });
 
 export interface StorachaConfig {
@@ -44,6 +50,15 @@ export interface StorachaConfig {
   gateway: string;
 }
 
+export interface FilebaseConfig {
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  endpoint: string;
+  /** Where stored content is read back from to verify it. */
+  gateway: string;
+}
+
 export interface IpfsConfig {
   repo: string;
   gatewayPort: number;
@@ -52,11 +67,16 @@ export interface IpfsConfig {
   nftStorage?: { token: string; endpoint: string; gateway: string };
   kubo?: { url: string; gateway?: string };
   pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
+  filebase?: FilebaseConfig;
 }
 
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
 export const NFT_STORAGE_DEFAULT_GATEWAY = "https://nftstorage.link";
 export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
+/** The S3 endpoint of IPFS buckets; s3.filebase.io is the object tier, whose objects get no CID. */
+export const FILEBASE_DEFAULT_ENDPOINT = "https://s3.filebase.com";
+/** Filebase's public gateway: rate-limited and meant for testing; a dedicated gateway is better. */
+export const FILEBASE_DEFAULT_GATEWAY = "https://ipfs.filebase.io";
 
 /** Both halves of a pair must be set together; naming the missing one is the whole point of the message. */
 function requirePair(
@@ -82,6 +102,8 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     e.WEB3_STORAGE_TOKEN,
     e.NFT_STORAGE_TOKEN,
     e.PINNING_SERVICE_TOKEN,
+    e.FILEBASE_ACCESS_KEY,
+    e.FILEBASE_SECRET_KEY,
   ]) {
     registerSecret(secret);
   }
@@ -128,6 +150,28 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       token: e.PINNING_SERVICE_TOKEN!,
       timeoutMs: e.PINNING_TIMEOUT_SECONDS * 1000,
       gateway: e.PINNING_SERVICE_GATEWAY_URL,
+    };
+  }
+  if (
+    requirePair(
+      ["FILEBASE_ACCESS_KEY", e.FILEBASE_ACCESS_KEY],
+      ["FILEBASE_SECRET_KEY", e.FILEBASE_SECRET_KEY],
+      "set both keys of one Filebase access key pair (console, Access Keys), or neither",
+    )
+  ) {
+    if (e.FILEBASE_BUCKET === undefined) {
+      throw new ConfigError("CONFIG", "is not set but the Filebase keys are", {
+        file: "environment",
+        field: "FILEBASE_BUCKET",
+        hint: "name the IPFS bucket to store in (create one in the Filebase console with the IPFS network)",
+      });
+    }
+    config.filebase = {
+      accessKey: e.FILEBASE_ACCESS_KEY!,
+      secretKey: e.FILEBASE_SECRET_KEY!,
+      bucket: e.FILEBASE_BUCKET,
+      endpoint: e.FILEBASE_ENDPOINT ?? FILEBASE_DEFAULT_ENDPOINT,
+      gateway: e.FILEBASE_GATEWAY_URL ?? FILEBASE_DEFAULT_GATEWAY,
     };
   }
   return config;

@@ -42,6 +42,10 @@ export async function createIpfsBackends(
       const { PinningServiceProvider } = await import("./pinning-service.js");
       providers.push(new PinningServiceProvider(node, config.pinning));
     }
+    if (config.filebase) {
+      const { FilebaseProvider } = await import("./filebase.js");
+      providers.push(new FilebaseProvider(node, { config: config.filebase, workDir: options.workDir }));
+    }
     if (config.storacha) {
       const { StorachaProvider } = await import("./storacha.js");
       providers.push(new StorachaProvider(node, { config: config.storacha }));
