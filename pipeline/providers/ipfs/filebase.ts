@@ -9,6 +9,7 @@ import {
   type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
@@ -75,6 +76,7 @@ export class FilebaseProvider extends RemoteIpfsProvider {
   readonly #client: S3Client;
   readonly #carDir: string;
   readonly #partSize: number;
+  #bucketChecked?: Promise<void>;
   constructor(node: EmbeddedIpfsNode, options: FilebaseOptions) {
     const { config, workDir, partSizeBytes, ...remote } = options;
     const retryable = remote.retry?.isRetryable ?? isTransient;
@@ -124,6 +126,7 @@ export class FilebaseProvider extends RemoteIpfsProvider {
   }
 
   protected async holds(cid: CID, signal?: AbortSignal): Promise<boolean> {
+    await this.#checkBucket(signal);
     const stored = await this.#storedCid(objectKey(cid), signal);
     return stored !== undefined && sameCid(stored, cid);
   }
@@ -235,13 +238,40 @@ export class FilebaseProvider extends RemoteIpfsProvider {
         });
         return head.Metadata?.cid;
       } catch (error) {
-        if (
-          (error as SdkError).$metadata?.httpStatusCode === 404 &&
-          (error as SdkError).name !== "NoSuchBucket"
-        )
-          return undefined;
+        if ((error as SdkError).$metadata?.httpStatusCode === 404) return undefined;
         throw error;
       }
+    });
+  }
+
+  /**
+   * To HeadObject a missing bucket looks like a missing object (a HEAD answer has no error code), so the
+   * bucket is asked about once: `dcmx doctor` and the first upload then name FILEBASE_BUCKET.
+   */
+  #checkBucket(signal?: AbortSignal): Promise<void> {
+    const Bucket = this.#config.bucket;
+    this.#bucketChecked ??= this.#request(`HEAD bucket ${Bucket}`, signal, async (abortSignal) => {
+      try {
+        await this.#client.send(new HeadBucketCommand({ Bucket }), { abortSignal });
+      } catch (error) {
+        throw (error as SdkError).$metadata?.httpStatusCode === 404
+          ? this.#noBucket(`HEAD bucket ${Bucket}`, error)
+          : error;
+      }
+    }).catch((error: unknown) => {
+      this.#bucketChecked = undefined;
+      throw error;
+    });
+    return this.#bucketChecked;
+  }
+
+  #noBucket(operation: string, cause: unknown): ProviderError {
+    return new ProviderError("NOT_FOUND", `${operation} failed: NoSuchBucket, HTTP 404`, {
+      provider: this.name,
+      status: 404,
+      cause,
+      field: "FILEBASE_BUCKET",
+      hint: `create the IPFS bucket "${this.#config.bucket}" in the Filebase console, or name an existing one`,
     });
   }
 
@@ -301,13 +331,7 @@ export class FilebaseProvider extends RemoteIpfsProvider {
             : "Filebase refused the keys: copy both from the Filebase console (Access Keys) again",
       });
     }
-    if (code === "NoSuchBucket") {
-      return new ProviderError("NOT_FOUND", `${detail}, HTTP 404`, {
-        ...context,
-        field: "FILEBASE_BUCKET",
-        hint: `create the IPFS bucket "${this.#config.bucket}" in the Filebase console, or name an existing one`,
-      });
-    }
+    if (code === "NoSuchBucket") return this.#noBucket(operation, error);
     return httpError(this.name, status, detail, {
       retryAfter: e.$response?.headers?.["retry-after"],
       hint:
