@@ -97,6 +97,34 @@ describe("IPFS configuration", () => {
   });
 });
 
+describe("Filebase configuration", () => {
+  const keys = { FILEBASE_ACCESS_KEY: "FB-ACCESS-KEY-ID", FILEBASE_SECRET_KEY: "fb-secret-key-value" };
+
+  it("defaults to the IPFS tier's S3 endpoint and the public gateway, and registers both keys", () => {
+    const config = loadIpfsConfig({ ...keys, FILEBASE_BUCKET: "music" }, "/w");
+    expect(config.filebase).to.deep.equal({
+      accessKey: "FB-ACCESS-KEY-ID",
+      secretKey: "fb-secret-key-value",
+      bucket: "music",
+      endpoint: "https://s3.filebase.com",
+      gateway: "https://ipfs.filebase.io",
+    });
+    expect(redact("FB-ACCESS-KEY-ID fb-secret-key-value")).to.equal("[redacted] [redacted]");
+    expect(loadIpfsConfig({}, "/w").filebase).to.equal(undefined);
+  });
+
+  it("names the missing key or bucket", () => {
+    expect(() => loadIpfsConfig({ FILEBASE_ACCESS_KEY: "FB-ACCESS-KEY-ID" }, "/w")).to.throw(
+      ConfigError,
+      "FILEBASE_SECRET_KEY",
+    );
+    expect(() => loadIpfsConfig(keys, "/w")).to.throw(ConfigError, "FILEBASE_BUCKET");
+    expect(() =>
+      loadIpfsConfig({ ...keys, FILEBASE_BUCKET: "m", FILEBASE_ENDPOINT: "s3.filebase.com" }, "/w"),
+    ).to.throw(ConfigError, "FILEBASE_ENDPOINT");
+  });
+});
+
 describe("gateway URLs", () => {
   it("rewrites ipfs:// and bare CIDs to a path gateway", () => {
     expect(gatewayUrl("ipfs://bafyabc/meta.json", "https://w3s.link/")).to.equal(

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { metadataCid } from "../../content/metadata-cid.js";
 import { AuthError, describeError } from "../../errors.js";
 import { createIpfsBackends } from "../../providers/ipfs/factory.js";
+import { FILEBASE } from "../../providers/ipfs/filebase.js";
 import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
 import { IPFS_CLUSTER } from "../../providers/ipfs/ipfs-cluster.js";
 import { KUBO } from "../../providers/ipfs/kubo.js";
@@ -24,6 +25,7 @@ const CREDENTIALS: Record<string, string> = {
   [KUBO]: "KUBO_RPC_URL (and its user:password, if the node asks for one)",
   [IPFS_CLUSTER]: "IPFS_CLUSTER_AUTH (user:password or Bearer <jwt>) for IPFS_CLUSTER_URL",
   [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
+  [FILEBASE]: "FILEBASE_ACCESS_KEY and FILEBASE_SECRET_KEY (one Filebase access key pair)",
 };
 
 const EMPTY = new Uint8Array();

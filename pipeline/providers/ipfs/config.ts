@@ -59,6 +59,12 @@ export const IpfsEnvSchema = z.object({
    * counts as lost (hosted gateways need seconds to show fresh uploads).
    */
   IPFS_READBACK_WINDOW_SECONDS: envInt(60, 1, 3_600),
+  FILEBASE_ACCESS_KEY: envString(),
+  FILEBASE_SECRET_KEY: envString(),
+  /** An IPFS bucket: only those give a CID for what is put in them. */
+  FILEBASE_BUCKET: envString(),
+  FILEBASE_ENDPOINT: httpUrl("Filebase's S3 API for IPFS buckets"),
+  FILEBASE_GATEWAY_URL: httpUrl("the gateway that serves Filebase content"),
 });
 
 /** How many cluster peers must pin a CID (`-1,-1`: every peer), as the cluster's own replication factors. */
@@ -109,6 +115,15 @@ export interface PinataConfig {
   spoolDir: string;
 }
 
+export interface FilebaseConfig {
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  endpoint: string;
+  /** Where stored content is read back from to verify it. */
+  gateway: string;
+}
+
 export interface IpfsConfig {
   repo: string;
   gatewayPort: number;
@@ -121,6 +136,7 @@ export interface IpfsConfig {
   pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
   cluster?: IpfsClusterConfig;
   pinata?: PinataConfig;
+  filebase?: FilebaseConfig;
 }
 
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
@@ -128,6 +144,10 @@ export const NFT_STORAGE_DEFAULT_GATEWAY = "https://nftstorage.link";
 export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
 export const PINATA_DEFAULT_UPLOAD_URL = "https://uploads.pinata.cloud";
 export const PINATA_DEFAULT_API_URL = "https://api.pinata.cloud";
+/** The S3 endpoint of IPFS buckets; s3.filebase.io is the object tier, whose objects get no CID. */
+export const FILEBASE_DEFAULT_ENDPOINT = "https://s3.filebase.com";
+/** Filebase's public gateway: rate-limited and meant for testing; a dedicated gateway is better. */
+export const FILEBASE_DEFAULT_GATEWAY = "https://ipfs.filebase.io";
 
 /** Both halves of a pair must be set together; naming the missing one is the whole point of the message. */
 function requirePair(
@@ -154,6 +174,8 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     e.NFT_STORAGE_TOKEN,
     e.PINNING_SERVICE_TOKEN,
     e.PINATA_JWT,
+    e.FILEBASE_ACCESS_KEY,
+    e.FILEBASE_SECRET_KEY,
   ]) {
     registerSecret(secret);
   }
@@ -206,6 +228,28 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
   const cluster = clusterConfig(e);
   if (cluster !== undefined) config.cluster = cluster;
   if (e.PINATA_JWT !== undefined) config.pinata = pinataConfig(e, workDir);
+  if (
+    requirePair(
+      ["FILEBASE_ACCESS_KEY", e.FILEBASE_ACCESS_KEY],
+      ["FILEBASE_SECRET_KEY", e.FILEBASE_SECRET_KEY],
+      "set both keys of one Filebase access key pair (console, Access Keys), or neither",
+    )
+  ) {
+    if (e.FILEBASE_BUCKET === undefined) {
+      throw new ConfigError("CONFIG", "is not set but the Filebase keys are", {
+        file: "environment",
+        field: "FILEBASE_BUCKET",
+        hint: "name the IPFS bucket to store in (create one in the Filebase console with the IPFS network)",
+      });
+    }
+    config.filebase = {
+      accessKey: e.FILEBASE_ACCESS_KEY!,
+      secretKey: e.FILEBASE_SECRET_KEY!,
+      bucket: e.FILEBASE_BUCKET,
+      endpoint: e.FILEBASE_ENDPOINT ?? FILEBASE_DEFAULT_ENDPOINT,
+      gateway: e.FILEBASE_GATEWAY_URL ?? FILEBASE_DEFAULT_GATEWAY,
+    };
+  }
   return config;
 }
 

@@ -51,6 +51,12 @@ export async function createIpfsBackends(
       const { IpfsClusterProvider } = await import("./ipfs-cluster.js");
       providers.push(new IpfsClusterProvider(node, { ...config.cluster, readBackWindowMs }));
     }
+    if (config.filebase) {
+      const { FilebaseProvider } = await import("./filebase.js");
+      providers.push(
+        new FilebaseProvider(node, { config: config.filebase, workDir: options.workDir, readBackWindowMs }),
+      );
+    }
     if (config.storacha) {
       const { StorachaProvider } = await import("./storacha.js");
       providers.push(new StorachaProvider(node, { config: config.storacha, readBackWindowMs }));

@@ -10,7 +10,12 @@ const SILENT = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error
  * other servers mis-store it. The SDK does not retry (maxAttempts 1): `withRetry` owns one retry policy
  * that honours Retry-After, and a half-sent stream could not be replayed by the SDK anyway.
  */
-export function createS3Client(config: S3ProviderConfig): S3Client {
+export function createS3Client(
+  config: Pick<
+    S3ProviderConfig,
+    "endpoint" | "region" | "accessKeyId" | "secretAccessKey" | "requestTimeoutMs"
+  >,
+): S3Client {
   return new S3Client({
     endpoint: config.endpoint,
     region: config.region,

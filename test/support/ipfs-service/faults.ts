@@ -4,8 +4,11 @@
  * Each stand-in renders a fault in its own service's dialect (status, headers, error body).
  */
 export type Fault =
-  /** 429; `retryAfter` in seconds, or no Retry-After header at all. */
-  | { kind: "rate-limit"; retryAfter?: number }
+  /**
+   * 429; `retryAfter` in seconds, or no Retry-After header at all. `status` 503 is the S3 dialect's
+   * SlowDown, how S3 services (Filebase among them) say it.
+   */
+  | { kind: "rate-limit"; retryAfter?: number; status?: 429 | 503 }
   /** A 5xx after part of the request body was read (an upload cut off midway). */
   | { kind: "server-error"; status?: number }
   /** The account's storage or plan is used up: permanent until the user acts. */
