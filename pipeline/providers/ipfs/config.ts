@@ -27,7 +27,12 @@ export const IpfsEnvSchema = z.object({
   NFT_STORAGE_ENDPOINT: httpUrl("an NFT.Storage-compatible API"),
   NFT_STORAGE_GATEWAY_URL: httpUrl("the gateway that serves NFT.Storage content"),
   KUBO_RPC_URL: httpUrl("a Kubo RPC API"),
+  /** `user:password` (HTTP Basic) or `Bearer <token>`, as the node's `API.Authorizations` expects. */
+  KUBO_RPC_AUTH: envString(),
   KUBO_GATEWAY_URL: httpUrl("the Kubo node's gateway"),
+  LIGHTHOUSE_API_KEY: envString(),
+  LIGHTHOUSE_API_URL: httpUrl("Lighthouse's upload API"),
+  LIGHTHOUSE_GATEWAY_URL: httpUrl("Lighthouse's gateway"),
   PINNING_SERVICE_ENDPOINT: httpUrl("an IPFS Pinning Service API"),
   PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
@@ -50,10 +55,21 @@ export interface IpfsConfig {
   gatewayUrl?: string;
   storacha?: StorachaConfig;
   nftStorage?: { token: string; endpoint: string; gateway: string };
-  kubo?: { url: string; gateway?: string };
+  kubo?: KuboConfig;
+  lighthouse?: { apiKey: string; apiUrl: string; gateway: string };
   pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
 }
 
+export interface KuboConfig {
+  url: string;
+  /** The Authorization header's value, from KUBO_RPC_AUTH. */
+  authorization?: string;
+  /** Reads go through the RPC's `cat` when no gateway is set. */
+  gateway?: string;
+}
+
+export const LIGHTHOUSE_DEFAULT_API = "https://upload.lighthouse.storage";
+export const LIGHTHOUSE_DEFAULT_GATEWAY = "https://gateway.lighthouse.storage";
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
 export const NFT_STORAGE_DEFAULT_GATEWAY = "https://nftstorage.link";
 export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
@@ -73,6 +89,44 @@ function requirePair(
   });
 }
 
+/**
+ * KUBO_RPC_URL and KUBO_RPC_AUTH as the RPC client uses them. Node's fetch refuses URLs that carry
+ * credentials, so they are named there and moved to KUBO_RPC_AUTH rather than failing on the first call.
+ */
+function kuboConfig(url: string, auth: string | undefined, gateway: string | undefined): KuboConfig {
+  const parsed = new URL(url);
+  if (parsed.username !== "" || parsed.password !== "") {
+    registerSecret(decodeURIComponent(parsed.password) || undefined);
+    throw new ConfigError("CONFIG", "the URL carries credentials, which HTTP clients refuse to send", {
+      file: "environment",
+      field: "KUBO_RPC_URL",
+      hint: "remove user:password@ from KUBO_RPC_URL and set KUBO_RPC_AUTH=user:password (or KUBO_RPC_AUTH=Bearer <token>)",
+    });
+  }
+  return { url, authorization: auth === undefined ? undefined : authorizationHeader(auth), gateway };
+}
+
+/** `Bearer <token>` is sent as it is; `user:password` becomes HTTP Basic. Each secret part is registered. */
+function authorizationHeader(auth: string): string {
+  const bearer = /^bearer\s+(\S+)$/i.exec(auth);
+  if (bearer !== null) {
+    registerSecret(bearer[1]);
+    return auth;
+  }
+  const colon = auth.indexOf(":");
+  if (colon > 0 && !/\s/.test(auth)) {
+    const basic = `Basic ${Buffer.from(auth).toString("base64")}`;
+    registerSecret(auth.slice(colon + 1));
+    registerSecret(basic.slice("Basic ".length));
+    return basic;
+  }
+  throw new ConfigError("CONFIG", "expected user:password or Bearer <token>", {
+    file: "environment",
+    field: "KUBO_RPC_AUTH",
+    hint: "set it as the node's API.Authorizations AuthSecret says (basic:user:password → user:password, bearer:token → Bearer token)",
+  });
+}
+
 /** Reads and validates the IPFS variables and registers every secret among them before anyone can log it. */
 export function loadIpfsConfig(env: Record<string, string | undefined>, workDir: string): IpfsConfig {
   const e = parseEnv(IpfsEnvSchema, env);
@@ -82,10 +136,11 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     e.WEB3_STORAGE_TOKEN,
     e.NFT_STORAGE_TOKEN,
     e.PINNING_SERVICE_TOKEN,
+    e.KUBO_RPC_AUTH,
+    e.LIGHTHOUSE_API_KEY,
   ]) {
     registerSecret(secret);
   }
-  if (e.KUBO_RPC_URL !== undefined) registerSecret(new URL(e.KUBO_RPC_URL).password || undefined);
   if (e.WEB3_STORAGE_TOKEN !== undefined && e.W3UP_KEY === undefined) {
     throw new ConfigError("CONFIG", "the old Web3.Storage API tokens no longer work", {
       file: "environment",
@@ -115,7 +170,15 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       gateway: e.NFT_STORAGE_GATEWAY_URL ?? NFT_STORAGE_DEFAULT_GATEWAY,
     };
   }
-  if (e.KUBO_RPC_URL !== undefined) config.kubo = { url: e.KUBO_RPC_URL, gateway: e.KUBO_GATEWAY_URL };
+  if (e.KUBO_RPC_URL !== undefined)
+    config.kubo = kuboConfig(e.KUBO_RPC_URL, e.KUBO_RPC_AUTH, e.KUBO_GATEWAY_URL);
+  if (e.LIGHTHOUSE_API_KEY !== undefined) {
+    config.lighthouse = {
+      apiKey: e.LIGHTHOUSE_API_KEY,
+      apiUrl: e.LIGHTHOUSE_API_URL ?? LIGHTHOUSE_DEFAULT_API,
+      gateway: e.LIGHTHOUSE_GATEWAY_URL ?? LIGHTHOUSE_DEFAULT_GATEWAY,
+    };
+  }
   if (
     requirePair(
       ["PINNING_SERVICE_ENDPOINT", e.PINNING_SERVICE_ENDPOINT],
