@@ -1,38 +1,18 @@
 import { expect } from "chai";
 import { AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
 import { loadIpfsConfig } from "../../pipeline/providers/ipfs/config.js";
-import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
 import { KuboProvider } from "../../pipeline/providers/ipfs/kubo.js";
-import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
+import { sampleTrack } from "../support/ipfs-fixtures.js";
 import {
   type KuboStandIn,
   type KuboStandInOptions,
   startKuboStandIn,
 } from "../support/ipfs-service/kubo-rpc.js";
-
-/**
- * The read-back loop makes a fixed number of looks (at least 4) with backoff from minDelayMs; 100 ms
- * makes those looks span at least 400 ms, which the invisible windows below stay within.
- */
-const FAST_RETRY = { retries: 3, minDelayMs: 100, maxDelayMs: 2_000 };
+import { failure, providerFixture, TEST_RETRY } from "../support/ipfs-service/provider-fixture.js";
 
 describe("Kubo RPC provider (contract test, stand-in)", function () {
   this.timeout(30_000);
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let node: EmbeddedIpfsNode;
-  let track: SampleTrack;
-  const standIns: KuboStandIn[] = [];
-
-  beforeEach(async () => {
-    dir = await tempDir();
-    node = await new EmbeddedIpfsNode().start({ directory: `${dir.path}/repo` });
-    track = await sampleTrack(dir.path, 1_200_000);
-  });
-  afterEach(async () => {
-    await Promise.all(standIns.splice(0).map((s) => s.close()));
-    await node.stop();
-    await dir.remove();
-  });
+  const f = providerFixture();
 
   async function connect(
     env: Record<string, string> = {},
@@ -40,42 +20,36 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
     readBackWindowMs = 5_000,
   ): Promise<{ kubo: KuboProvider; service: KuboStandIn }> {
     const service = await startKuboStandIn(standIn);
-    standIns.push(service);
-    const config = loadIpfsConfig({ KUBO_RPC_URL: service.url, ...env }, dir.path).kubo!;
-    return { kubo: new KuboProvider(node, { ...config, retry: FAST_RETRY, readBackWindowMs }), service };
+    f.closeAfter(service);
+    const config = loadIpfsConfig({ KUBO_RPC_URL: service.url, ...env }, f.dir.path).kubo!;
+    return { kubo: new KuboProvider(f.node, { ...config, retry: TEST_RETRY, readBackWindowMs }), service };
   }
-
-  const failure = (promise: Promise<unknown>) =>
-    promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
 
   it("imports our CAR pinned, reads it back through the RPC's cat, and finds the pin", async () => {
     const { kubo, service } = await connect();
-    const stored = await kubo.put(track.request);
-    expect(stored).to.include({ provider: "kubo", cid: track.address.cid, reused: false });
-    expect(service.store.held(track.address.cid)?.cid.toString()).to.equal(track.address.cid);
+    const stored = await kubo.put(f.track.request);
+    expect(stored).to.include({ provider: "kubo", cid: f.track.address.cid, reused: false });
+    expect(service.store.held(f.track.address.cid)?.cid.toString()).to.equal(f.track.address.cid);
     expect(await kubo.has(stored)).to.equal(true);
     await kubo.verify(stored);
-    expect((await kubo.put(track.request)).reused).to.equal(true);
+    expect((await kubo.put(f.track.request)).reused).to.equal(true);
     const imports = service.received.filter((r) => r.path === "/api/v0/dag/import");
     expect(imports).to.have.length(1);
-    service.store.remove(track.address.cid);
+    service.store.remove(f.track.address.cid);
     expect(await kubo.has(stored)).to.equal(false);
   });
 
   it("reads back through KUBO_GATEWAY_URL when it is set, and links to it", async () => {
     const service = await startKuboStandIn();
-    standIns.push(service);
+    f.closeAfter(service);
     const config = loadIpfsConfig(
       { KUBO_RPC_URL: service.url, KUBO_GATEWAY_URL: service.gatewayUrl },
-      dir.path,
+      f.dir.path,
     ).kubo!;
-    const kubo = new KuboProvider(node, { ...config, retry: FAST_RETRY });
-    const stored = await kubo.put(track.request);
+    const kubo = new KuboProvider(f.node, { ...config, retry: TEST_RETRY });
+    const stored = await kubo.put(f.track.request);
     await kubo.verify(stored);
-    expect(await kubo.url(stored)).to.equal(`${service.gatewayUrl}/ipfs/${track.address.cid}`);
+    expect(await kubo.url(stored)).to.equal(`${service.gatewayUrl}/ipfs/${f.track.address.cid}`);
     expect(service.received.map((r) => r.path)).not.to.include("/api/v0/cat");
   });
 
@@ -84,12 +58,12 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
       { KUBO_RPC_AUTH: "Bearer filebase-bucket-token-1" },
       { authSecrets: ["bearer:filebase-bucket-token-1"] },
     );
-    await kubo.put(track.request);
+    await kubo.put(f.track.request);
     const [pinCheck, upload, read] = service.received;
     expect(pinCheck).to.deep.include({
       method: "POST",
       path: "/api/v0/pin/ls",
-      query: { arg: track.address.cid, type: "recursive" },
+      query: { arg: f.track.address.cid, type: "recursive" },
       authorization: "Bearer filebase-bucket-token-1",
     });
     expect(upload).to.deep.include({
@@ -101,13 +75,13 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
     expect(upload!.contentType).to.match(/^multipart\/form-data; boundary=/);
     expect(upload!.part).to.deep.equal({
       field: "file",
-      filename: `${track.address.cid}.car`,
+      filename: `${f.track.address.cid}.car`,
       type: "application/octet-stream",
     });
     expect(read).to.deep.include({
       method: "POST",
       path: "/api/v0/cat",
-      query: { arg: track.address.cid, offline: "true" },
+      query: { arg: f.track.address.cid, offline: "true" },
     });
   });
 
@@ -116,7 +90,7 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
       { KUBO_RPC_AUTH: "artist:basic-secret-pw" },
       { authSecrets: ["basic:artist:basic-secret-pw"] },
     );
-    await kubo.put(track.request);
+    await kubo.put(f.track.request);
     expect(service.received[0]!.authorization).to.equal(
       `Basic ${Buffer.from("artist:basic-secret-pw").toString("base64")}`,
     );
@@ -127,7 +101,7 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
       { KUBO_RPC_AUTH: "Bearer wrong-token-value-xyz" },
       { authSecrets: ["bearer:the-right-token"] },
     );
-    const error = await failure(kubo.put(track.request));
+    const error = await failure(kubo.put(f.track.request));
     expect(error).to.be.instanceOf(AuthError);
     expect((error as Error).message)
       .to.contain("KUBO_RPC_AUTH")
@@ -138,7 +112,7 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
   it("turns a 403 on the upload itself into AuthError, not retried", async () => {
     const { kubo, service } = await connect();
     service.faults.next("dag/import", { kind: "auth" });
-    expect(await failure(kubo.put(track.request))).to.be.instanceOf(AuthError);
+    expect(await failure(kubo.put(f.track.request))).to.be.instanceOf(AuthError);
     expect(service.faults.served).to.deep.equal(["dag/import:auth"]);
   });
 
@@ -146,33 +120,33 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
     const { kubo, service } = await connect();
     service.faults.next("dag/import", { kind: "rate-limit" }, { kind: "rate-limit", retryAfter: 1 });
     const started = Date.now();
-    const stored = await kubo.put(track.request);
+    const stored = await kubo.put(f.track.request);
     expect(Date.now() - started).to.be.at.least(950);
-    expect(stored.cid).to.equal(track.address.cid);
+    expect(stored.cid).to.equal(f.track.address.cid);
     expect(service.faults.served).to.deep.equal(["dag/import:rate-limit", "dag/import:rate-limit"]);
-    expect(service.store.held(track.address.cid)).to.not.equal(undefined);
+    expect(service.store.held(f.track.address.cid)).to.not.equal(undefined);
   });
 
   it("retries an upload cut off by a 5xx and then stores", async () => {
     const { kubo, service } = await connect();
     service.faults.next("dag/import", { kind: "server-error", status: 502 });
-    const stored = await kubo.put(track.request);
+    const stored = await kubo.put(f.track.request);
     expect(service.faults.served).to.deep.equal(["dag/import:server-error"]);
     await kubo.verify(stored);
   });
 
   it("waits out the 404s right after an upload, on cat and on the gateway", async () => {
     const { kubo, service } = await connect({}, { invisibleMs: 350 });
-    await kubo.put(track.request);
+    await kubo.put(f.track.request);
     expect(service.faults.served).to.include("cat:not-yet-visible");
 
     const viaGateway = await startKuboStandIn({ invisibleMs: 350 });
-    standIns.push(viaGateway);
-    const other = await sampleTrack(dir.path, 300_000, 7);
-    const gatewayKubo = new KuboProvider(node, {
+    f.closeAfter(viaGateway);
+    const other = await sampleTrack(f.dir.path, 300_000, 7);
+    const gatewayKubo = new KuboProvider(f.node, {
       url: viaGateway.url,
       gateway: viaGateway.gatewayUrl,
-      retry: FAST_RETRY,
+      retry: TEST_RETRY,
     });
     await gatewayKubo.put(other.request);
     expect(viaGateway.faults.served).to.include("gateway:not-yet-visible");
@@ -180,7 +154,7 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
 
   it("fails once the read-back window closes with the content still not served", async () => {
     const { kubo, service } = await connect({}, { invisibleMs: 60_000 }, 400);
-    const error = await failure(kubo.put(track.request));
+    const error = await failure(kubo.put(f.track.request));
     expect(error).to.be.instanceOf(ProviderError);
     expect(error).to.include({ code: "NOT_FOUND", retryable: false });
     expect(service.faults.served.filter((f) => f === "cat:not-yet-visible").length).to.be.greaterThan(1);
@@ -189,7 +163,7 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
   it("treats a full disk as permanent, with a hint, and does not retry it", async () => {
     const { kubo, service } = await connect();
     service.faults.next("dag/import", { kind: "quota" });
-    const error = await failure(kubo.put(track.request));
+    const error = await failure(kubo.put(f.track.request));
     expect(error).to.be.instanceOf(ProviderError).and.include({ code: "QUOTA", retryable: false });
     expect((error as Error).message)
       .to.contain("no space left on device")
@@ -200,32 +174,32 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
   it("rejects a root other than ours, naming both CIDs", async () => {
     const { kubo, service } = await connect();
     service.faults.next("dag/import", { kind: "wrong-cid" });
-    const error = await failure(kubo.put(track.request));
+    const error = await failure(kubo.put(f.track.request));
     expect(error).to.be.instanceOf(IntegrityError);
     expect(service.misreported).to.have.length(1);
     const { stored, reported } = service.misreported[0]!;
-    expect(stored).to.equal(track.address.cid);
-    expect(reported).to.not.equal(track.address.cid);
+    expect(stored).to.equal(f.track.address.cid);
+    expect(reported).to.not.equal(f.track.address.cid);
     expect((error as Error).message)
       .to.contain("kubo")
-      .and.contain(track.address.cid);
+      .and.contain(f.track.address.cid);
   });
 
   it("refuses tampered bytes on read-back, through cat and through the gateway", async () => {
     const { kubo, service } = await connect();
     service.faults.next("cat", { kind: "tamper" });
-    expect(await failure(kubo.put(track.request))).to.be.instanceOf(IntegrityError);
+    expect(await failure(kubo.put(f.track.request))).to.be.instanceOf(IntegrityError);
     expect(service.faults.served).to.deep.equal(["cat:tamper"]);
 
     const viaGateway = await startKuboStandIn();
-    standIns.push(viaGateway);
+    f.closeAfter(viaGateway);
     viaGateway.faults.next("gateway", { kind: "tamper" });
-    const gatewayKubo = new KuboProvider(node, {
+    const gatewayKubo = new KuboProvider(f.node, {
       url: viaGateway.url,
       gateway: viaGateway.gatewayUrl,
-      retry: FAST_RETRY,
+      retry: TEST_RETRY,
     });
-    expect(await failure(gatewayKubo.put(track.request))).to.be.instanceOf(IntegrityError);
+    expect(await failure(gatewayKubo.put(f.track.request))).to.be.instanceOf(IntegrityError);
     expect(viaGateway.faults.served).to.deep.equal(["gateway:tamper"]);
   });
 });

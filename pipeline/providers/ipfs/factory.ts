@@ -34,6 +34,10 @@ export async function createIpfsBackends(
       const { KuboProvider } = await import("./kubo.js");
       providers.push(new KuboProvider(node, config.kubo));
     }
+    if (config.lighthouse) {
+      const { LighthouseProvider } = await import("./lighthouse.js");
+      providers.push(new LighthouseProvider(node, config.lighthouse));
+    }
     if (config.nftStorage) {
       const { NftStorageProvider } = await import("./nft-storage.js");
       providers.push(new NftStorageProvider(node, config.nftStorage));

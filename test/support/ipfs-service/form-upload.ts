@@ -1,10 +1,44 @@
 import type { IncomingMessage } from "node:http";
 import { importer } from "ipfs-unixfs-importer";
 import type { CID } from "multiformats/cid";
-import { readBody } from "./http-service.js";
-import type { ServiceStore } from "./service-store.js";
+import { type Fault, FaultPlan } from "./faults.js";
+import { type HttpService, readBody } from "./http-service.js";
+import { ServiceStore } from "./service-store.js";
+
+/** What a push-and-verify service stand-in gives a test. */
+export interface ServiceStandIn {
+  /** The upload API's base URL. */
+  url: string;
+  /** The service's path gateway. */
+  gatewayUrl: string;
+  store: ServiceStore;
+  faults: FaultPlan;
+  /** Every upload-API request as received. */
+  received: ReceivedRequest[];
+  /** Roots the service stored while it reported another CID (`wrong-cid`). */
+  misreported: Array<{ stored: string; reported: string }>;
+  close(): Promise<void>;
+}
 
 /** What a contract test checks of a request: the documented shape, as the service received it. */
+export type StandInState = Pick<ServiceStandIn, "store" | "faults" | "received" | "misreported">;
+
+export function standInState(invisibleMs?: number): StandInState {
+  return { store: new ServiceStore({ invisibleMs }), faults: new FaultPlan(), received: [], misreported: [] };
+}
+
+/** A stand-in of its state and its two servers: the upload API and the gateway. */
+export function serviceStandIn(state: StandInState, api: HttpService, gateway: HttpService): ServiceStandIn {
+  return {
+    ...state,
+    url: api.url,
+    gatewayUrl: gateway.url,
+    async close() {
+      await Promise.all([api.close(), gateway.close()]);
+    },
+  };
+}
+
 export interface ReceivedRequest {
   method: string;
   path: string;
@@ -46,11 +80,23 @@ export async function readFormFile(
   return undefined;
 }
 
+/** The root a service reports for a CAR it stored: the one it read, or under `wrong-cid` another DAG's. */
+export async function reportedRoot(
+  standIn: StandInState,
+  root: CID,
+  fault: Fault | undefined,
+): Promise<string> {
+  if (fault?.kind !== "wrong-cid") return root.toString();
+  const reported = await anotherDagOf(standIn.store, root);
+  standIn.misreported.push({ stored: root.toString(), reported });
+  return reported;
+}
+
 /**
  * The CID a service reports when it stored another DAG than the one it was sent: the same file added
  * with a node's classic defaults (CIDv0, 256 KiB chunks), which never equals a CAR root of ours.
  */
-export async function anotherDagOf(store: ServiceStore, root: CID): Promise<string> {
+async function anotherDagOf(store: ServiceStore, root: CID): Promise<string> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of store.cat(root)) chunks.push(chunk);
   const discard = { put: async (cid: CID) => cid };

@@ -1,8 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { FaultPlan } from "./faults.js";
-import { anotherDagOf, type ReceivedRequest, readFormFile, received } from "./form-upload.js";
+import {
+  type ReceivedRequest,
+  readFormFile,
+  received,
+  reportedRoot,
+  type ServiceStandIn,
+  serviceStandIn,
+  standInState,
+} from "./form-upload.js";
 import { failMidUpload, json, readBody, served, serveGateway, startHttpService } from "./http-service.js";
-import { CarRefused, ServiceStore } from "./service-store.js";
+import { CarRefused } from "./service-store.js";
 
 export interface KuboStandInOptions {
   /**
@@ -14,20 +21,8 @@ export interface KuboStandInOptions {
   invisibleMs?: number;
 }
 
-export interface KuboStandIn {
-  /** The RPC API's base URL (KUBO_RPC_URL). */
-  url: string;
-  /** The node's path gateway (KUBO_GATEWAY_URL). */
-  gatewayUrl: string;
-  store: ServiceStore;
-  /** Faults by operation: `dag/import`, `pin/ls`, `cat`, `gateway`. */
-  faults: FaultPlan;
-  /** Every RPC request as received. */
-  received: ReceivedRequest[];
-  /** Roots the node stored while it reported another CID (`wrong-cid`). */
-  misreported: Array<{ stored: string; reported: string }>;
-  close(): Promise<void>;
-}
+/** `url` is KUBO_RPC_URL, `gatewayUrl` KUBO_GATEWAY_URL; faults by operation: `dag/import`, `pin/ls`, `cat`, `gateway`. */
+export type KuboStandIn = ServiceStandIn;
 
 /** Kubo's error body for a failed command (HTTP 500). */
 function commandError(res: ServerResponse, message: string, status = 500): void {
@@ -66,10 +61,8 @@ function authorizationsOf(secrets: string[]): Set<string> {
  * proxy in front of it, would send them.
  */
 export async function startKuboStandIn(options: KuboStandInOptions = {}): Promise<KuboStandIn> {
-  const store = new ServiceStore({ invisibleMs: options.invisibleMs });
-  const faults = new FaultPlan();
-  const requests: ReceivedRequest[] = [];
-  const misreported: KuboStandIn["misreported"] = [];
+  const state = standInState(options.invisibleMs);
+  const { store, faults } = state;
   const authorizations = authorizationsOf(options.authSecrets ?? []);
 
   async function dagImport(req: IncomingMessage, res: ServerResponse, seen: ReceivedRequest) {
@@ -84,19 +77,14 @@ export async function startKuboStandIn(options: KuboStandInOptions = {}): Promis
     if (fault?.kind === "quota") {
       return commandError(res, "put block: write /data/ipfs/blocks/.temp: no space left on device");
     }
-    let root: string;
+    let reported: string;
     try {
       const stored = await store.importCar(upload.file.stream());
-      root = stored.cid.toString();
+      reported = await reportedRoot(state, stored.cid, fault);
       if (seen.query["pin-roots"] === "false") store.remove(stored.cid);
     } catch (error) {
       if (error instanceof CarRefused) return commandError(res, error.message);
       throw error;
-    }
-    let reported = root;
-    if (fault?.kind === "wrong-cid") {
-      reported = await anotherDagOf(store, store.held(root)!.cid);
-      misreported.push({ stored: root, reported });
     }
     res.writeHead(200, { "content-type": "application/json", "x-chunked-output": "1" });
     res.end(`${JSON.stringify({ Root: { Cid: { "/": reported }, PinErrorMsg: "" } })}\n`);
@@ -136,7 +124,7 @@ export async function startKuboStandIn(options: KuboStandInOptions = {}): Promis
 
   const rpc = await startHttpService(async (req, res, url) => {
     const seen = received(req, url);
-    requests.push(seen);
+    state.received.push(seen);
     if (!url.pathname.startsWith("/api/v0/")) return void res.writeHead(404).end("404 page not found");
     if (req.method !== "POST") return void res.writeHead(405).end("405 - Method Not Allowed");
     if (authorizations.size > 0 && !authorizations.has(req.headers.authorization ?? "")) {
@@ -166,15 +154,5 @@ export async function startKuboStandIn(options: KuboStandInOptions = {}): Promis
     if (!(await serveGateway(store, faults, req, res, url))) res.writeHead(404).end("404 page not found");
   });
 
-  return {
-    url: rpc.url,
-    gatewayUrl: gateway.url,
-    store,
-    faults,
-    received: requests,
-    misreported,
-    async close() {
-      await Promise.all([rpc.close(), gateway.close()]);
-    },
-  };
+  return serviceStandIn(state, rpc, gateway);
 }
