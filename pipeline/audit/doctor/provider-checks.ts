@@ -6,6 +6,7 @@ import { AuthError, describeError } from "../../errors.js";
 import { createIpfsBackends } from "../../providers/ipfs/factory.js";
 import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
 import { KUBO } from "../../providers/ipfs/kubo.js";
+import { LIGHTHOUSE } from "../../providers/ipfs/lighthouse.js";
 import { NFT_STORAGE } from "../../providers/ipfs/nft-storage.js";
 import { PINNING_SERVICE } from "../../providers/ipfs/pinning-service.js";
 import { STORACHA } from "../../providers/ipfs/storacha.js";
@@ -20,7 +21,8 @@ const CREDENTIALS: Record<string, string> = {
   storj: "STORJ_ACCESS_KEY and STORJ_SECRET_KEY (one Storj access grant's S3 credentials)",
   [PINNING_SERVICE]: "PINNING_SERVICE_TOKEN for PINNING_SERVICE_ENDPOINT",
   [NFT_STORAGE]: "NFT_STORAGE_TOKEN",
-  [KUBO]: "KUBO_RPC_URL (and its user:password, if the node asks for one)",
+  [KUBO]: "KUBO_RPC_AUTH for KUBO_RPC_URL (user:password or Bearer <token>, as the node's API.Authorizations says)",
+  [LIGHTHOUSE]: "LIGHTHOUSE_API_KEY",
   [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
 };
 
