@@ -5,6 +5,16 @@ import { gatewayUrl } from "../../pipeline/providers/ipfs/gateway-url.js";
 import { gatewayOrigin } from "../../pipeline/providers/ipfs/pinning-service.js";
 import { redact } from "../../pipeline/util/secrets.js";
 
+/** What `fn` throws (undefined if nothing), for assertions on the error's type and message together. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 describe("IPFS configuration", () => {
   it("runs on the embedded node alone when nothing is set", () => {
     const config = loadIpfsConfig({}, "/work/.dcmx");
@@ -72,17 +82,55 @@ describe("IPFS configuration", () => {
   });
 
   it("explains that a Web3.Storage token alone no longer works", () => {
-    const error = (() => {
-      try {
-        return loadIpfsConfig({ WEB3_STORAGE_TOKEN: "old-token-value" }, "/w");
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrown(() => loadIpfsConfig({ WEB3_STORAGE_TOKEN: "old-token-value" }, "/w"));
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as Error).message)
       .to.contain("WEB3_STORAGE_TOKEN")
       .and.contain("W3UP_KEY");
+  });
+
+  it("refuses credentials inside KUBO_RPC_URL, pointing to KUBO_RPC_AUTH, without echoing the password", () => {
+    const error = thrown(() =>
+      loadIpfsConfig({ KUBO_RPC_URL: "https://artist:url-secret-pw@kubo.example.org" }, "/w"),
+    );
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as Error).message)
+      .to.contain("KUBO_RPC_URL")
+      .and.contain("KUBO_RPC_AUTH")
+      .and.not.contain("url-secret-pw");
+  });
+
+  it("sends KUBO_RPC_AUTH as Basic (user:password) or as it is (Bearer), and registers it as a secret", () => {
+    const basic = loadIpfsConfig(
+      { KUBO_RPC_URL: "http://127.0.0.1:5001", KUBO_RPC_AUTH: "artist:kubo-basic-pw" },
+      "/w",
+    );
+    const header = `Basic ${Buffer.from("artist:kubo-basic-pw").toString("base64")}`;
+    expect(basic.kubo?.authorization).to.equal(header);
+    const bearer = loadIpfsConfig(
+      { KUBO_RPC_URL: "https://rpc.filebase.io", KUBO_RPC_AUTH: "Bearer filebase-rpc-token" },
+      "/w",
+    );
+    expect(bearer.kubo?.authorization).to.equal("Bearer filebase-rpc-token");
+    expect(redact(`${header} kubo-basic-pw filebase-rpc-token`)).to.not.match(
+      /kubo-basic-pw|filebase-rpc-token|Basic YX/,
+    );
+    expect(() =>
+      loadIpfsConfig({ KUBO_RPC_URL: "http://127.0.0.1:5001", KUBO_RPC_AUTH: "just-a-token" }, "/w"),
+    ).to.throw(ConfigError, "KUBO_RPC_AUTH");
+  });
+
+  it("enables Lighthouse from its API key, with the SDK's upload API and gateway by default", () => {
+    const config = loadIpfsConfig({ LIGHTHOUSE_API_KEY: "lighthouse-key-123" }, "/w");
+    expect(config.lighthouse).to.deep.equal({
+      apiKey: "lighthouse-key-123",
+      apiUrl: "https://upload.lighthouse.storage",
+      gateway: "https://gateway.lighthouse.storage",
+    });
+    expect(redact("key lighthouse-key-123")).to.equal("key [redacted]");
+    expect(() =>
+      loadIpfsConfig({ LIGHTHOUSE_API_KEY: "lighthouse-key-123", LIGHTHOUSE_API_URL: "upload" }, "/w"),
+    ).to.throw(ConfigError, "LIGHTHOUSE_API_URL");
   });
 
   it("names the missing half of a pair and rejects malformed URLs", () => {

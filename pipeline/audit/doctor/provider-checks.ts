@@ -8,6 +8,7 @@ import { FILEBASE } from "../../providers/ipfs/filebase.js";
 import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
 import { IPFS_CLUSTER } from "../../providers/ipfs/ipfs-cluster.js";
 import { KUBO } from "../../providers/ipfs/kubo.js";
+import { LIGHTHOUSE } from "../../providers/ipfs/lighthouse.js";
 import { NFT_STORAGE } from "../../providers/ipfs/nft-storage.js";
 import { PINNING_SERVICE } from "../../providers/ipfs/pinning-service.js";
 import { STORACHA } from "../../providers/ipfs/storacha.js";
@@ -22,8 +23,9 @@ const CREDENTIALS: Record<string, string> = {
   storj: "STORJ_ACCESS_KEY and STORJ_SECRET_KEY (one Storj access grant's S3 credentials)",
   [PINNING_SERVICE]: "PINNING_SERVICE_TOKEN for PINNING_SERVICE_ENDPOINT",
   [NFT_STORAGE]: "NFT_STORAGE_TOKEN",
-  [KUBO]: "KUBO_RPC_URL (and its user:password, if the node asks for one)",
+  [KUBO]: "KUBO_RPC_AUTH for KUBO_RPC_URL (user:password or Bearer <token>, as the node's API.Authorizations says)",
   [IPFS_CLUSTER]: "IPFS_CLUSTER_AUTH (user:password or Bearer <jwt>) for IPFS_CLUSTER_URL",
+  [LIGHTHOUSE]: "LIGHTHOUSE_API_KEY",
   [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
   [FILEBASE]: "FILEBASE_ACCESS_KEY and FILEBASE_SECRET_KEY (one Filebase access key pair)",
 };

@@ -28,7 +28,12 @@ export const IpfsEnvSchema = z.object({
   NFT_STORAGE_ENDPOINT: httpUrl("an NFT.Storage-compatible API"),
   NFT_STORAGE_GATEWAY_URL: httpUrl("the gateway that serves NFT.Storage content"),
   KUBO_RPC_URL: httpUrl("a Kubo RPC API"),
+  /** `user:password` (HTTP Basic) or `Bearer <token>`, as the node's `API.Authorizations` expects. */
+  KUBO_RPC_AUTH: envString(),
   KUBO_GATEWAY_URL: httpUrl("the Kubo node's gateway"),
+  LIGHTHOUSE_API_KEY: envString(),
+  LIGHTHOUSE_API_URL: httpUrl("Lighthouse's upload API"),
+  LIGHTHOUSE_GATEWAY_URL: httpUrl("Lighthouse's gateway"),
   PINNING_SERVICE_ENDPOINT: httpUrl("an IPFS Pinning Service API"),
   PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
@@ -132,13 +137,24 @@ export interface IpfsConfig {
   readBackWindowMs: number;
   storacha?: StorachaConfig;
   nftStorage?: { token: string; endpoint: string; gateway: string };
-  kubo?: { url: string; gateway?: string };
+  kubo?: KuboConfig;
+  lighthouse?: { apiKey: string; apiUrl: string; gateway: string };
   pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
   cluster?: IpfsClusterConfig;
   pinata?: PinataConfig;
   filebase?: FilebaseConfig;
 }
 
+export interface KuboConfig {
+  url: string;
+  /** The Authorization header's value, from KUBO_RPC_AUTH. */
+  authorization?: string;
+  /** Reads go through the RPC's `cat` when no gateway is set. */
+  gateway?: string;
+}
+
+export const LIGHTHOUSE_DEFAULT_API = "https://upload.lighthouse.storage";
+export const LIGHTHOUSE_DEFAULT_GATEWAY = "https://gateway.lighthouse.storage";
 export const NFT_STORAGE_DEFAULT_ENDPOINT = "https://api.nft.storage";
 export const NFT_STORAGE_DEFAULT_GATEWAY = "https://nftstorage.link";
 export const STORACHA_DEFAULT_GATEWAY = "https://storacha.link";
@@ -164,6 +180,16 @@ function requirePair(
   });
 }
 
+/** KUBO_RPC_URL and KUBO_RPC_AUTH as the RPC client uses them (credentials never inside the URL). */
+function kuboConfig(url: string, auth: string | undefined, gateway: string | undefined): KuboConfig {
+  refuseUrlCredentials("KUBO_RPC_URL", url, "KUBO_RPC_AUTH");
+  return {
+    url,
+    authorization: auth === undefined ? undefined : authorizationHeader("KUBO_RPC_AUTH", auth),
+    gateway,
+  };
+}
+
 /** Reads and validates the IPFS variables and registers every secret among them before anyone can log it. */
 export function loadIpfsConfig(env: Record<string, string | undefined>, workDir: string): IpfsConfig {
   const e = parseEnv(IpfsEnvSchema, env);
@@ -176,10 +202,11 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     e.PINATA_JWT,
     e.FILEBASE_ACCESS_KEY,
     e.FILEBASE_SECRET_KEY,
+    e.KUBO_RPC_AUTH,
+    e.LIGHTHOUSE_API_KEY,
   ]) {
     registerSecret(secret);
   }
-  if (e.KUBO_RPC_URL !== undefined) registerSecret(new URL(e.KUBO_RPC_URL).password || undefined);
   if (e.WEB3_STORAGE_TOKEN !== undefined && e.W3UP_KEY === undefined) {
     throw new ConfigError("CONFIG", "the old Web3.Storage API tokens no longer work", {
       file: "environment",
@@ -210,7 +237,15 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       gateway: e.NFT_STORAGE_GATEWAY_URL ?? NFT_STORAGE_DEFAULT_GATEWAY,
     };
   }
-  if (e.KUBO_RPC_URL !== undefined) config.kubo = { url: e.KUBO_RPC_URL, gateway: e.KUBO_GATEWAY_URL };
+  if (e.KUBO_RPC_URL !== undefined)
+    config.kubo = kuboConfig(e.KUBO_RPC_URL, e.KUBO_RPC_AUTH, e.KUBO_GATEWAY_URL);
+  if (e.LIGHTHOUSE_API_KEY !== undefined) {
+    config.lighthouse = {
+      apiKey: e.LIGHTHOUSE_API_KEY,
+      apiUrl: e.LIGHTHOUSE_API_URL ?? LIGHTHOUSE_DEFAULT_API,
+      gateway: e.LIGHTHOUSE_GATEWAY_URL ?? LIGHTHOUSE_DEFAULT_GATEWAY,
+    };
+  }
   if (
     requirePair(
       ["PINNING_SERVICE_ENDPOINT", e.PINNING_SERVICE_ENDPOINT],

@@ -35,6 +35,10 @@ export async function createIpfsBackends(
       const { KuboProvider } = await import("./kubo.js");
       providers.push(new KuboProvider(node, { ...config.kubo, readBackWindowMs }));
     }
+    if (config.lighthouse) {
+      const { LighthouseProvider } = await import("./lighthouse.js");
+      providers.push(new LighthouseProvider(node, { ...config.lighthouse, readBackWindowMs }));
+    }
     if (config.nftStorage) {
       const { NftStorageProvider } = await import("./nft-storage.js");
       providers.push(new NftStorageProvider(node, { ...config.nftStorage, readBackWindowMs }));

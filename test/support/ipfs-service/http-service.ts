@@ -104,15 +104,24 @@ export async function serveGateway(
   }
   const asCar = url.searchParams.get("format") === "car" || /car/.test(req.headers.accept ?? "");
   res.writeHead(200, { "content-type": asCar ? "application/vnd.ipld.car" : "application/octet-stream" });
-  let first = fault?.kind === "tamper";
-  for await (const chunk of asCar ? store.car(cid) : store.cat(cid)) {
+  for await (const chunk of served(asCar ? store.car(cid) : store.cat(cid), fault?.kind === "tamper"))
+    res.write(chunk);
+  res.end();
+  return true;
+}
+
+/** The bytes a service sends, with the first one flipped when it tampers with them. */
+export async function* served(
+  chunks: AsyncIterable<Uint8Array>,
+  tamper: boolean,
+): AsyncGenerator<Uint8Array> {
+  let first = tamper;
+  for await (const chunk of chunks) {
     if (first && chunk.length > 0) {
       const copy = Uint8Array.from(chunk);
       copy[0] = copy[0]! ^ 0xff;
-      res.write(copy);
       first = false;
-    } else res.write(chunk);
+      yield copy;
+    } else yield chunk;
   }
-  res.end();
-  return true;
 }
