@@ -227,6 +227,25 @@ describe("IPFS Cluster provider (contract test, stand-in)", function () {
     expect(error.message).to.include("cluster-peer-0").and.include("pin_queued");
   });
 
+  it("stand-in: lists pins as NDJSON GlobalPinInfo and refuses unknown credentials with {code, message}", async () => {
+    const { cluster, provider } = await start();
+    const headers = { authorization: authorizationHeader("IPFS_CLUSTER_AUTH", BASIC) };
+    expect((await fetch(`${cluster.url}/pins`, { headers })).status).to.equal(204);
+    await provider.put(track.request);
+    const lines = (await (await fetch(`${cluster.url}/pins`, { headers })).text()).trim().split("\n");
+    const [info] = lines.map((line) => JSON.parse(line));
+    expect(lines).to.have.length(1);
+    expect(info).to.include({ cid: track.address.cid, name: `dcmx audio ${track.address.sha256}.mp3` });
+    expect(Object.values(info.peer_map).map((peer) => (peer as { status: string }).status)).to.deep.equal([
+      "pinned",
+      "pinned",
+      "pinned",
+    ]);
+    const refused = await fetch(`${cluster.url}/pins`);
+    expect(refused.status).to.equal(401);
+    expect(await refused.json()).to.deep.equal({ code: 401, message: "unauthorized: access denied" });
+  });
+
   it("stand-in: refuses CARs without exactly one root, as cluster's CAR adder does", async () => {
     const { cluster } = await start({ auth: undefined });
     const bytes = new TextEncoder().encode("one block");
