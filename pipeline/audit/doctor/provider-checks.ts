@@ -7,6 +7,7 @@ import { createIpfsBackends } from "../../providers/ipfs/factory.js";
 import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
 import { KUBO } from "../../providers/ipfs/kubo.js";
 import { NFT_STORAGE } from "../../providers/ipfs/nft-storage.js";
+import { PINATA } from "../../providers/ipfs/pinata.js";
 import { PINNING_SERVICE } from "../../providers/ipfs/pinning-service.js";
 import { STORACHA } from "../../providers/ipfs/storacha.js";
 import { loadStorjConfig } from "../../providers/s3/config.js";
@@ -22,6 +23,7 @@ const CREDENTIALS: Record<string, string> = {
   [NFT_STORAGE]: "NFT_STORAGE_TOKEN",
   [KUBO]: "KUBO_RPC_URL (and its user:password, if the node asks for one)",
   [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
+  [PINATA]: "PINATA_JWT (the JWT of a Pinata API key, docs/storage/pinata.md)",
 };
 
 const EMPTY = new Uint8Array();
