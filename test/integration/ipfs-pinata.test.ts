@@ -138,8 +138,21 @@ describe("Pinata provider (contract test, stand-in)", function () {
     expect(service.patchBytes()).to.equal(carSize);
   });
 
+  it("gives up a resumable upload whose chunks keep failing, without opening a second session", async () => {
+    const retry = { retries: 2, minDelayMs: 1, maxDelayMs: 5 };
+    const provider = await pinata({ tusThresholdBytes: 100_000, tusChunkBytes: CHUNK, retry });
+    service.faults.always("patch", { kind: "server-error", status: 503 });
+    const error = await provider.put(track.request).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ProviderError);
+    expect(error).to.include({ code: "RESUMABLE_FAILED", retryable: false });
+    expect(service.faults.served).to.deep.equal(Array(3).fill("patch:server-error"));
+    expect(uploadsOf("POST")).to.have.length(1);
+    expect(uploadsOf("HEAD")).to.have.length(2);
+  });
+
   it("waits out a 429 without Retry-After and one with it, and retries a 5xx mid-upload", async () => {
     const provider = await pinata({ retry: { retries: 3, minDelayMs: 1, maxDelayMs: 2_000 } });
+    service.faults.next("list", { kind: "rate-limit" });
     service.faults.next(
       "upload",
       { kind: "rate-limit" },
@@ -151,6 +164,7 @@ describe("Pinata provider (contract test, stand-in)", function () {
     expect(Date.now() - started).to.be.at.least(950);
     expect(stored.cid).to.equal(track.address.cid);
     expect(service.faults.served).to.deep.equal([
+      "list:rate-limit",
       "upload:rate-limit",
       "upload:rate-limit",
       "upload:server-error",

@@ -17,7 +17,7 @@ const JWT = "pinata-e2e-jwt.eyJzY29wZSI6InVwbG9hZCJ9.signature";
  * Pinata answers with another CID fails its track, which is not minted.
  */
 describe("pipeline end to end with Pinata (contract test, stand-in)", function () {
-  this.timeout(90_000);
+  this.timeout(240_000);
   let node: HardhatNode;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let service: PinataService;

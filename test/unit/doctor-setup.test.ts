@@ -7,6 +7,7 @@ import type { Finding } from "../../pipeline/audit/doctor/finding.js";
 import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
 import { freePort } from "../support/hardhat-node.js";
 import { startPinningService } from "../support/ipfs-pinning-service.js";
+import { startPinataService } from "../support/ipfs-service/pinata.js";
 
 const TOKEN = "doctor-right-token-4821";
 const WRONG = "doctor-wrong-token-9377";
@@ -86,6 +87,29 @@ describe("dcmx doctor", function () {
     const right = await doctor({ PINNING_SERVICE_ENDPOINT: service.url, PINNING_SERVICE_TOKEN: TOKEN });
     expect(find(right, "provider pinning-service").status).to.equal("ok");
     expect(text(right)).not.to.include(TOKEN);
+  });
+
+  it("reports a Pinata JWT the service refuses, naming PINATA_JWT, and accepts the right one (contract test, stand-in)", async () => {
+    const pinata = await startPinataService({ jwt: TOKEN });
+    try {
+      const env = {
+        PINATA_UPLOAD_URL: pinata.uploadUrl,
+        PINATA_API_URL: pinata.apiUrl,
+        PINATA_GATEWAY_URL: pinata.gatewayUrl,
+      };
+      const wrong = await doctor({ ...env, PINATA_JWT: WRONG });
+      const refused = find(wrong, "provider pinata");
+      expect(refused.status).to.equal("fail");
+      expect(refused.message).to.match(/credentials refused/);
+      expect(refused.fix).to.include("PINATA_JWT");
+      expect(text(wrong)).not.to.include(WRONG);
+
+      const right = await doctor({ ...env, PINATA_JWT: TOKEN });
+      expect(find(right, "provider pinata").status).to.equal("ok");
+      expect(text(right)).not.to.include(TOKEN);
+    } finally {
+      await pinata.close();
+    }
   });
 
   it("fails an RPC that does not answer and a Node.js that is too old", async () => {

@@ -10,6 +10,7 @@ import { IPFS_CLUSTER } from "../../providers/ipfs/ipfs-cluster.js";
 import { KUBO } from "../../providers/ipfs/kubo.js";
 import { LIGHTHOUSE } from "../../providers/ipfs/lighthouse.js";
 import { NFT_STORAGE } from "../../providers/ipfs/nft-storage.js";
+import { PINATA } from "../../providers/ipfs/pinata.js";
 import { PINNING_SERVICE } from "../../providers/ipfs/pinning-service.js";
 import { STORACHA } from "../../providers/ipfs/storacha.js";
 import { loadStorjConfig } from "../../providers/s3/config.js";
@@ -28,6 +29,7 @@ const CREDENTIALS: Record<string, string> = {
   [LIGHTHOUSE]: "LIGHTHOUSE_API_KEY",
   [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
   [FILEBASE]: "FILEBASE_ACCESS_KEY and FILEBASE_SECRET_KEY (one Filebase access key pair)",
+  [PINATA]: "PINATA_JWT (the JWT of a Pinata API key, docs/storage/pinata.md)",
 };
 
 const EMPTY = new Uint8Array();

@@ -89,9 +89,11 @@ export async function startPinataService(options: {
   const files: FileRecord[] = [];
   let patchBytes = 0;
 
+  const unauthorized = (res: ServerResponse) =>
+    json(res, 401, { error: { reason: "INVALID_CREDENTIALS", details: "Invalid or expired JWT" } });
   const authorized = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.headers.authorization === `Bearer ${options.jwt}`) return true;
-    json(res, 401, { error: { reason: "INVALID_CREDENTIALS", details: "Invalid or expired JWT" } });
+    unauthorized(res);
     return false;
   };
 
@@ -118,7 +120,7 @@ export async function startPinataService(options: {
         });
         return true;
       case "auth":
-        json(res, 401, { error: { reason: "INVALID_CREDENTIALS", details: "Invalid or expired JWT" } });
+        unauthorized(res);
         return true;
       default:
         return false;
