@@ -77,6 +77,7 @@ export class FilebaseProvider extends RemoteIpfsProvider {
   readonly #carDir: string;
   readonly #partSize: number;
   #bucketChecked?: Promise<void>;
+  #carDirReady?: Promise<unknown>;
   constructor(node: EmbeddedIpfsNode, options: FilebaseOptions) {
     const { config, workDir, partSizeBytes, ...remote } = options;
     const retryable = remote.retry?.isRetryable ?? isTransient;
@@ -147,7 +148,11 @@ export class FilebaseProvider extends RemoteIpfsProvider {
 
   /** The DAG as a CAR file, so its size is known (S3 wants a Content-Length) and a part can be sent again. */
   async #writeCar(cid: CID, signal?: AbortSignal): Promise<{ path: string; size: number }> {
-    await mkdir(this.#carDir, { recursive: true });
+    // CARs left by a killed run are of no use (each upload writes its own): cleared once, on first use.
+    this.#carDirReady ??= rm(this.#carDir, { recursive: true, force: true }).then(() =>
+      mkdir(this.#carDir, { recursive: true }),
+    );
+    await this.#carDirReady;
     const path = join(this.#carDir, `${cid}-${randomUUID()}.car`);
     try {
       await pipeline(Readable.from(this.carStream(cid, signal)), createWriteStream(path), { signal });
