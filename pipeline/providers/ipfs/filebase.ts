@@ -28,10 +28,11 @@ import { RemoteIpfsProvider, type RemoteOptions } from "./remote-provider.js";
 export const FILEBASE = "filebase";
 
 const MIB = 1024 * 1024;
-/** Filebase takes a single PUT up to 5 GB; above one part we go multipart so a failure costs one part. */
+/**
+ * Filebase takes a single PUT up to 5 GB; above one part we go multipart so a failure costs one part.
+ * Its limits are S3's: parts of at least 5 MiB (but the last), at most 10,000 parts.
+ */
 const DEFAULT_PART_SIZE = 16 * MIB;
-/** S3's limits, which Filebase documents as its own: parts of at least 5 MiB (but the last), 10,000 parts. */
-export const FILEBASE_MIN_PART_SIZE = 5 * MIB;
 const MAX_PARTS = 10_000;
 
 /**
@@ -78,6 +79,7 @@ export class FilebaseProvider extends RemoteIpfsProvider {
   readonly #partSize: number;
   #bucketChecked?: Promise<void>;
   #carDirReady?: Promise<unknown>;
+
   constructor(node: EmbeddedIpfsNode, options: FilebaseOptions) {
     const { config, workDir, partSizeBytes, ...remote } = options;
     const retryable = remote.retry?.isRetryable ?? isTransient;
