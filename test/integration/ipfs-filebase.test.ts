@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
@@ -72,6 +72,9 @@ describe("Filebase provider (contract test, stand-in)", function () {
     service.requests.map((r) => (r.partNumber ? `${r.operation} ${r.partNumber}` : r.operation));
 
   it("puts our CAR, which the service imports under our root; has, verify and url follow", async () => {
+    // A CAR a killed run left behind.
+    await mkdir(`${dir.path}/work/filebase`, { recursive: true });
+    await writeFile(`${dir.path}/work/filebase/${track.address.cid}-left-by-a-killed-run.car`, "partial");
     const filebase = provider();
     const stored = await filebase.put(track.request);
     expect(stored).to.include({ provider: "filebase", cid: track.address.cid, reused: false });
@@ -85,7 +88,7 @@ describe("Filebase provider (contract test, stand-in)", function () {
     expect((await filebase.put(track.request)).reused).to.equal(true);
     // The bucket is asked about once; each object with one HeadObject.
     expect(operations()).to.deep.equal(["head-bucket", "head", "put", "head", "head"]);
-    // The CAR file it went up from is gone.
+    // The CAR file it went up from is gone, and so is the one left behind.
     expect(await readdir(`${dir.path}/work/filebase`)).to.deep.equal([]);
     await filebase.close();
   });

@@ -61,7 +61,6 @@ describe("main job with a Filebase backup (contract test, stand-in)", function (
       FILEBASE_GATEWAY_URL: service.gateway,
     });
     expect(run.code, run.output).to.equal(1);
-    expect(run.output).to.not.include(SECRET_KEY);
     expect(service.faults.served).to.deep.equal(["put:rate-limit", "put:server-error", "put:wrong-cid"]);
     expect(service.notYetVisible).to.be.greaterThan(0);
 
@@ -80,5 +79,9 @@ describe("main job with a Filebase backup (contract test, stand-in)", function (
       expect(service.store.held(track.metadataCid!), track.file).to.not.equal(undefined);
     }
     expect(report.totals).to.include({ successful: 3, failed: 1 });
+    const journal = await readFile(join(dir, "work", "journal.jsonl"), "utf8");
+    for (const text of [run.output, journal, JSON.stringify(report)]) {
+      expect(text).to.not.include(SECRET_KEY).and.not.include(ACCESS_KEY);
+    }
   });
 });

@@ -28,10 +28,11 @@ import { RemoteIpfsProvider, type RemoteOptions } from "./remote-provider.js";
 export const FILEBASE = "filebase";
 
 const MIB = 1024 * 1024;
-/** Filebase takes a single PUT up to 5 GB; above one part we go multipart so a failure costs one part. */
+/**
+ * Filebase takes a single PUT up to 5 GB; above one part we go multipart so a failure costs one part.
+ * Its limits are S3's: parts of at least 5 MiB (but the last), at most 10,000 parts.
+ */
 const DEFAULT_PART_SIZE = 16 * MIB;
-/** S3's limits, which Filebase documents as its own: parts of at least 5 MiB (but the last), 10,000 parts. */
-export const FILEBASE_MIN_PART_SIZE = 5 * MIB;
 const MAX_PARTS = 10_000;
 
 /**
@@ -77,6 +78,8 @@ export class FilebaseProvider extends RemoteIpfsProvider {
   readonly #carDir: string;
   readonly #partSize: number;
   #bucketChecked?: Promise<void>;
+  #carDirReady?: Promise<unknown>;
+
   constructor(node: EmbeddedIpfsNode, options: FilebaseOptions) {
     const { config, workDir, partSizeBytes, ...remote } = options;
     const retryable = remote.retry?.isRetryable ?? isTransient;
@@ -147,7 +150,11 @@ export class FilebaseProvider extends RemoteIpfsProvider {
 
   /** The DAG as a CAR file, so its size is known (S3 wants a Content-Length) and a part can be sent again. */
   async #writeCar(cid: CID, signal?: AbortSignal): Promise<{ path: string; size: number }> {
-    await mkdir(this.#carDir, { recursive: true });
+    // CARs left by a killed run are of no use (each upload writes its own): cleared once, on first use.
+    this.#carDirReady ??= rm(this.#carDir, { recursive: true, force: true }).then(() =>
+      mkdir(this.#carDir, { recursive: true }),
+    );
+    await this.#carDirReady;
     const path = join(this.#carDir, `${cid}-${randomUUID()}.car`);
     try {
       await pipeline(Readable.from(this.carStream(cid, signal)), createWriteStream(path), { signal });
