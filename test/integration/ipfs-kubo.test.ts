@@ -160,6 +160,15 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
     expect(service.faults.served.filter((f) => f === "cat:not-yet-visible").length).to.be.greaterThan(1);
   });
 
+  it("retries an import whose answer ended without a root (the error in Kubo's X-Stream-Error trailer)", async () => {
+    const { kubo, service } = await connect();
+    service.streamErrors.push("import interrupted: context canceled");
+    const stored = await kubo.put(f.track.request);
+    expect(stored.cid).to.equal(f.track.address.cid);
+    expect(service.streamErrors).to.deep.equal([]);
+    expect(service.received.filter((r) => r.path === "/api/v0/dag/import")).to.have.length(2);
+  });
+
   it("treats a full disk as permanent, with a hint, and does not retry it", async () => {
     const { kubo, service } = await connect();
     service.faults.next("dag/import", { kind: "quota" });

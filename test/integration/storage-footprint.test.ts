@@ -16,7 +16,6 @@ const NOT_LOADED_BY_DEFAULT = [
   "@helia/verified-fetch", // the gateway loads it with its first request, or when `dcmx serve` readies it
   "@storacha/client",
   "nft.storage",
-  "kubo-rpc-client",
   "@ipfs-shipyard/pinning-service-client",
 ];
 

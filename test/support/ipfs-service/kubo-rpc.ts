@@ -22,7 +22,13 @@ export interface KuboStandInOptions {
 }
 
 /** `url` is KUBO_RPC_URL, `gatewayUrl` KUBO_GATEWAY_URL; faults by operation: `dag/import`, `pin/ls`, `cat`, `gateway`. */
-export type KuboStandIn = ServiceStandIn;
+export interface KuboStandIn extends ServiceStandIn {
+  /**
+   * Errors the next imports end with after their 200 header, in Kubo's `X-Stream-Error` trailer and with
+   * no root line (the FaultPlan's kinds have no such answer: it is Kubo's own).
+   */
+  streamErrors: string[];
+}
 
 /** Kubo's error body for a failed command (HTTP 500). */
 function commandError(res: ServerResponse, message: string, status = 500): void {
@@ -64,6 +70,7 @@ export async function startKuboStandIn(options: KuboStandInOptions = {}): Promis
   const state = standInState(options.invisibleMs);
   const { store, faults } = state;
   const authorizations = authorizationsOf(options.authSecrets ?? []);
+  const streamErrors: string[] = [];
 
   async function dagImport(req: IncomingMessage, res: ServerResponse, seen: ReceivedRequest) {
     const fault = faults.take("dag/import");
@@ -86,7 +93,16 @@ export async function startKuboStandIn(options: KuboStandInOptions = {}): Promis
       if (error instanceof CarRefused) return commandError(res, error.message);
       throw error;
     }
-    res.writeHead(200, { "content-type": "application/json", "x-chunked-output": "1" });
+    const streamError = streamErrors.shift();
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "x-chunked-output": "1",
+      ...(streamError === undefined ? {} : { trailer: "X-Stream-Error" }),
+    });
+    if (streamError !== undefined) {
+      res.addTrailers({ "X-Stream-Error": streamError });
+      return void res.end();
+    }
     res.end(`${JSON.stringify({ Root: { Cid: { "/": reported }, PinErrorMsg: "" } })}\n`);
   }
 
@@ -154,5 +170,5 @@ export async function startKuboStandIn(options: KuboStandInOptions = {}): Promis
     if (!(await serveGateway(store, faults, req, res, url))) res.writeHead(404).end("404 page not found");
   });
 
-  return serviceStandIn(state, rpc, gateway);
+  return { ...serviceStandIn(state, rpc, gateway), streamErrors };
 }
