@@ -29,10 +29,13 @@ export default defineConfig({
       .addOption(option("workdir", "journal and local data (DCMX_WORKDIR, default .dcmx)"))
       .addOption(option("report", "JSON report path (DCMX_REPORT)"))
       .addOption(option("contract", "existing collection to mint into (DCMX_CONTRACT)"))
-      .addOption(option("admin", "admin of a new collection, e.g. a Safe (DCMX_ADMIN; the minting key only mints)"))
+      .addOption(
+        option("admin", "admin of a new collection, e.g. a Safe (DCMX_ADMIN; the minting key only mints)"),
+      )
       .addFlag({
         name: "allowHotAdmin",
-        description: "on a public chain, let the minting key also be the admin (DCMX_ALLOW_HOT_ADMIN; dangerous)",
+        description:
+          "on a public chain, let the minting key also be the admin (DCMX_ALLOW_HOT_ADMIN; dangerous)",
       })
       .addOption(
         option("require", "providers that must hold audio before minting: storj,ipfs (DCMX_REQUIRE)"),

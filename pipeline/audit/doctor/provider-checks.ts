@@ -24,7 +24,8 @@ const CREDENTIALS: Record<string, string> = {
   storj: "STORJ_ACCESS_KEY and STORJ_SECRET_KEY (one Storj access grant's S3 credentials)",
   [PINNING_SERVICE]: "PINNING_SERVICE_TOKEN for PINNING_SERVICE_ENDPOINT",
   [NFT_STORAGE]: "NFT_STORAGE_TOKEN",
-  [KUBO]: "KUBO_RPC_AUTH for KUBO_RPC_URL (user:password or Bearer <token>, as the node's API.Authorizations says)",
+  [KUBO]:
+    "KUBO_RPC_AUTH for KUBO_RPC_URL (user:password or Bearer <token>, as the node's API.Authorizations says)",
   [IPFS_CLUSTER]: "IPFS_CLUSTER_AUTH (user:password or Bearer <jwt>) for IPFS_CLUSTER_URL",
   [LIGHTHOUSE]: "LIGHTHOUSE_API_KEY",
   [STORACHA]: "W3UP_KEY and W3UP_PROOF (the agent key and its space delegation)",
