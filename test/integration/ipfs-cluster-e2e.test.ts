@@ -55,7 +55,7 @@ describe("mint-library with IPFS Cluster (contract test, stand-in)", function ()
     expect(run.code, run.output).to.equal(1);
     expect(run.output).not.to.include(PASSWORD);
     expect(cluster.faults.served).to.deep.equal(["add:rate-limit", "add:server-error", "add:wrong-cid"]);
-    expect(cluster.readBackMisses, "the read-back met the 404 window").to.be.at.least(1);
+    expect(cluster.store.hiddenReads, "the read-back met the 404 window").to.be.at.least(1);
 
     const report = RunReportSchema.parse(JSON.parse(await readFile(join(workDir, "report.json"), "utf8")));
     const failed = report.tracks.filter((t) => t.status === "failed");

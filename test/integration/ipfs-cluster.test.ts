@@ -134,7 +134,7 @@ describe("IPFS Cluster provider (contract test, stand-in)", function () {
     const { cluster, provider } = await start({ invisibleMs: 700 });
     const stored = await provider.put(track.request);
     expect(stored.cid).to.equal(track.address.cid);
-    expect(cluster.readBackMisses).to.be.at.least(1);
+    expect(cluster.store.hiddenReads).to.be.at.least(1);
   });
 
   it("gives up reading back once the window closes", async () => {

@@ -62,7 +62,7 @@ describe("main job with a Filebase backup (contract test, stand-in)", function (
     });
     expect(run.code, run.output).to.equal(1);
     expect(service.faults.served).to.deep.equal(["put:rate-limit", "put:server-error", "put:wrong-cid"]);
-    expect(service.notYetVisible).to.be.greaterThan(0);
+    expect(service.store.hiddenReads).to.be.greaterThan(0);
 
     const report = RunReportSchema.parse(
       JSON.parse(await readFile(join(dir, "work", "report.json"), "utf8")),

@@ -37,8 +37,6 @@ export interface FilebaseService {
   requests: S3Request[];
   /** Requests whose signature was refused, `METHOD /path CODE`. */
   refused: string[];
-  /** Gateway reads of content held but not yet visible (answered 404). */
-  notYetVisible: number;
   close(): Promise<void>;
 }
 
@@ -303,9 +301,6 @@ export async function startFilebaseService(options: FilebaseServiceOptions): Pro
   });
 
   const gateway = await startHttpService(async (req, res, url) => {
-    const cid = /^\/ipfs\/([^/?]+)$/.exec(url.pathname)?.[1];
-    if (cid !== undefined && /^[a-zA-Z0-9]+$/.test(cid) && store.held(cid) && !store.visible(cid))
-      service.notYetVisible++;
     if (!(await serveGateway(store, faults, req, res, url))) res.writeHead(404).end();
   });
 
@@ -317,7 +312,6 @@ export async function startFilebaseService(options: FilebaseServiceOptions): Pro
     objects,
     requests,
     refused,
-    notYetVisible: 0,
     async close() {
       await Promise.all([s3.close(), gateway.close()]);
     },

@@ -65,8 +65,6 @@ export class ClusterStandIn {
   readonly peerIds: string[];
   /** How many allocated peers of each later pin end in `pin_error` (a daemon out of disk, a dead peer). */
   failingPeers = 0;
-  /** 404s the gateway answered for a root it holds but does not show yet. */
-  readBackMisses = 0;
   readonly #pins = new Map<string, Pin>();
   readonly #options: ClusterStandInOptions;
   #api!: HttpService;
@@ -356,13 +354,6 @@ export class ClusterStandIn {
   }
 
   async #serveGateway(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const cid = /^\/ipfs\/([^/?]+)$/.exec(url.pathname)?.[1];
-    try {
-      if (cid !== undefined && this.store.held(cid) !== undefined && !this.store.visible(cid))
-        this.readBackMisses++;
-    } catch {
-      // Not a CID: serveGateway answers 400.
-    }
     if (!(await serveGateway(this.store, this.faults, req, res, url))) res.writeHead(404).end();
   }
 }

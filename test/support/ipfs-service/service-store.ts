@@ -28,6 +28,8 @@ export class ServiceStore {
   readonly roots = new Map<string, StoredRoot>();
   /** Milliseconds a fresh root stays invisible on the gateway. */
   invisibleMs: number;
+  /** Reads of a root held but not visible yet: the 404s a client's read-back met. */
+  hiddenReads = 0;
 
   constructor(options: { invisibleMs?: number } = {}) {
     this.invisibleMs = options.invisibleMs ?? 0;
@@ -92,7 +94,9 @@ export class ServiceStore {
   /** Whether the gateway serves `cid` now: held, and past its invisible window. */
   visible(cid: string | CID): boolean {
     const stored = this.held(cid);
-    return stored !== undefined && Date.now() >= stored.visibleAt;
+    const shown = stored !== undefined && Date.now() >= stored.visibleAt;
+    if (stored !== undefined && !shown) this.hiddenReads++;
+    return shown;
   }
 
   remove(cid: string | CID): void {
