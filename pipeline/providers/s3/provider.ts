@@ -8,6 +8,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -33,6 +34,9 @@ import { ContentGuard, type UploadFingerprint } from "./content-guard.js";
 import { objectKey } from "./keys.js";
 import { decodeMetadata, encodeMetadata } from "./metadata.js";
 import { toS3Error } from "./s3-errors.js";
+
+/** Outside the content-addressed prefixes, so the probe can never be taken for a track's object. */
+const PROBE_KEY = "dcmx-doctor-probe";
 
 /** What a stored object is created with, whether in one PUT or in parts. */
 interface ObjectParams {
@@ -203,6 +207,25 @@ export class S3Provider implements StorageProvider {
       freeTierBytes,
       freeTierPercent: freeTierBytes === undefined ? undefined : (bytes / freeTierBytes) * 100,
     };
+  }
+
+  /**
+   * Writes, reads back and deletes an empty object: what `dcmx doctor` asks, because a HEAD passes with
+   * read-only keys and cannot meet the project limits that stop uploads (storage, segments) or downloads.
+   */
+  async probeWrite(signal?: AbortSignal): Promise<void> {
+    await this.#ensureBucket(signal);
+    const params = { Bucket: this.bucket, Key: PROBE_KEY };
+    await this.#attempt(`PUT ${PROBE_KEY}`, signal, () =>
+      this.#client.send(new PutObjectCommand({ ...params, Body: "" }), { abortSignal: signal }),
+    );
+    await this.#attempt(`GET ${PROBE_KEY}`, signal, async () => {
+      const out = await this.#client.send(new GetObjectCommand(params), { abortSignal: signal });
+      await out.Body?.transformToByteArray();
+    });
+    await this.#attempt(`DELETE ${PROBE_KEY}`, signal, () =>
+      this.#client.send(new DeleteObjectCommand(params), { abortSignal: signal }),
+    );
   }
 
   async close(): Promise<void> {
