@@ -64,8 +64,13 @@ export interface ProviderStats {
   provider: string;
   objects: number;
   bytes: number;
-  /** The provider's free tier, when it has one, so callers can say how much is left. */
-  freeTierBytes?: number;
+  /** The sum of `StatsOptions.billedSize` over the objects, when the provider lists them. */
+  billedBytes?: number;
+}
+
+export interface StatsOptions {
+  /** What the provider bills an object of this size as (Storj bills smaller objects as 50 kB). */
+  billedSize?: (bytes: number) => number;
 }
 
 /**
@@ -85,6 +90,6 @@ export interface StorageProvider {
   verify(object: StoredObject, signal?: AbortSignal): Promise<void>;
   /** A URL a player can stream from: signed and expiring where the backend is private. */
   url(object: StoredObject, options?: { expiresInSeconds?: number }): Promise<string>;
-  stats(): Promise<ProviderStats>;
+  stats(options?: StatsOptions): Promise<ProviderStats>;
   close(): Promise<void>;
 }

@@ -19,6 +19,8 @@ import {
 import { expect } from "chai";
 import { network } from "hardhat";
 import { checkStorj } from "../../pipeline/audit/doctor/provider-checks.js";
+import { billedSize } from "../../pipeline/cost/monthly-cost.js";
+import { PUBLISHED_PRICES } from "../../pipeline/cost/prices.js";
 import { AbortedError, AuthError, IntegrityError, ProviderError, QuotaError } from "../../pipeline/errors.js";
 import { loadStorjConfig, type S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
 import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
@@ -232,7 +234,7 @@ describe("S3 provider on Ceph RGW", function () {
     });
   });
 
-  it("counts every object over more than one listing page", async () => {
+  it("counts every object over more than one listing page, and the bytes as Storj bills them", async () => {
     const bucket = "dcmx-many";
     const storj = provider(storjConfig(bucket));
     const empty = await storj.stats();
@@ -256,8 +258,10 @@ describe("S3 provider on Ceph RGW", function () {
     const stats = await storj.stats();
     expect(stats.objects).to.equal(count);
     expect(stats.bytes).to.equal((count * (count + 1)) / 2);
-    expect(stats.freeTierBytes).to.equal(150e9);
-    expect(stats.freeTierPercent).to.be.closeTo((stats.bytes / 150e9) * 100, 1e-12);
+    // Every object here is under Storj's 50 kB minimum billed object size.
+    expect(stats.billedBytes).to.equal(stats.bytes);
+    const billed = await storj.stats({ billedSize: billedSize(PUBLISHED_PRICES.storj) });
+    expect(billed).to.include({ objects: count, bytes: stats.bytes, billedBytes: count * 50_000 });
   });
 
   describe("URLs", () => {

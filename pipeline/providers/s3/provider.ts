@@ -25,6 +25,7 @@ import {
   openSource,
   type ProviderStats,
   type PutRequest,
+  type StatsOptions,
   type StorageProvider,
   type StoredObject,
 } from "../types.js";
@@ -57,11 +58,6 @@ export interface S3ObjectHead {
   etag?: string;
   contentType?: string;
   metadata: Record<string, string>;
-}
-
-export interface S3ProviderStats extends ProviderStats {
-  /** Share of the free tier in use, in percent, when the provider has one. */
-  freeTierPercent?: number;
 }
 
 /**
@@ -183,30 +179,26 @@ export class S3Provider implements StorageProvider {
     });
   }
 
-  /** Objects and bytes in the whole bucket (what the free tier counts), over every listing page. */
-  async stats(): Promise<S3ProviderStats> {
+  /** Objects and bytes in the whole bucket (what Storj bills), over every listing page. */
+  async stats(options: StatsOptions = {}): Promise<ProviderStats> {
     await this.#ensureBucket();
+    const billedSize = options.billedSize ?? ((size: number) => size);
     let objects = 0;
     let bytes = 0;
+    let billedBytes = 0;
     let token: string | undefined;
     do {
       const page = await this.#attempt(`list ${this.bucket}`, undefined, () =>
         this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken: token })),
       );
-      for (const item of page.Contents ?? []) {
+      for (const { Size = 0 } of page.Contents ?? []) {
         objects++;
-        bytes += item.Size ?? 0;
+        bytes += Size;
+        billedBytes += billedSize(Size);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
-    const { freeTierBytes } = this.#config;
-    return {
-      provider: this.name,
-      objects,
-      bytes,
-      freeTierBytes,
-      freeTierPercent: freeTierBytes === undefined ? undefined : (bytes / freeTierBytes) * 100,
-    };
+    return { provider: this.name, objects, bytes, billedBytes };
   }
 
   /**
