@@ -39,7 +39,10 @@ export interface PutRequest {
   mimeType: string;
   /** File extension with the dot (".mp3"), used in content-addressed keys. */
   extension: string;
-  /** Descriptive metadata stored with the object where the backend allows it (title, artist, album…). */
+  /**
+   * Descriptive metadata stored with the object where the backend allows it (title, artist, album…); S3
+   * shortens long values to stay under the 2 KiB user-metadata limit (see s3/metadata.ts).
+   */
   meta?: Record<string, string>;
   signal?: AbortSignal;
   /** Told of bytes as they go out, for progress; providers that can tell call it (a part sent again counts again). */

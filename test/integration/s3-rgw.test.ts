@@ -167,6 +167,50 @@ describe("S3 provider on Ceph RGW", function () {
       });
     });
 
+    it("keeps 600-character CJK and emoji tags under Storj's 2 KiB metadata limit, so the upload works", async () => {
+      // RGW takes larger metadata; a proxy refuses it as Storj's gateway does, so an oversized PUT fails here.
+      const proxy = await startFaultProxy(rgw.endpoint, { keepHost: true });
+      const sizes: number[] = [];
+      proxy.setRule((req) => {
+        if (req.method !== "PUT") return { kind: "forward" };
+        const size = Object.entries(req.headers)
+          .filter(([name]) => name.startsWith("x-amz-meta-"))
+          .reduce((sum, [name, value]) => sum + name.length + String(value).length, 0);
+        sizes.push(size);
+        return size <= 2048
+          ? { kind: "forward" }
+          : {
+              kind: "respond",
+              status: 400,
+              body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>MetadataTooLarge</Code><Message>Your metadata headers exceed the maximum allowed metadata size.</Message></Error>`,
+            };
+      });
+      try {
+        const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.url }));
+        const tagged = await writeFixture(dir, "long-tags.mp3", 2048);
+        const meta = {
+          title: "東京の夜空に響く歌".repeat(67).slice(0, 600),
+          artist: "👨‍👩‍👧‍👦".repeat(200),
+          album: "初恋",
+        };
+        const stored = await storj.put(request(tagged, meta));
+        expect(sizes.length).to.be.greaterThan(0);
+        expect(Math.max(...sizes)).to.be.at.most(2048);
+        const head = await storj.head(stored.locator);
+        expect(head?.metadata).to.deep.include({
+          kind: "audio",
+          sha256: tagged.address.sha256,
+          cid: tagged.address.cid,
+          album: "初恋",
+          truncated: "title,artist",
+        });
+        expect(meta.title.startsWith(head!.metadata.title!.slice(0, -1))).to.equal(true);
+        expect(await readAll(await storj.get(stored))).to.deep.equal(tagged.bytes);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it("refuses a file that changed since it was addressed and leaves no object", async () => {
       const original = await writeFixture(dir, "changing.mp3", 64 * 1024);
       const changed = await writeFixture(dir, "changed.mp3", 64 * 1024);

@@ -293,12 +293,10 @@ export class S3Provider implements StorageProvider {
       Bucket: this.bucket,
       Key: key,
       ContentType: request.mimeType,
-      Metadata: encodeMetadata({
-        ...request.meta,
-        kind: request.kind,
-        sha256: address.sha256,
-        cid: address.cid,
-      }),
+      Metadata: encodeMetadata(
+        { kind: request.kind, sha256: address.sha256, cid: address.cid },
+        request.meta,
+      ),
     };
     const etag = multipart
       ? await this.#multipart(object, request, guard)
