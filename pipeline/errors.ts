@@ -82,6 +82,19 @@ export class AuthError extends ProviderError {
   }
 }
 
+/**
+ * The provider refused because an account or project limit is reached (storage, egress, objects):
+ * retrying cannot help until the user raises the limit, so `limit` names which one.
+ */
+export class QuotaError extends ProviderError {
+  readonly limit: string;
+
+  constructor(message: string, context: Omit<ProviderErrorContext, "retryable"> & { limit: string }) {
+    super("QUOTA", message, { ...context, retryable: false });
+    this.limit = context.limit;
+  }
+}
+
 /** The user (Ctrl-C) or the orchestrator cancelled the work. */
 export class AbortedError extends DcmxError {
   constructor(message = "cancelled") {

@@ -1,15 +1,17 @@
 import { storageUsage, usageLines } from "../../pipeline/audit/storage-usage.js";
 import { loadDotEnv } from "../../pipeline/config/dotenv.js";
 import { DEFAULT_WORKDIR, loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
+import { loadCostConfig } from "../../pipeline/cost/prices.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 
 const usage = `Usage: dcmx stats [--workdir W] [--json]
 
-Usage per provider (objects, bytes) against the free tiers of the original design (Storj DCS 150 GB
-stored and 150 GB/month egress; Web3.Storage 10 GB; NFT.Storage unlimited metadata), and how many more
-tracks of the library's average size (from the work directory's report.json) still fit.
+Usage per provider (objects, bytes) and its monthly storage cost at the prices the services publish
+(Storj DCS: $7/TB-month, 50 kB minimum per object, usage rounded up to whole GB, $5 monthly minimum;
+see docs/storage/storj.md), against DCMX_MONTHLY_BUDGET_USD when it is set. Services that publish no
+price get none. Prices are overridden with DCMX_PRICE_* variables (.env.storage.example).
 
 Options:
   --workdir W   journal and local data (default ${DEFAULT_WORKDIR})
@@ -17,17 +19,19 @@ Options:
 
 export const statsCommand: Command = {
   name: "stats",
-  summary: "storage used per provider against the free tiers, and how many more tracks fit",
+  summary: "storage used per provider and its monthly cost, against the budget",
   usage,
   async run(args) {
     const { values } = parseCommandArgs("stats", args, {
       workdir: { type: "string" },
       json: { type: "boolean" },
     });
-    const config = loadPipelineConfig(loadDotEnv(), { workDir: values.workdir });
+    const env = loadDotEnv();
+    const config = loadPipelineConfig(env, { workDir: values.workdir });
+    const costs = loadCostConfig(env);
     const storage = await StorageSet.open({ workDir: config.workDir });
     try {
-      const usage = await storageUsage(storage, config.reportPath);
+      const usage = await storageUsage(storage, config.reportPath, costs);
       console.log(
         values.json ? JSON.stringify(usage, null, 2) : ["Storage:", ...usageLines(usage)].join("\n"),
       );

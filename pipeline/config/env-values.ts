@@ -38,3 +38,18 @@ export const envString = () =>
     .string()
     .optional()
     .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+/** An optional decimal number (a price, a budget) from `min` up; unset means undefined. */
+export const envDecimal = (min: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return undefined;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < min) {
+        ctx.addIssue({ code: "custom", message: `expected a number of at least ${min}, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });

@@ -39,7 +39,10 @@ export interface PutRequest {
   mimeType: string;
   /** File extension with the dot (".mp3"), used in content-addressed keys. */
   extension: string;
-  /** Descriptive metadata stored with the object where the backend allows it (title, artist, album…). */
+  /**
+   * Descriptive metadata stored with the object where the backend allows it (title, artist, album…); S3
+   * shortens long values to stay under the 2 KiB user-metadata limit (see s3/metadata.ts).
+   */
   meta?: Record<string, string>;
   signal?: AbortSignal;
   /** Told of bytes as they go out, for progress; providers that can tell call it (a part sent again counts again). */
@@ -64,8 +67,13 @@ export interface ProviderStats {
   provider: string;
   objects: number;
   bytes: number;
-  /** The provider's free tier, when it has one, so callers can say how much is left. */
-  freeTierBytes?: number;
+  /** The sum of `StatsOptions.billedSize` over the objects, when the provider lists them. */
+  billedBytes?: number;
+}
+
+export interface StatsOptions {
+  /** What the provider bills an object of this size as (Storj bills smaller objects as 50 kB). */
+  billedSize?: (bytes: number) => number;
 }
 
 /**
@@ -85,6 +93,6 @@ export interface StorageProvider {
   verify(object: StoredObject, signal?: AbortSignal): Promise<void>;
   /** A URL a player can stream from: signed and expiring where the backend is private. */
   url(object: StoredObject, options?: { expiresInSeconds?: number }): Promise<string>;
-  stats(): Promise<ProviderStats>;
+  stats(options?: StatsOptions): Promise<ProviderStats>;
   close(): Promise<void>;
 }

@@ -4,10 +4,19 @@ import { join } from "node:path";
 import { formatEther } from "viem";
 import type { MintItem, TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
+import {
+  costSummary,
+  holdingOf,
+  type ProviderCost,
+  pricingOf,
+  providerCost,
+  providerCostLine,
+} from "../cost/monthly-cost.js";
+import { loadCostConfig } from "../cost/prices.js";
 import { scanLibrary } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
-import { STORJ_FREE_TIER_BYTES } from "../providers/s3/config.js";
+import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
 import { formatBytes } from "../report/format.js";
 import { localDirectoriesFor } from "../storage/storage-set.js";
 import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
@@ -15,8 +24,12 @@ import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "
 export interface Plan {
   tracks: number;
   problems: number;
-  /** Bytes each role would receive, against its free tier where it has one. */
-  storage: Array<{ role: string; objects: number; bytes: number; freeTierBytes?: number }>;
+  /** Bytes each role would receive. */
+  storage: Array<{ role: string; objects: number; bytes: number }>;
+  /** What the S3 primary and the embedded node would cost a month once everything is stored. */
+  costs: ProviderCost[];
+  /** DCMX_MONTHLY_BUDGET_USD, when set. */
+  budgetUsd?: number;
   /** Free space against the embedded copies (local S3 without Storj keys, the IPFS node), per disk. */
   localDisk: DiskCheck[];
   mintTransactions: number;
@@ -59,6 +72,11 @@ export async function planRun(options: {
     // The same split as StorageSet.providersFor: artwork goes to Storj only when a real bucket is set.
     const places = localDirectoriesFor(env, config.workDir);
     const storj = places.localS3 === undefined;
+    const costConfig = loadCostConfig(env);
+    const audioSizes = scan.tracks.map((t) => t.content.size);
+    const s3Name = storj ? "storj" : "local S3";
+    const s3Pricing = pricingOf("storj", costConfig, !storj);
+    const s3Price = s3Pricing.kind === "priced" ? s3Pricing.price : undefined;
     const audio = { objects: scan.tracks.length, bytes: audioBytes };
     const art = { objects: artwork.size, bytes: artworkBytes };
     const metadata = { objects: documents.length, bytes: metadataBytes };
@@ -68,7 +86,7 @@ export async function planRun(options: {
       storage: [
         ...(storj
           ? [
-              { role: "storj (audio)", ...audio, freeTierBytes: STORJ_FREE_TIER_BYTES },
+              { role: "storj (audio)", ...audio },
               { role: "storj (artwork)", ...art },
             ]
           : [{ role: "local S3 (audio; no Storj keys set)", ...audio }]),
@@ -84,6 +102,23 @@ export async function planRun(options: {
         ),
       ),
       mintTransactions: Math.ceil(items.length / config.mintBatchSize),
+      budgetUsd: costConfig.budgetUsd,
+      costs: [
+        providerCost(
+          s3Name,
+          holdingOf(storj ? [...audioSizes, ...artwork.values()] : audioSizes, s3Price),
+          s3Pricing,
+        ),
+        providerCost(
+          `${EMBEDDED_NODE} (embedded node)`,
+          holdingOf([
+            ...(config.includeIpfsBackup ? audioSizes : []),
+            ...artwork.values(),
+            ...documents.map((d) => d.bytes.length),
+          ]),
+          { kind: "local" },
+        ),
+      ],
     };
     if (options.simulation !== undefined && items.length > 0) {
       const recipient = await options.simulation.defaultRecipient();
@@ -108,13 +143,10 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
     `Dry run of ${config.library}: nothing is uploaded, deployed or minted.`,
     `  Tracks: ${plan.tracks}${plan.problems > 0 ? ` (${plan.problems} files with errors, see above)` : ""}`,
   ];
-  for (const s of plan.storage) {
-    const tier =
-      s.freeTierBytes === undefined
-        ? ""
-        : ` — ${((100 * s.bytes) / s.freeTierBytes).toFixed(3)}% of the ${formatBytes(s.freeTierBytes)} free tier`;
-    lines.push(`  ${s.role}: ${s.objects} objects, ${formatBytes(s.bytes)}${tier}`);
-  }
+  for (const s of plan.storage) lines.push(`  ${s.role}: ${s.objects} objects, ${formatBytes(s.bytes)}`);
+  lines.push("  Storage cost once all is stored (remote IPFS backends are not priced here):");
+  lines.push(...plan.costs.map((c) => `  ${providerCostLine(c)}`));
+  lines.push(...costSummary(plan.costs, plan.budgetUsd));
   for (const disk of plan.localDisk) {
     const short = disk.freeBytes < disk.neededBytes ? ` — NOT ENOUGH: ${DISK_SHORT_FIX}` : "";
     lines.push(

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import * as dagPb from "@ipld/dag-pb";
 import { FsBlockstore } from "blockstore-fs";
 import { expect } from "chai";
@@ -155,19 +155,74 @@ describe("dcmx verify (hardhat node)", function () {
     expect(code).to.equal(0);
   });
 
-  it("dcmx stats counts the collection's objects and the tracks that still fit the Storj free tier", async () => {
+  it("dcmx stats counts the collection's objects per provider; the embedded stores cost nothing", async () => {
     const { code, output } = await run(process.execPath, [DCMX, "stats", "--json"], env);
     expect(code, output).to.equal(0);
     const usage = JSON.parse(output.slice(output.indexOf("{"))) as StorageUsage;
     const audioBytes = minted.tracks.reduce((sum, t) => sum + t.size, 0);
     expect(usage.averageTrackBytes).to.equal(audioBytes / 4);
     const s3 = usage.providers.find((p) => p.provider === "local-s3")!;
-    expect(s3).to.include({ objects: 4, bytes: audioBytes });
-    expect(s3.moreTracks).to.equal(Math.floor((150e9 - audioBytes) / (audioBytes / 4)));
+    expect(s3.holding).to.include({ objects: 4, bytes: audioBytes });
+    expect(s3.cost).to.equal("on this machine, no provider bill");
+    expect(s3.monthlyUsd).to.equal(undefined);
     // The node pins each track's audio and metadata, the artwork and the collection document.
     const ipfs = usage.providers.find((p) => p.provider === "ipfs")!;
-    expect(ipfs.objects).to.be.at.least(8);
-    expect(ipfs.bytes).to.be.greaterThan(audioBytes);
+    expect(ipfs.holding!.objects).to.be.at.least(8);
+    expect(ipfs.holding!.bytes).to.be.greaterThan(audioBytes);
+    expect(usage.monthlyUsd).to.equal(0);
+  });
+
+  it("dcmx stats prices a Storj bucket at the published prices, or the overridden ones, against the budget", async () => {
+    const s3 = await startLocalS3({ directory: join(dir, "storj-stats") });
+    try {
+      const client = createS3Client(localS3Config(s3));
+      // 3 tiny objects (billed as 50 kB each) and one of 1.2 MB.
+      for (const [key, size] of [
+        ["a", 10],
+        ["b", 20],
+        ["c", 30],
+        ["d", 1_200_000],
+      ] as const) {
+        await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: Buffer.alloc(size) }));
+      }
+      client.destroy();
+      const storjEnv = {
+        ...env,
+        DCMX_WORKDIR: join(dir, "storj-stats-work"),
+        STORJ_ACCESS_KEY: s3.accessKeyId,
+        STORJ_SECRET_KEY: s3.secretAccessKey,
+        STORJ_BUCKET: s3.bucket,
+        STORJ_ENDPOINT: s3.endpoint,
+        DCMX_MONTHLY_BUDGET_USD: "4",
+      };
+      const published = await run(process.execPath, [DCMX, "stats"], storjEnv);
+      expect(published.code, published.output).to.equal(0);
+      expect(published.output).to.include(
+        "  storj: 4 objects, 1.2 MB — $5.00/month at Storj DCS Standard prices (1.4 MB billed: objects under 50.0 KB count as 50.0 KB; rounded up to whole GB; usage $0.0070, below the $5.00 monthly minimum); one full download: $0.0070 egress",
+      );
+      expect(published.output).to.include(
+        "  Monthly storage cost: $5.00 — OVER BUDGET: $1.00 above DCMX_MONTHLY_BUDGET_USD=4",
+      );
+      expect(published.output).to.include("Storj simplified pricing, effective 2026-07-01");
+      expect(published.output).to.not.match(/free tier|150 GB/i);
+      expect(published.output).to.not.include(s3.secretAccessKey);
+
+      const overridden = await run(process.execPath, [DCMX, "stats", "--json"], {
+        ...storjEnv,
+        DCMX_PRICE_STORJ_STORAGE_USD_PER_TB_MONTH: "1000",
+        DCMX_PRICE_STORJ_MINIMUM_USD_PER_MONTH: "0",
+      });
+      expect(overridden.code, overridden.output).to.equal(0);
+      const usage = JSON.parse(overridden.output.slice(overridden.output.indexOf("{"))) as StorageUsage;
+      const storj = usage.providers.find((p) => p.provider === "storj")!;
+      expect(storj.holding).to.deep.equal({ objects: 4, bytes: 1_200_060, billedBytes: 1_350_000 });
+      // 1 whole GB at $1000/TB.
+      expect(storj.monthlyUsd).to.be.closeTo(1, 1e-9);
+      expect(usage.monthlyUsd).to.be.closeTo(1, 1e-9);
+      expect(storj.source).to.include("overridden by DCMX_PRICE_STORJ_STORAGE_USD_PER_TB_MONTH");
+    } finally {
+      await s3.stop();
+    }
   });
 
   it("dcmx export writes listing rows through the chosen gateway and the collection document", async () => {

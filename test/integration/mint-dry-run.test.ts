@@ -44,6 +44,15 @@ describe("mint-library --dry-run", function () {
     expect(output).to.match(/ipfs \(artwork\): 2 objects, /);
     expect(output).to.match(/ipfs \(metadata\): 5 objects, /);
     expect(output).to.not.include("storj (");
+    // Both embedded stores are on this machine: no number, no budget warning.
+    expect(output).to.match(/ {4}local S3: 5 objects, 427\.8 KB — on this machine, no provider bill\n/);
+    expect(output).to.match(
+      / {4}ipfs \(embedded node\): 12 objects, [\d.]+ KB — on this machine, no provider bill\n/,
+    );
+    expect(output).to.include(
+      "  Monthly storage cost: $0.00 (set DCMX_MONTHLY_BUDGET_USD to compare it with a budget)\n",
+    );
+    expect(output).to.not.match(/free tier|150 GB/i);
     // One disk holds both embedded stores: the audio twice (S3 and IPFS), the covers and metadata once.
     expect(output).to.match(
       /local disk at \S+: needs up to (9\d\d\.\d KB|1\.\d MB) for the embedded copies, [\d.]+ [KMGT]?B free\n/,
@@ -54,21 +63,69 @@ describe("mint-library --dry-run", function () {
     expect(await exists(join(dir, "embedded"))).to.equal(false);
   });
 
-  it("counts audio and artwork against the Storj free tier when Storj keys are set, without contacting it", async () => {
+  it("prices audio and artwork on Storj at the published prices when Storj keys are set, without contacting it", async () => {
     const secret = "dry-run-secret-key-do-not-print-0123456789";
-    const output = await dryRun({
+    const storjEnv = {
       DCMX_WORKDIR: join(dir, "storj", "work"),
       STORJ_ACCESS_KEY: "dry-run-access-key",
       STORJ_SECRET_KEY: secret,
       // Nothing listens here: a dry run that contacted Storj would fail.
       STORJ_ENDPOINT: "http://127.0.0.1:9",
-    });
-    expect(output).to.match(/storj \(audio\): 5 objects, 427\.8 KB — 0\.000% of the 150\.0 GB free tier\n/);
+    };
+    const output = await dryRun(storjEnv);
+    expect(output).to.match(/storj \(audio\): 5 objects, 427\.8 KB\n/);
     expect(output).to.match(/storj \(artwork\): 2 objects, /);
     expect(output).to.not.include("local S3");
+    // 7 objects of 547.9 KB; the metadata-sized ones are under 50 kB, so more is billed; all within 1 GB.
+    expect(output).to.include(
+      "    storj: 7 objects, 547.9 KB — $5.00/month at Storj DCS Standard prices (561.5 KB billed: objects under 50.0 KB count as 50.0 KB; rounded up to whole GB; usage $0.0070, below the $5.00 monthly minimum); one full download: $0.0070 egress\n",
+    );
+    expect(output).to.include(
+      "  Monthly storage cost: $5.00 (set DCMX_MONTHLY_BUDGET_USD to compare it with a budget)\n",
+    );
+    expect(output).to.include("1 TB = 10^12 bytes and 1 GB = 10^9 bytes, as Storj bills");
+    expect(output).to.match(/Storj DCS Standard: Storj simplified pricing, effective 2026-07-01/);
+    expect(output).to.not.match(/free tier|150 GB/i);
     // Only the IPFS repo is local now: the audio once, the covers and metadata.
     expect(output).to.match(/local disk at \S+: needs up to (5\d\d\.\d KB) for the embedded copies/);
     expect(output).to.not.include(secret);
+
+    // Over a budget the plan warns and still succeeds (dryRun rejects on a non-zero exit).
+    const over = await dryRun({ ...storjEnv, DCMX_MONTHLY_BUDGET_USD: "3" });
+    expect(over).to.include(
+      "  Monthly storage cost: $5.00 — OVER BUDGET: $2.00 above DCMX_MONTHLY_BUDGET_USD=3; store less on the paid providers or raise the budget\n",
+    );
+    expect(over).to.match(/Mint transactions: 1/);
+
+    // A price from the environment replaces the published one, and says so.
+    const overridden = await dryRun({
+      ...storjEnv,
+      DCMX_PRICE_STORJ_MINIMUM_USD_PER_MONTH: "0",
+      DCMX_PRICE_STORJ_EGRESS_USD_PER_TB: "20",
+      DCMX_MONTHLY_BUDGET_USD: "1",
+    });
+    expect(overridden).to.match(
+      / {4}storj: 7 objects, 547\.9 KB — \$0\.0070\/month at .*one full download: \$0\.02 egress\n/,
+    );
+    expect(overridden).to.include(
+      "  Monthly storage cost: $0.0070 of a $1.00 budget (DCMX_MONTHLY_BUDGET_USD)\n",
+    );
+    expect(overridden).to.include(
+      "overridden by DCMX_PRICE_STORJ_EGRESS_USD_PER_TB, DCMX_PRICE_STORJ_MINIMUM_USD_PER_MONTH",
+    );
+  });
+
+  it("refuses a malformed price override, naming the variable", async () => {
+    const error = await dryRun({
+      DCMX_WORKDIR: join(dir, "bad-price", "work"),
+      DCMX_PRICE_STORJ_STORAGE_USD_PER_TB_MONTH: "seven dollars",
+    }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+    expect(typeof error, "the dry run should fail").to.equal("object");
+    const { code, stdout, stderr } = error as { stdout: string; stderr: string; code: number };
+    expect(code).to.not.equal(0);
+    expect(stdout + stderr)
+      .to.include("DCMX_PRICE_STORJ_STORAGE_USD_PER_TB_MONTH")
+      .and.include('"seven dollars"');
   });
 
   it("says when the disk holding the embedded copies is too small, as does dcmx doctor", async function () {

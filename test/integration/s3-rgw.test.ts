@@ -17,14 +17,25 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { network } from "hardhat";
 import { checkStorj } from "../../pipeline/audit/doctor/provider-checks.js";
-import { AbortedError, AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
+import { billedSize } from "../../pipeline/cost/monthly-cost.js";
+import { PUBLISHED_PRICES } from "../../pipeline/cost/prices.js";
+import { AbortedError, AuthError, IntegrityError, ProviderError, QuotaError } from "../../pipeline/errors.js";
 import { loadStorjConfig, type S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
 import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
 import { S3Provider, type S3ProviderOptions } from "../../pipeline/providers/s3/provider.js";
 import type { PutRequest } from "../../pipeline/providers/types.js";
 import { type CephRgw, startCephRgw } from "../support/ceph-rgw.js";
-import { type FaultAction, type FaultProxy, slowDown, startFaultProxy } from "../support/fault-proxy.js";
+import {
+  type FaultAction,
+  type FaultProxy,
+  slowDown,
+  startFaultProxy,
+  storjLimit,
+} from "../support/fault-proxy.js";
+import { runInProcess } from "../support/fault-run.js";
+import { generateLibrary } from "../support/library-generator.js";
 import { type Fixture, readAll, writeFixture } from "../support/s3-fixtures.js";
 
 const MIB = 1024 * 1024;
@@ -156,6 +167,50 @@ describe("S3 provider on Ceph RGW", function () {
       });
     });
 
+    it("keeps 600-character CJK and emoji tags under Storj's 2 KiB metadata limit, so the upload works", async () => {
+      // RGW takes larger metadata; a proxy refuses it as Storj's gateway does, so an oversized PUT fails here.
+      const proxy = await startFaultProxy(rgw.endpoint, { keepHost: true });
+      const sizes: number[] = [];
+      proxy.setRule((req) => {
+        if (req.method !== "PUT") return { kind: "forward" };
+        const size = Object.entries(req.headers)
+          .filter(([name]) => name.startsWith("x-amz-meta-"))
+          .reduce((sum, [name, value]) => sum + name.length + String(value).length, 0);
+        sizes.push(size);
+        return size <= 2048
+          ? { kind: "forward" }
+          : {
+              kind: "respond",
+              status: 400,
+              body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>MetadataTooLarge</Code><Message>Your metadata headers exceed the maximum allowed metadata size.</Message></Error>`,
+            };
+      });
+      try {
+        const storj = provider(storjConfig(bucket, { STORJ_ENDPOINT: proxy.url }));
+        const tagged = await writeFixture(dir, "long-tags.mp3", 2048);
+        const meta = {
+          title: "東京の夜空に響く歌".repeat(67).slice(0, 600),
+          artist: "👨‍👩‍👧‍👦".repeat(200),
+          album: "初恋",
+        };
+        const stored = await storj.put(request(tagged, meta));
+        expect(sizes.length).to.be.greaterThan(0);
+        expect(Math.max(...sizes)).to.be.at.most(2048);
+        const head = await storj.head(stored.locator);
+        expect(head?.metadata).to.deep.include({
+          kind: "audio",
+          sha256: tagged.address.sha256,
+          cid: tagged.address.cid,
+          album: "初恋",
+          truncated: "title,artist",
+        });
+        expect(meta.title.startsWith(head!.metadata.title!.slice(0, -1))).to.equal(true);
+        expect(await readAll(await storj.get(stored))).to.deep.equal(tagged.bytes);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it("refuses a file that changed since it was addressed and leaves no object", async () => {
       const original = await writeFixture(dir, "changing.mp3", 64 * 1024);
       const changed = await writeFixture(dir, "changed.mp3", 64 * 1024);
@@ -223,7 +278,7 @@ describe("S3 provider on Ceph RGW", function () {
     });
   });
 
-  it("counts every object over more than one listing page", async () => {
+  it("counts every object over more than one listing page, and the bytes as Storj bills them", async () => {
     const bucket = "dcmx-many";
     const storj = provider(storjConfig(bucket));
     const empty = await storj.stats();
@@ -247,8 +302,10 @@ describe("S3 provider on Ceph RGW", function () {
     const stats = await storj.stats();
     expect(stats.objects).to.equal(count);
     expect(stats.bytes).to.equal((count * (count + 1)) / 2);
-    expect(stats.freeTierBytes).to.equal(150e9);
-    expect(stats.freeTierPercent).to.be.closeTo((stats.bytes / 150e9) * 100, 1e-12);
+    // Every object here is under Storj's 50 kB minimum billed object size.
+    expect(stats.billedBytes).to.equal(stats.bytes);
+    const billed = await storj.stats({ billedSize: billedSize(PUBLISHED_PRICES.storj) });
+    expect(billed).to.include({ objects: count, bytes: stats.bytes, billedBytes: count * 50_000 });
   });
 
   describe("URLs", () => {
@@ -347,6 +404,83 @@ describe("S3 provider on Ceph RGW", function () {
         'bucket "Invalid_Bucket_Name" does not exist and could not be created',
       );
       expect((error as ProviderError).retryable).to.equal(false);
+    });
+
+    describe("Storj project limits (Storj's 403 answers injected in front of RGW)", () => {
+      let proxy: FaultProxy;
+      afterEach(() => proxy?.close());
+
+      /** A provider whose requests go through a proxy that answers `method` requests to objects with `fault`. */
+      async function limited(bucket: string, method: string, fault: FaultAction) {
+        await provider(storjConfig(bucket)).stats(); // creates the bucket before the proxy starts refusing
+        proxy = await startFaultProxy(rgw.endpoint, { keepHost: true });
+        proxy.setRule((req) =>
+          req.method === method && req.url.startsWith(`/${bucket}/`) ? fault : { kind: "forward" },
+        );
+        return { STORJ_ENDPOINT: proxy.url, STORJ_BUCKET: bucket };
+      }
+
+      it("an upload refused with StorageLimitExceeded is a QuotaError naming the limit, not retried", async () => {
+        const env = await limited("dcmx-limit-put", "PUT", storjLimit("StorageLimitExceeded"));
+        let retries = 0;
+        const storj = provider(storjConfig(env.STORJ_BUCKET, env), {
+          ...FAST_RETRY,
+          onRetry: () => retries++,
+        });
+        const error = await storj.put(request(await writeFixture(dir, "limit.mp3", 1000))).catch((e) => e);
+        expect(error).to.be.instanceOf(QuotaError);
+        expect((error as QuotaError).limit).to.equal("storage");
+        expect((error as Error).message)
+          .to.include("storage limit is reached")
+          .and.include("upgrade the account to Pro");
+        expect(retries).to.equal(0);
+      });
+
+      it("through the pipeline: the tracks wait for the next run with the limit and its fix as the reason", async () => {
+        const env = await limited("dcmx-limit-run", "PUT", storjLimit("SegmentsLimitExceeded"));
+        await generateLibrary(join(dir, "limit-run"), 2, { prefix: "limit" });
+        const { report, lines } = await runInProcess(await network.create(), {
+          DCMX_LIBRARY: join(dir, "limit-run", "library"),
+          DCMX_WORKDIR: join(dir, "limit-run", "work"),
+          DCMX_REQUIRE: "storj,ipfs",
+          STORJ_ACCESS_KEY: rgw.accessKeyId,
+          STORJ_SECRET_KEY: rgw.secretAccessKey,
+          ...env,
+        });
+        expect(report.tracks.map((t) => t.status)).to.deep.equal(["pending", "pending"]);
+        for (const track of report.tracks) {
+          expect(track.error).to.match(
+            /^audio: storj: PUT audio\/[0-9a-f]{64}\.\w+ failed: SegmentsLimitExceeded/,
+          );
+          expect(track.error).to.include("segment limit is reached").and.include("STORJ_PART_SIZE_MB");
+          expect(track.error).to.not.include("credentials");
+        }
+        expect(proxy.log.filter((r) => r.action === "respond").length, "one refusal per track").to.equal(2);
+        expect(lines.join("\n")).to.not.include(rgw.secretAccessKey);
+      });
+
+      it("dcmx doctor names the limit its probe meets: storage on the write, egress on the read-back", async () => {
+        const keys = { STORJ_ACCESS_KEY: rgw.accessKeyId, STORJ_SECRET_KEY: rgw.secretAccessKey };
+        const full = await checkStorj({
+          ...keys,
+          ...(await limited("dcmx-limit-doc", "PUT", storjLimit("StorageLimitExceeded"))),
+        });
+        expect(full).to.include({ check: "provider storj", status: "fail" });
+        expect(full.message).to.match(
+          /^storage limit reached: storj: PUT dcmx-doctor-probe failed: StorageLimitExceeded/,
+        );
+        expect(full.fix).to.include("request a limit increase");
+        await proxy.close();
+
+        const egress = await checkStorj({
+          ...keys,
+          ...(await limited("dcmx-limit-doc", "GET", storjLimit("BandwidthLimitExceeded"))),
+        });
+        expect(egress.message).to.match(
+          /^egress limit reached: storj: GET dcmx-doctor-probe failed: BandwidthLimitExceeded/,
+        );
+        expect(JSON.stringify([full, egress])).to.not.include(rgw.secretAccessKey);
+      });
     });
 
     describe("a multipart upload meets a faulty answer", () => {

@@ -129,3 +129,14 @@ export function internalError(message = "We encountered an internal error. Pleas
     body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>${message}</Message></Error>`,
   };
 }
+
+/** A Storj project limit as its S3 gateway answers it: 403 with the limit's code (storj/gateway-st miniogw). */
+export function storjLimit(
+  code: "StorageLimitExceeded" | "BandwidthLimitExceeded" | "SegmentsLimitExceeded",
+): FaultAction {
+  return {
+    kind: "respond",
+    status: 403,
+    body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>Exceeded Usage Limit</Message><Resource>/</Resource><RequestId></RequestId></Error>`,
+  };
+}

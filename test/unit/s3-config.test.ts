@@ -34,7 +34,6 @@ describe("Storj S3 configuration", () => {
       partSizeBytes: 64 * 1024 * 1024,
       publicBaseUrl: undefined,
       urlExpiresSeconds: 3600,
-      freeTierBytes: 150e9,
       requestTimeoutMs: 120_000,
     });
   });

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { expect } from "chai";
-import { AbortedError, AuthError, type ProviderError } from "../../pipeline/errors.js";
+import { AbortedError, AuthError, type ProviderError, QuotaError } from "../../pipeline/errors.js";
 import type { S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
 import { S3Provider } from "../../pipeline/providers/s3/provider.js";
 import { parseRetryAfter, toS3Error } from "../../pipeline/providers/s3/s3-errors.js";
@@ -22,6 +22,36 @@ describe("S3 error mapping", () => {
       expect(error.retryable).to.equal(false);
       expect(error.message).to.include("STORJ_ACCESS_KEY/STORJ_SECRET_KEY").and.include("PUT audio/x.mp3");
     }
+  });
+
+  it("names each Storj project limit in a permanent QuotaError that says how to raise it, not as bad keys", () => {
+    const expected = {
+      StorageLimitExceeded: ["storage", /storage limit is reached \(Pro accounts start at 25 TB\)/],
+      BandwidthLimitExceeded: [
+        "egress",
+        /egress \(download bandwidth\) limit is reached \(Pro accounts start at 100 TB\)/,
+      ],
+      SegmentsLimitExceeded: [
+        "segments",
+        /segment limit is reached \(Pro accounts start at 100,000,000 segments/,
+      ],
+    } as const;
+    for (const [code, [limit, what]] of Object.entries(expected)) {
+      const error = toS3Error(sdkError(code, 403), context);
+      expect(error, code).to.be.instanceOf(QuotaError).and.not.be.instanceOf(AuthError);
+      expect(error.retryable).to.equal(false);
+      expect((error as QuotaError).limit).to.equal(limit);
+      expect(error.message).to.match(what).and.include(`PUT audio/x.mp3 failed: ${code}`);
+      expect(error.message).to.include("request a limit increase, or upgrade the account to Pro");
+      expect(error.message).to.not.include("STORJ_ACCESS_KEY");
+    }
+  });
+
+  it("keeps Storj's 429 SlowDown transient, saying which rate limit it is", () => {
+    const error = toS3Error(sdkError("SlowDown", 429), context);
+    expect(error).to.not.be.instanceOf(QuotaError);
+    expect(error.retryable).to.equal(true);
+    expect(error.message).to.include("100 requests/s, 1 write/s to the same key");
   });
 
   it("treats 429, SlowDown and 5xx as transient and keeps Retry-After", () => {

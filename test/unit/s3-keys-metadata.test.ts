@@ -6,7 +6,12 @@ import { InputError, IntegrityError } from "../../pipeline/errors.js";
 import { ContentGuard } from "../../pipeline/providers/s3/content-guard.js";
 import { EtagHasher } from "../../pipeline/providers/s3/etag.js";
 import { objectKey } from "../../pipeline/providers/s3/keys.js";
-import { decodeMetadata, encodeMetadata } from "../../pipeline/providers/s3/metadata.js";
+import {
+  decodeMetadata,
+  encodeMetadata,
+  metadataSize,
+  USER_METADATA_LIMIT_BYTES,
+} from "../../pipeline/providers/s3/metadata.js";
 
 const SHA = "a".repeat(64);
 
@@ -30,7 +35,7 @@ describe("S3 user metadata", () => {
   it("round-trips any string through header-safe ASCII", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (value) => {
-        const encoded = encodeMetadata({ title: value });
+        const encoded = encodeMetadata({}, { title: value });
         expect(encoded.title).to.match(/^[\x20-\x7e]*$/);
         expect(decodeMetadata(encoded)).to.deep.equal({ title: value });
       }),
@@ -38,10 +43,75 @@ describe("S3 user metadata", () => {
   });
 
   it("keeps plain ASCII readable and normalises keys", () => {
-    expect(encodeMetadata({ Title: "Song 2", "Album Artist": "Blur" })).to.deep.equal({
+    expect(encodeMetadata({}, { Title: "Song 2", "Album Artist": "Blur" })).to.deep.equal({
       title: "Song 2",
       "album-artist": "Blur",
     });
+  });
+});
+
+describe("S3 user metadata under Storj's 2 KiB limit", () => {
+  const required = { kind: "audio", sha256: SHA, cid: `bafkrei${"a".repeat(52)}` };
+  const graphemes = (value: string) => [...new Intl.Segmenter().segment(value)].map((s) => s.segment);
+  /** The kept part is whole leading graphemes of the original, then "…". */
+  function expectCutAtBoundary(kept: string, original: string) {
+    expect(kept.endsWith("…"), kept).to.equal(true);
+    const head = graphemes(kept.slice(0, -1));
+    expect(head.length).to.be.greaterThan(0);
+    expect(head).to.deep.equal(graphemes(original).slice(0, head.length));
+  }
+
+  it("leaves tags that fit untouched, with no truncated marker", () => {
+    const meta = encodeMetadata(required, { title: "夜に駆ける", artist: "YOASOBI", album: "THE BOOK" });
+    expect(decodeMetadata(meta)).to.deep.equal({
+      ...required,
+      title: "夜に駆ける",
+      artist: "YOASOBI",
+      album: "THE BOOK",
+    });
+  });
+
+  it("shortens 600 Japanese characters at a character boundary, keeps the hashes and short tags whole", () => {
+    const title = "東京の夜空に響く歌".repeat(67).slice(0, 600);
+    const meta = encodeMetadata(required, { title, artist: "宇多田ヒカル 🎤", album: "初恋" });
+    expect(metadataSize(meta)).to.be.at.most(USER_METADATA_LIMIT_BYTES);
+    const decoded = decodeMetadata(meta);
+    expect(decoded).to.deep.include({
+      ...required,
+      artist: "宇多田ヒカル 🎤",
+      album: "初恋",
+      truncated: "title",
+    });
+    expectCutAtBoundary(decoded.title!, title);
+    expect(decoded.title!.length).to.be.greaterThan(100);
+  });
+
+  it("shares the room among long CJK and emoji tags, never splitting an emoji sequence", () => {
+    const family = "👨‍👩‍👧‍👦";
+    const tags = { title: "愛".repeat(700), artist: family.repeat(300), album: "🇯🇵🎶".repeat(400) };
+    const meta = encodeMetadata(required, tags);
+    expect(metadataSize(meta)).to.be.at.most(USER_METADATA_LIMIT_BYTES);
+    const decoded = decodeMetadata(meta);
+    expect(decoded.truncated!.split(",").sort()).to.deep.equal(["album", "artist", "title"]);
+    for (const key of ["title", "artist", "album"] as const) expectCutAtBoundary(decoded[key]!, tags[key]);
+    expect(decoded).to.deep.include(required);
+  });
+
+  it("stays within 2 KiB for any tags, always keeping the hashes", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom("title", "artist", "album", "genre"),
+          fc.string({ unit: "grapheme", maxLength: 900 }),
+        ),
+        (tags) => {
+          const meta = encodeMetadata(required, tags);
+          expect(metadataSize(meta)).to.be.at.most(USER_METADATA_LIMIT_BYTES);
+          expect(decodeMetadata(meta)).to.deep.include(required);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { metadataCid } from "../../content/metadata-cid.js";
-import { AuthError, describeError } from "../../errors.js";
+import { AuthError, describeError, QuotaError } from "../../errors.js";
 import { createIpfsBackends } from "../../providers/ipfs/factory.js";
 import { FILEBASE } from "../../providers/ipfs/filebase.js";
 import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
@@ -14,7 +14,6 @@ import { PINATA } from "../../providers/ipfs/pinata.js";
 import { PINNING_SERVICE } from "../../providers/ipfs/pinning-service.js";
 import { STORACHA } from "../../providers/ipfs/storacha.js";
 import { loadStorjConfig } from "../../providers/s3/config.js";
-import { objectKey } from "../../providers/s3/keys.js";
 import { S3Provider } from "../../providers/s3/provider.js";
 import type { StorageProvider, StoredObject } from "../../providers/types.js";
 import type { Finding } from "./finding.js";
@@ -37,31 +36,46 @@ const EMPTY = new Uint8Array();
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /**
- * A harmless real call: asking whether the provider holds the empty file. Read-only on every backend,
- * yet it needs the credentials (an S3 HEAD is signed, a pin query carries the token).
+ * A harmless real call: asking whether an IPFS backend holds the empty file. Read-only, yet it needs the
+ * credentials (a pin query carries the token). Storj is probed with a write instead (`probeWrite`).
  */
 async function probe(provider: StorageProvider): Promise<Finding> {
-  const cid = metadataCid(EMPTY).toString();
-  const object: StoredObject = {
-    provider: provider.name,
-    kind: "audio",
-    locator: provider.name === "storj" ? objectKey("audio", EMPTY_SHA256, "") : cid,
-    sha256: EMPTY_SHA256,
-    cid,
-    size: 0,
-    reused: true,
-  };
-  const check = `provider ${provider.name}`;
-  try {
+  return probed(provider.name, "credentials accepted (a read-only request succeeded)", async () => {
+    const cid = metadataCid(EMPTY).toString();
+    const object: StoredObject = {
+      provider: provider.name,
+      kind: "audio",
+      locator: cid,
+      sha256: EMPTY_SHA256,
+      cid,
+      size: 0,
+      reused: true,
+    };
     await provider.has(object);
-    return { check, status: "ok", message: "credentials accepted (a read-only request succeeded)" };
+  });
+}
+
+/** Runs a provider's probe and says what its failure means: refused keys, a limit reached, or no answer. */
+async function probed(name: string, success: string, run: () => Promise<unknown>): Promise<Finding> {
+  const check = `provider ${name}`;
+  try {
+    await run();
+    return { check, status: "ok", message: success };
   } catch (error) {
+    if (error instanceof QuotaError) {
+      return {
+        check,
+        status: "fail",
+        message: `${error.limit} limit reached: ${describeError(error)}`,
+        fix: error.hint ?? "raise the limit in the provider's console",
+      };
+    }
     if (error instanceof AuthError) {
       return {
         check,
         status: "fail",
         message: `credentials refused: ${describeError(error)}`,
-        fix: `check ${CREDENTIALS[provider.name] ?? "its credentials"} (docs/STORAGE_SETUP.md)`,
+        fix: `check ${CREDENTIALS[name] ?? "its credentials"} (docs/STORAGE_SETUP.md)`,
       };
     }
     return {
@@ -101,7 +115,11 @@ export async function checkStorj(env: Record<string, string | undefined>): Promi
   }
   const storj = new S3Provider(config, { retry: { retries: 1, minDelayMs: 200, maxDelayMs: 1000 } });
   try {
-    return await probe(storj);
+    return await probed(
+      "storj",
+      "credentials accepted: an empty probe object was written, read back and deleted",
+      () => storj.probeWrite(),
+    );
   } finally {
     await storj.close();
   }

@@ -5,8 +5,6 @@ import { ConfigError } from "../../errors.js";
 import { registerSecret } from "../../util/secrets.js";
 
 export const STORJ_DEFAULT_ENDPOINT = "https://gateway.storjshare.io";
-/** Storj DCS's free tier as the original design states it (150 GB, decimal as Storj bills). */
-export const STORJ_FREE_TIER_BYTES = 150 * 1000 ** 3;
 const MIB = 1024 * 1024;
 
 /** S3's bucket naming rules (3-63 lower-case letters, digits, dots, hyphens; no leading/trailing dot or hyphen). */
@@ -47,7 +45,6 @@ export interface S3ProviderConfig {
   partSizeBytes: number;
   publicBaseUrl?: string;
   urlExpiresSeconds: number;
-  freeTierBytes?: number;
   /** Idle time after which a request is abandoned (default 120 s). */
   requestTimeoutMs?: number;
 }
@@ -83,6 +80,5 @@ export function loadStorjConfig(
     publicBaseUrl: e.STORJ_PUBLIC_URL,
     urlExpiresSeconds: e.STORJ_URL_EXPIRES_SECONDS,
     requestTimeoutMs: e.STORJ_TIMEOUT_SECONDS * 1000,
-    freeTierBytes: STORJ_FREE_TIER_BYTES,
   };
 }

@@ -8,6 +8,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -24,6 +25,7 @@ import {
   openSource,
   type ProviderStats,
   type PutRequest,
+  type StatsOptions,
   type StorageProvider,
   type StoredObject,
 } from "../types.js";
@@ -33,6 +35,9 @@ import { ContentGuard, type UploadFingerprint } from "./content-guard.js";
 import { objectKey } from "./keys.js";
 import { decodeMetadata, encodeMetadata } from "./metadata.js";
 import { toS3Error } from "./s3-errors.js";
+
+/** Outside the content-addressed prefixes, so the probe can never be taken for a track's object. */
+const PROBE_KEY = "dcmx-doctor-probe";
 
 /** What a stored object is created with, whether in one PUT or in parts. */
 interface ObjectParams {
@@ -53,11 +58,6 @@ export interface S3ObjectHead {
   etag?: string;
   contentType?: string;
   metadata: Record<string, string>;
-}
-
-export interface S3ProviderStats extends ProviderStats {
-  /** Share of the free tier in use, in percent, when the provider has one. */
-  freeTierPercent?: number;
 }
 
 /**
@@ -179,30 +179,45 @@ export class S3Provider implements StorageProvider {
     });
   }
 
-  /** Objects and bytes in the whole bucket (what the free tier counts), over every listing page. */
-  async stats(): Promise<S3ProviderStats> {
+  /** Objects and bytes in the whole bucket (what Storj bills), over every listing page. */
+  async stats(options: StatsOptions = {}): Promise<ProviderStats> {
     await this.#ensureBucket();
+    const billedSize = options.billedSize ?? ((size: number) => size);
     let objects = 0;
     let bytes = 0;
+    let billedBytes = 0;
     let token: string | undefined;
     do {
       const page = await this.#attempt(`list ${this.bucket}`, undefined, () =>
         this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken: token })),
       );
-      for (const item of page.Contents ?? []) {
+      for (const { Size = 0 } of page.Contents ?? []) {
         objects++;
-        bytes += item.Size ?? 0;
+        bytes += Size;
+        billedBytes += billedSize(Size);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
-    const { freeTierBytes } = this.#config;
-    return {
-      provider: this.name,
-      objects,
-      bytes,
-      freeTierBytes,
-      freeTierPercent: freeTierBytes === undefined ? undefined : (bytes / freeTierBytes) * 100,
-    };
+    return { provider: this.name, objects, bytes, billedBytes };
+  }
+
+  /**
+   * Writes, reads back and deletes an empty object: what `dcmx doctor` asks, because a HEAD passes with
+   * read-only keys and cannot meet the project limits that stop uploads (storage, segments) or downloads.
+   */
+  async probeWrite(signal?: AbortSignal): Promise<void> {
+    await this.#ensureBucket(signal);
+    const params = { Bucket: this.bucket, Key: PROBE_KEY };
+    await this.#attempt(`PUT ${PROBE_KEY}`, signal, () =>
+      this.#client.send(new PutObjectCommand({ ...params, Body: "" }), { abortSignal: signal }),
+    );
+    await this.#attempt(`GET ${PROBE_KEY}`, signal, async () => {
+      const out = await this.#client.send(new GetObjectCommand(params), { abortSignal: signal });
+      await out.Body?.transformToByteArray();
+    });
+    await this.#attempt(`DELETE ${PROBE_KEY}`, signal, () =>
+      this.#client.send(new DeleteObjectCommand(params), { abortSignal: signal }),
+    );
   }
 
   async close(): Promise<void> {
@@ -278,12 +293,10 @@ export class S3Provider implements StorageProvider {
       Bucket: this.bucket,
       Key: key,
       ContentType: request.mimeType,
-      Metadata: encodeMetadata({
-        ...request.meta,
-        kind: request.kind,
-        sha256: address.sha256,
-        cid: address.cid,
-      }),
+      Metadata: encodeMetadata(
+        { kind: request.kind, sha256: address.sha256, cid: address.cid },
+        request.meta,
+      ),
     };
     const etag = multipart
       ? await this.#multipart(object, request, guard)

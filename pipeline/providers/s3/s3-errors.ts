@@ -1,5 +1,6 @@
-import { AbortedError, AuthError, DcmxError, ProviderError } from "../../errors.js";
+import { AbortedError, AuthError, DcmxError, ProviderError, QuotaError } from "../../errors.js";
 import { isTransient } from "../../util/retry.js";
+import { STORJ_LIMITS } from "./storj-limits.js";
 
 interface SdkErrorShape {
   name?: string;
@@ -26,8 +27,9 @@ export interface S3ErrorContext {
 }
 
 /**
- * Turns whatever the AWS SDK threw into our typed errors: 403 means the keys are wrong (never retried),
- * 404/400 are permanent with a hint, 429/5xx and network failures are transient and carry Retry-After.
+ * Turns whatever the AWS SDK threw into our typed errors: a Storj project limit is a QuotaError naming
+ * the limit, any other 403 means the keys are wrong (neither retried), 404/400 are permanent with a hint,
+ * 429/5xx and network failures are transient and carry Retry-After.
  */
 export function toS3Error(error: unknown, context: S3ErrorContext): DcmxError {
   if (error instanceof DcmxError) return error;
@@ -37,6 +39,14 @@ export function toS3Error(error: unknown, context: S3ErrorContext): DcmxError {
   const code = e.name ?? "Error";
   const detail = `${context.operation} failed: ${code}${e.message && e.message !== code ? ` (${e.message})` : ""}`;
   const base = { provider: context.provider, status, cause: error };
+  const limit = STORJ_LIMITS[code];
+  if (limit !== undefined && !limit.retryable) {
+    return new QuotaError(`${detail}, HTTP ${status}: ${limit.what}`, {
+      ...base,
+      limit: limit.limit,
+      hint: limit.raise,
+    });
+  }
   if (status === 401 || status === 403) {
     return new AuthError(`${detail}, HTTP ${status}`, {
       ...base,
@@ -62,6 +72,7 @@ export function toS3Error(error: unknown, context: S3ErrorContext): DcmxError {
       ...base,
       retryable: true,
       retryAfterMs: parseRetryAfter(e.$response?.headers?.["retry-after"]),
+      hint: limit === undefined ? undefined : `${limit.what}: ${limit.raise}`,
     });
   }
   if (status !== undefined) {
