@@ -28,6 +28,7 @@ export async function chainSetupFrom(
     walletClient: walletClient as unknown as ChainSetup["walletClient"],
     network: connection.networkName,
     ephemeral,
+    rpcUrl: await rpcUrlOf(connection),
     deploy: async () => {
       // Ignition's own journal makes a deployment resumable. Its id names the chain by its genesis block (a
       // local node restarted from scratch is a new deployment, not a stale one) and the work directory (one
@@ -39,4 +40,9 @@ export async function chainSetupFrom(
       return (await deployTracks(connection, options.collection, { deploymentId })).address as Hex;
     },
   };
+}
+
+/** The JSON-RPC URL of an HTTP network; the in-process chain has none. */
+export async function rpcUrlOf(connection: NetworkConnection): Promise<string | undefined> {
+  return connection.networkConfig.type === "http" ? connection.networkConfig.url.getUrl() : undefined;
 }

@@ -19,11 +19,15 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-/** A real `hardhat node` process (JSON-RPC over HTTP on 127.0.0.1), as a user runs it. */
-export async function startHardhatNode(): Promise<HardhatNode> {
+/**
+ * A real `hardhat node` process (JSON-RPC over HTTP on 127.0.0.1), as a user runs it; `chainId` other than
+ * 31337 makes it look like a public network to the pipeline (`networkExposure`).
+ */
+export async function startHardhatNode(options: { chainId?: number } = {}): Promise<HardhatNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(HARDHAT, ["node", "--port", String(port)], {
+  const chainId = options.chainId === undefined ? [] : ["--chain-id", String(options.chainId)];
+  const child: ChildProcess = spawn(HARDHAT, ["node", "--port", String(port), ...chainId], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
