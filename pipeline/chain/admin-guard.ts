@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import { ConfigError } from "../errors.js";
-import { isPublicChain } from "./network-kind.js";
+import { networkExposure } from "./network-exposure.js";
 
 export interface AdminChoice {
   /** `DCMX_ADMIN`: the collection's admin, when the user named one. */
@@ -8,7 +8,10 @@ export interface AdminChoice {
   /** The key that deploys and signs every mint batch. */
   minter: Address;
   chainId: number;
-  ephemeral: boolean;
+  /** Hardhat's in-process chain. */
+  inProcess: boolean;
+  /** The JSON-RPC URL of an HTTP network. */
+  rpcUrl?: string;
   network: string;
   /** `--allow-hot-admin` / `DCMX_ALLOW_HOT_ADMIN`: the user accepts one key for both roles. */
   allowHotAdmin: boolean;
@@ -22,7 +25,7 @@ export interface AdminChoice {
 export function collectionAdmin(choice: AdminChoice): Address {
   const admin = choice.admin ?? choice.minter;
   const hot = admin.toLowerCase() === choice.minter.toLowerCase();
-  if (hot && !choice.allowHotAdmin && isPublicChain(choice)) {
+  if (hot && !choice.allowHotAdmin && networkExposure(choice) === "public") {
     throw new ConfigError(
       "HOT_ADMIN",
       `on ${choice.network} (chain ${choice.chainId}) the minting key ${choice.minter} would also be the collection's admin: whoever steals that key (from a laptop or a CI runner) could change royalties, rewrite metadata and grant themselves every role`,

@@ -55,6 +55,7 @@ export const PipelineEnvSchema = z.object({
   DCMX_CID_PROFILE: envString().pipe(CidProfileSchema.optional()),
   MAX_CONCURRENT_UPLOADS: envInt(5, 1, 64),
   INCLUDE_IPFS_BACKUP: envBoolean(true),
+  DCMX_ALLOW_LOCAL_ONLY: envBoolean(false),
 });
 
 export interface PipelineConfig {
@@ -75,6 +76,11 @@ export interface PipelineConfig {
   cidProfile: z.infer<typeof CidProfileSchema>;
   maxConcurrentUploads: number;
   includeIpfsBackup: boolean;
+  /**
+   * Mint on a public network even when no remote IPFS backend holds a track (its token then points at
+   * content only this machine serves).
+   */
+  allowLocalOnly: boolean;
 }
 
 export const DEFAULT_LIBRARY = "examples/library";
@@ -102,6 +108,7 @@ export function loadPipelineConfig(
     cidProfile: overrides.cidProfile ?? e.DCMX_CID_PROFILE ?? DEFAULT_CID_PROFILE,
     maxConcurrentUploads: overrides.maxConcurrentUploads ?? e.MAX_CONCURRENT_UPLOADS,
     includeIpfsBackup: overrides.includeIpfsBackup ?? e.INCLUDE_IPFS_BACKUP,
+    allowLocalOnly: overrides.allowLocalOnly ?? e.DCMX_ALLOW_LOCAL_ONLY,
   };
   return config;
 }

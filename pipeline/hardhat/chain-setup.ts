@@ -29,11 +29,13 @@ export async function chainSetupFrom(
     });
   }
   const ephemeral = connection.networkConfig.type === "edr-simulated";
+  const rpcUrl = await rpcUrlOf(connection);
   return {
     publicClient: publicClient as unknown as ChainSetup["publicClient"],
     walletClient: walletClient as unknown as ChainSetup["walletClient"],
     network: connection.networkName,
     ephemeral,
+    rpcUrl,
     deploy: async () => {
       // Ignition's own journal makes a deployment resumable. Its id names the chain by its genesis block (a
       // local node restarted from scratch is a new deployment, not a stale one) and the work directory (one
@@ -46,7 +48,8 @@ export async function chainSetupFrom(
         admin: options.collection?.admin,
         minter,
         chainId,
-        ephemeral,
+        inProcess: ephemeral,
+        rpcUrl,
         network: connection.networkName,
         allowHotAdmin: options.allowHotAdmin ?? false,
       });
@@ -55,4 +58,9 @@ export async function chainSetupFrom(
       return (await deployTracks(connection, parameters, { deploymentId })).address as Hex;
     },
   };
+}
+
+/** The JSON-RPC URL of an HTTP network; the in-process chain has none. */
+export async function rpcUrlOf(connection: NetworkConnection): Promise<string | undefined> {
+  return connection.networkConfig.type === "http" ? connection.networkConfig.url.getUrl() : undefined;
 }

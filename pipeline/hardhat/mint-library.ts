@@ -1,6 +1,7 @@
 import { writeSync } from "node:fs";
 import type { NetworkConnection } from "hardhat/types/network";
 import { deployTracks } from "../../ignition/modules/deploy-tracks.js";
+import { networkExposure } from "../chain/network-exposure.js";
 import type { Hex } from "../chain/tracks-chain.js";
 import { ViemTracksChain } from "../chain/viem-tracks-chain.js";
 import { loadDotEnv } from "../config/dotenv.js";
@@ -10,7 +11,7 @@ import { Journal } from "../journal/journal.js";
 import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
-import { chainSetupFrom } from "./chain-setup.js";
+import { chainSetupFrom, rpcUrlOf } from "./chain-setup.js";
 
 /** Exit codes: 0 all done, 1 a track or the run failed, 75 (EX_TEMPFAIL) tracks are waiting for a provider, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, pending: 75, interrupted: 130 } as const;
@@ -57,10 +58,16 @@ export async function mintLibrary(
           ...(await chainSetupFrom(simulation, { workDir: config.workDir })),
           contract: (await deployTracks(simulation)).address as Hex,
         }));
-      const gasPriceWei = await (await connection.viem.getPublicClient())
-        .getGasPrice()
-        .catch(() => undefined);
-      const { lines } = await planRun({ config, env, simulation: chain, gasPriceWei });
+      const client = await connection.viem.getPublicClient();
+      const gasPriceWei = await client.getGasPrice().catch(() => undefined);
+      // A network that cannot be asked its chain id counts as public: the warning errs on the safe side.
+      const exposure = networkExposure({
+        inProcess: connection.networkConfig.type === "edr-simulated",
+        chainId: await client.getChainId().catch(() => Number.NaN),
+        rpcUrl: await rpcUrlOf(connection),
+      });
+      const network = { name: connection.networkName, exposure };
+      const { lines } = await planRun({ config, env, simulation: chain, gasPriceWei, network });
       for (const line of lines) console.log(line);
       return EXIT.ok;
     }

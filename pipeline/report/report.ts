@@ -23,6 +23,8 @@ export const TrackReportSchema = z.object({
   /** For duplicates: the file whose track this one is. */
   duplicateOf: z.string().nullable(),
   error: z.string().nullable(),
+  /** Copies a backup did not take this run ("audio on kubo: <reason>"); the next run retries them. */
+  degraded: z.array(z.string()).default([]),
 });
 export type TrackReport = z.infer<typeof TrackReportSchema>;
 
@@ -70,6 +72,11 @@ export function summaryLines(report: RunReport, reportPath: string): string[] {
     `  Failed: ${t.failed} tracks`,
   ];
   if (t.pending > 0) lines.push(`  Pending: ${t.pending} tracks (stored; run again to finish)`);
+  const degraded = report.tracks.filter((track) => track.degraded.length > 0).length;
+  if (degraded > 0)
+    lines.push(
+      `  Degraded: ${degraded} tracks lack a backup copy (see "degraded" in the report; run again to retry)`,
+    );
   if (t.duplicates > 0) lines.push(`  Duplicates: ${t.duplicates} files (same audio as another track)`);
   lines.push(
     `  Total size: ${formatBytes(t.bytes)} (uploaded this run: ${formatBytes(t.uploadedBytes)})`,

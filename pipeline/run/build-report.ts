@@ -56,9 +56,17 @@ export function buildReport(input: ReportInput): RunReport {
       status,
       duplicateOf: null,
       error: status === "minted" ? null : (error ?? null),
+      degraded: result !== undefined && result.status !== "failed" ? result.degraded : [],
     });
     for (const duplicate of track.duplicates) {
-      tracks.push({ file: duplicate, ...base, status: "duplicate", duplicateOf: track.file, error: null });
+      tracks.push({
+        file: duplicate,
+        ...base,
+        status: "duplicate",
+        duplicateOf: track.file,
+        error: null,
+        degraded: [],
+      });
     }
   }
   const count = (status: TrackStatus) => tracks.filter((t) => t.status === status).length;

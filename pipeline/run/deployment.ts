@@ -12,6 +12,8 @@ export interface ChainSetup {
   network: string;
   /** Hardhat's in-process chain: it forgets everything when the process ends. */
   ephemeral: boolean;
+  /** The JSON-RPC URL of an HTTP network, for `networkExposure`; undefined in-process. */
+  rpcUrl?: string;
   /** Deploys a new collection (the Ignition module) and returns its address. */
   deploy(): Promise<Hex>;
 }

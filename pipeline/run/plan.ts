@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatEther } from "viem";
+import { localOnlyWarning, type NetworkExposure } from "../chain/network-exposure.js";
 import type { MintItem, TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import {
@@ -16,6 +17,7 @@ import { loadCostConfig } from "../cost/prices.js";
 import { scanLibrary } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
+import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
 import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
 import { formatBytes } from "../report/format.js";
 import { localDirectoriesFor } from "../storage/storage-set.js";
@@ -35,6 +37,8 @@ export interface Plan {
   mintTransactions: number;
   /** From a simulation of the real batches; undefined when no chain was given. */
   gas?: { total: bigint; perTrack: bigint; costWei?: bigint };
+  /** What a run would be warned about: closed or unusable backends, a public network without a remote copy. */
+  warnings: string[];
 }
 
 /**
@@ -48,6 +52,8 @@ export async function planRun(options: {
   env?: Record<string, string | undefined>;
   simulation?: TracksChain;
   gasPriceWei?: bigint;
+  /** The network a run would mint on; omitted: the in-process chain. */
+  network?: { name: string; exposure: NetworkExposure };
 }): Promise<{ plan: Plan; lines: string[] }> {
   const { config, env = process.env } = options;
   const extractDir = await mkdtemp(join(tmpdir(), "dcmx-plan-"));
@@ -119,6 +125,7 @@ export async function planRun(options: {
           { kind: "local" },
         ),
       ],
+      warnings: storageWarnings(env, config, options.network),
     };
     if (options.simulation !== undefined && items.length > 0) {
       const recipient = await options.simulation.defaultRecipient();
@@ -136,6 +143,19 @@ export async function planRun(options: {
   } finally {
     await rm(extractDir, { recursive: true, force: true });
   }
+}
+
+/** The remote backends a run would leave out, and the public-network rule a run would apply. */
+function storageWarnings(
+  env: Record<string, string | undefined>,
+  config: PipelineConfig,
+  network: { name: string; exposure: NetworkExposure } | undefined,
+): string[] {
+  const ipfs = loadIpfsConfig(env, config.workDir);
+  const warnings = ipfs.unused.map((unused) => `${unused.provider}: ${unused.reason}`);
+  if (network?.exposure === "public" && remoteBackends(ipfs).length === 0)
+    warnings.push(localOnlyWarning(network.name, config.allowLocalOnly));
+  return warnings;
 }
 
 function describePlan(plan: Plan, config: PipelineConfig): string[] {
@@ -161,5 +181,6 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
         : `, about ${formatEther(plan.gas.costWei)} ETH at the current gas price`;
     lines.push(`  Estimated gas: ${plan.gas.total} (${plan.gas.perTrack} per track)${cost}`);
   }
+  for (const warning of plan.warnings) lines.push(`  ! ${warning}`);
   return lines;
 }

@@ -2,22 +2,46 @@ import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError, IntegrityError } from "../errors.js";
 import type { Journal } from "../journal/journal.js";
 import type { ScannedTrack } from "../library/scan.js";
+import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { buildMetadata } from "../stages/metadata.js";
 import { type StoreOutcome, storeObject } from "../stages/store.js";
 import { verifyTrack } from "../stages/verify.js";
 import type { StorageRole, StorageSet } from "../storage/storage-set.js";
 
 export interface TrackPolicy {
-  /** Roles that must hold the audio before the track may be minted. */
+  /** Roles that must hold the audio before the track may be minted (DCMX_REQUIRE). */
   require: StorageRole[];
   includeIpfsBackup: boolean;
+  /**
+   * The public network the track is minted on, when strangers must be able to fetch what its token points
+   * at: then a remote backend must hold its audio, artwork and metadata (see `missingRemoteCopies`).
+   */
+  publicNetwork?: string;
 }
 
+/** What went to fewer places than the policy routes it to: "audio on kubo: <reason>", retried next run. */
+type Degraded = { degraded: string[] };
+
 export type TrackResult =
-  | { status: "ready"; metadataCid: string; uploadedBytes: number }
+  | ({ status: "ready"; metadataCid: string; uploadedBytes: number } & Degraded)
   /** Stored where it could be, but a required provider failed: a later run finishes it. */
-  | { status: "pending"; reason: string; uploadedBytes: number }
+  | ({ status: "pending"; reason: string; uploadedBytes: number } & Degraded)
   | { status: "failed"; stage: string; reason: string; uploadedBytes: number };
+
+/** Kinds a token points at: on a public network each must be on a remote backend before minting. */
+const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "artwork", "metadata"];
+
+/**
+ * Whether a provider's failure to store an object holds the track back. Remote backends are backups:
+ * a closed, misconfigured or unreachable one is reported and retried by the next run, never a reason to
+ * wait (the public-network rule asks for *some* remote copy, separately). Audio is needed on the roles
+ * DCMX_REQUIRE names; artwork and metadata on the embedded node (and the S3 bucket for artwork), which
+ * serve them. Wrong bytes or a wrong CID fail the track whoever answered them (`hasIntegrityFailure`).
+ */
+function blocks(kind: ObjectKind, role: StorageRole, policy: TrackPolicy): boolean {
+  if (role === "remote") return false;
+  return kind !== "audio" || policy.require.includes(role);
+}
 
 interface Context {
   journal: Journal;
@@ -46,18 +70,23 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
   const sha256 = track.content.sha256;
   let uploadedBytes = 0;
   let stage = "record";
+  const degraded: string[] = [];
   const fail = (reason: string): TrackResult => ({ status: "failed", stage, reason, uploadedBytes });
+  const pending = (reason: string): TrackResult => ({ status: "pending", reason, uploadedBytes, degraded });
   // A provider that answered with bytes or a CID we did not compute fails the track; any other failure of
-  // a provider the track needs leaves it pending for a later run.
-  const setback = (
-    outcome: StoreOutcome,
-    what: string,
-    needed: StoreOutcome["failures"],
-  ): TrackResult | undefined => {
+  // a provider the track needs leaves it pending for a later run; the others are reported and retried.
+  const setback = (kind: ObjectKind, outcome: StoreOutcome): TrackResult | undefined => {
     const reasons = outcome.failures.map((f) => f.reason).join("; ");
     if (hasIntegrityFailure(outcome)) return fail(reasons);
+    for (const failure of outcome.failures) {
+      degraded.push(`${kind} on ${failure.target.provider.name}: ${failure.reason}`);
+      ctx.note(
+        `  ! ${track.file}: ${kind} not stored on ${failure.target.provider.name} (${failure.target.role}): ${failure.reason}`,
+      );
+    }
+    const needed = outcome.failures.filter((f) => blocks(kind, f.target.role, ctx.policy));
     if (needed.length === 0) return undefined;
-    return { status: "pending", reason: `${what}: ${reasons}`, uploadedBytes };
+    return pending(`${kind}: ${needed.map((f) => f.reason).join("; ")}`);
   };
   try {
     const known = ctx.journal.track(sha256);
@@ -94,12 +123,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       ctx.uploadLimit,
     );
     uploadedBytes += audio.uploadedBytes;
-    reportDegraded(ctx, track.file, "audio", audio);
-    const audioSetback = setback(
-      audio,
-      "audio",
-      audio.failures.filter((f) => ctx.policy.require.includes(f.target.role)),
-    );
+    const audioSetback = setback("audio", audio);
     if (audioSetback) return audioSetback;
 
     stage = "upload artwork";
@@ -136,7 +160,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
         ctx.uploadLimit,
       );
       uploadedBytes += artwork.uploadedBytes;
-      const artworkSetback = setback(artwork, "artwork", artwork.failures);
+      const artworkSetback = setback("artwork", artwork);
       if (artworkSetback) return artworkSetback;
     }
 
@@ -172,8 +196,16 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       },
       ctx.pinLimit,
     );
-    const pinSetback = setback(pinned, "metadata", pinned.failures);
+    const pinSetback = setback("metadata", pinned);
     if (pinSetback) return pinSetback;
+
+    if (ctx.policy.publicNetwork !== undefined) {
+      const held = { audio, artwork, metadata: pinned };
+      const missing = FETCHED_BY_STRANGERS.filter(
+        (kind) => held[kind] !== undefined && !held[kind].stored.some((o) => isRemote(held[kind]!, o)),
+      );
+      if (missing.length > 0) return pending(unfetchable(ctx, missing));
+    }
 
     stage = "verify";
     if (ctx.journal.track(sha256)?.verifiedMetadataCid !== metadata.cid) {
@@ -186,7 +218,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       ];
       await verifyTrack(ctx.journal, { sha256, file: track.file, objects, metadata }, ctx.signal);
     }
-    return { status: "ready", metadataCid: metadata.cid, uploadedBytes };
+    return { status: "ready", metadataCid: metadata.cid, uploadedBytes, degraded };
   } catch (error) {
     if (error instanceof AbortedError || ctx.signal?.aborted) throw new AbortedError();
     const reason = describeError(error);
@@ -206,12 +238,23 @@ function hasIntegrityFailure(outcome: StoreOutcome): boolean {
   return outcome.failures.some((f) => f.error instanceof IntegrityError);
 }
 
-function reportDegraded(ctx: Context, file: string, kind: string, outcome: StoreOutcome): void {
-  for (const failure of outcome.failures) {
-    ctx.note(
-      `  ! ${file}: ${kind} not stored on ${failure.target.provider.name} (${failure.target.role}): ${failure.reason}`,
-    );
-  }
+function isRemote(outcome: StoreOutcome, object: StoredObject): boolean {
+  return outcome.targets.some((t) => t.role === "remote" && t.provider.name === object.provider);
+}
+
+/** Why a track on a public network waits, and the two ways out. */
+function unfetchable(ctx: Context, missing: ObjectKind[]): string {
+  const cause =
+    ctx.storage.remotes.length === 0
+      ? "no remote IPFS backend is configured"
+      : !ctx.policy.includeIpfsBackup && missing.includes("audio")
+        ? "INCLUDE_IPFS_BACKUP is off, so the audio goes to no IPFS backend"
+        : `every remote backend failed (${ctx.storage.remotes.map((p) => p.name).join(", ")}; see the lines above)`;
+  return (
+    `not minted on ${ctx.policy.publicNetwork}: the ${missing.join(", ")} would be only on this machine (${cause}), ` +
+    "and a token must point at content strangers can fetch. Configure a remote IPFS backend " +
+    "(docs/STORAGE_SETUP.md) and run again, or set DCMX_ALLOW_LOCAL_ONLY=1 to mint anyway"
+  );
 }
 
 function pairs(outcome: StoreOutcome, expectedCid: string, expectedSha256: string) {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import pLimit from "p-limit";
+import { networkExposure } from "../chain/network-exposure.js";
 import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, ConfigError } from "../errors.js";
@@ -7,6 +8,7 @@ import { deploymentKey, Journal } from "../journal/journal.js";
 import type { Problem } from "../library/problems.js";
 import { type ScannedTrack, type ScanResult, scanLibrary } from "../library/scan.js";
 import type { LibraryFile } from "../library/walk.js";
+import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunReport, summaryLines, writeReport } from "../report/report.js";
@@ -53,6 +55,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   }
   const journal = options.journal ?? (await Journal.open(config.workDir));
   try {
+    for (const unused of storage.unusedBackends) progress.note(`  ! ${unused.provider}: ${unused.reason}`);
     progress.note(`Scanning ${config.library} ...`);
     const results = new Map<string, TrackResult>();
     const mintFailures = new Map<string, string>();
@@ -73,6 +76,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
             async (chain) => ({
               chain,
               key: deploymentKey(chain.deployment),
+              publicNetwork: remoteCopiesRequired(options.chain!, chain, config, (m) => progress.note(m)),
               ...(await startMinting(chain, journal, config, progress, byHash, mintFailures, signal)),
             }),
           )
@@ -84,7 +88,10 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       if (signal?.aborted) return;
       const mint = await startChain();
       const state = journal.track(track.content.sha256);
-      if (mint !== undefined && state?.minted.has(mint.key)) {
+      // A minted track goes through the stages again only to retry the backups that failed before: every
+      // stored copy is skipped (journal) and nothing is minted again.
+      const minted = mint !== undefined && state?.minted.has(mint.key);
+      if (minted && !copiesMissing(storage, config, track, state?.stored ?? [])) {
         progress.done(track.file, track.content.size, "already minted");
         return;
       }
@@ -92,7 +99,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         {
           journal,
           storage,
-          policy: config,
+          policy: { ...config, publicNetwork: minted ? undefined : mint?.publicNetwork },
           workDir: config.workDir,
           uploadLimit,
           pinLimit,
@@ -106,6 +113,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       uploadedBytes += result.uploadedBytes;
       if (result.status === "failed") progress.failed(track.file, `${result.stage}: ${result.reason}`);
       else if (result.status === "pending") progress.failed(track.file, `pending — ${result.reason}`);
+      else if (minted) progress.done(track.file, track.content.size, "already minted");
       else if (mint) {
         progress.ready(track.file);
         mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
@@ -210,8 +218,48 @@ interface Minting {
   chain: TracksChain;
   /** The deployment's key in the journal's minted records. */
   key: string;
+  /** The network's name when tracks must be on a remote backend before they are minted there. */
+  publicNetwork?: string;
   stage: MintStage;
   running: Promise<unknown>;
+}
+
+/**
+ * On a public network (`networkExposure`), a token must point at content strangers can fetch: tracks wait
+ * for a remote IPFS copy, unless DCMX_ALLOW_LOCAL_ONLY says to mint anyway (said once, at the start).
+ */
+function remoteCopiesRequired(
+  setup: ChainSetup,
+  chain: TracksChain,
+  config: PipelineConfig,
+  note: (message: string) => void,
+): string | undefined {
+  const exposure = networkExposure({
+    inProcess: setup.ephemeral,
+    chainId: chain.deployment.chainId,
+    rpcUrl: setup.rpcUrl,
+  });
+  if (exposure === "local") return undefined;
+  if (!config.allowLocalOnly) return setup.network;
+  note(
+    `  ! DCMX_ALLOW_LOCAL_ONLY is set: minting on ${setup.network} even where no remote IPFS backend holds a track.`,
+  );
+  return undefined;
+}
+
+/** Whether a provider the routing policy names has no record of one of the track's objects yet. */
+function copiesMissing(
+  storage: StorageSet,
+  config: PipelineConfig,
+  track: ScannedTrack,
+  stored: StoredObject[],
+): boolean {
+  const kinds: ObjectKind[] = track.artwork ? ["audio", "artwork", "metadata"] : ["audio", "metadata"];
+  return kinds.some((kind) =>
+    storage
+      .providersFor(kind, config.includeIpfsBackup)
+      .some(({ provider }) => !stored.some((o) => o.kind === kind && o.provider === provider.name)),
+  );
 }
 
 async function startMinting(

@@ -1,5 +1,5 @@
 import { verifyCid } from "../content/verify.js";
-import { IntegrityError, ProviderError } from "../errors.js";
+import { IntegrityError } from "../errors.js";
 import type { Journal } from "../journal/journal.js";
 import { assertSameCid } from "../providers/ipfs/guard.js";
 import type { StoredObject } from "../providers/types.js";
@@ -16,7 +16,9 @@ export interface VerifyInput {
 /**
  * The last gate before the chain: nothing a provider said is taken on trust. Every recorded object must
  * carry the CID and SHA-256 we computed (checked with multiformats), and the metadata is read back from
- * each IPFS provider that holds it and must be byte-identical to what we built.
+ * the embedded node, which serves it, and must be byte-identical to what we built. Remote backends read
+ * every object back and hash it before it is recorded (`RemoteIpfsProvider.put`), so their records are
+ * checked here without another download that an outage of a backup would turn into a failed track.
  */
 export async function verifyTrack(journal: Journal, input: VerifyInput, signal?: AbortSignal): Promise<void> {
   for (const { target, object, expectedCid, expectedSha256 } of input.objects) {
@@ -32,13 +34,7 @@ export async function verifyTrack(journal: Journal, input: VerifyInput, signal?:
     }
     assertSameCid(target.provider.name, expectedCid, object.cid);
     if (object.kind === "metadata" && target.role === "ipfs") {
-      const stream = await target.provider.get(object, signal).catch((error: unknown) => {
-        // A pinning service with no gateway configured cannot be read from; its pin status already named our
-        // CID, and the embedded node's copy is read back regardless.
-        if (error instanceof ProviderError && error.code === "NO_GATEWAY") return undefined;
-        throw error;
-      });
-      if (stream !== undefined) await verifyCid(input.metadata.cid, stream, { file: input.file });
+      await verifyCid(input.metadata.cid, await target.provider.get(object, signal), { file: input.file });
     }
   }
   await journal.append({ type: "verified", sha256: input.sha256, metadataCid: input.metadata.cid });

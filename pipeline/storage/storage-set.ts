@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { prepareWorkDir } from "../config/work-dir.js";
-import { loadIpfsConfig } from "../providers/ipfs/config.js";
+import { type IpfsConfig, loadIpfsConfig } from "../providers/ipfs/config.js";
 import { createIpfsBackends } from "../providers/ipfs/factory.js";
 import type { EmbeddedIpfsNode } from "../providers/ipfs/helia-node.js";
 import { loadStorjConfig } from "../providers/s3/config.js";
@@ -28,12 +28,27 @@ export function localDirectoriesFor(
   };
 }
 
-/** The two halves of the original design's redundancy strategy. */
-export type StorageRole = "storj" | "ipfs";
+/**
+ * Who holds a copy: the S3 primary (`storj`), the embedded IPFS node (`ipfs`: only this machine serves it)
+ * and the remote IPFS backends (`remote`: services or nodes that strangers can fetch from).
+ */
+export type StorageRole = "storj" | "ipfs" | "remote";
+
+/**
+ * The routing policy, one row per kind: which roles receive it. `backup` rows are skipped when
+ * INCLUDE_IPFS_BACKUP is off, `realBucket` rows without Storj keys (the embedded local S3 serves no
+ * player). Remote backends are backups: their failures never hold a track back (process-track.ts).
+ */
+const ROUTES: Record<ObjectKind, Array<{ role: StorageRole; backup?: true; realBucket?: true }>> = {
+  audio: [{ role: "storj" }, { role: "ipfs", backup: true }, { role: "remote", backup: true }],
+  artwork: [{ role: "ipfs" }, { role: "remote" }, { role: "storj", realBucket: true }],
+  metadata: [{ role: "ipfs" }, { role: "remote" }],
+};
 
 /**
  * Every storage backend of a run, grouped by role: the S3 primary (Storj, or an embedded local S3 when no
- * Storj keys are set) and the IPFS group (the embedded node, whose CIDs the metadata points to).
+ * Storj keys are set), the embedded IPFS node (whose CIDs the metadata points to) and the remote IPFS
+ * backends configured.
  */
 export class StorageSet {
   readonly storj: S3Provider;
@@ -42,6 +57,8 @@ export class StorageSet {
   /** True when the S3 primary is the embedded local server rather than a configured Storj bucket. */
   readonly embeddedS3: boolean;
   readonly localDirectories: LocalDirectories;
+  /** Remote backends configured but left out (a closed service, a pinning service with no origin), with why. */
+  readonly unusedBackends: IpfsConfig["unused"];
   readonly #closers: Array<() => Promise<void>>;
 
   private constructor(parts: {
@@ -50,6 +67,7 @@ export class StorageSet {
     node: EmbeddedIpfsNode;
     embeddedS3: boolean;
     localDirectories: LocalDirectories;
+    unusedBackends: IpfsConfig["unused"];
     closers: Array<() => Promise<void>>;
   }) {
     this.storj = parts.storj;
@@ -57,6 +75,7 @@ export class StorageSet {
     this.node = parts.node;
     this.embeddedS3 = parts.embeddedS3;
     this.localDirectories = parts.localDirectories;
+    this.unusedBackends = parts.unusedBackends;
     this.#closers = parts.closers;
   }
 
@@ -87,6 +106,7 @@ export class StorageSet {
         node: ipfs.node,
         embeddedS3: local !== undefined,
         localDirectories: { localS3: local?.directory, ipfsRepo: ipfs.config.repo },
+        unusedBackends: ipfs.config.unused,
         closers,
       });
     } catch (error) {
@@ -95,23 +115,34 @@ export class StorageSet {
     }
   }
 
-  /**
-   * Providers that receive objects of `kind` under the policy: audio to the S3 primary and the IPFS backup,
-   * artwork to IPFS (and to Storj when a real bucket is configured), metadata to IPFS.
-   */
+  /** The embedded node's provider (the factory puts it first). */
+  get embedded(): StorageProvider {
+    return this.ipfs[0]!;
+  }
+
+  /** The remote IPFS backends: every IPFS provider but the embedded node. */
+  get remotes(): StorageProvider[] {
+    return this.ipfs.slice(1);
+  }
+
+  /** Providers that receive objects of `kind` under `ROUTES`. */
   providersFor(
     kind: ObjectKind,
     includeIpfsBackup: boolean,
   ): Array<{ role: StorageRole; provider: StorageProvider }> {
-    const ipfs = this.ipfs.map((provider) => ({ role: "ipfs" as const, provider }));
-    const storj = { role: "storj" as const, provider: this.storj };
-    switch (kind) {
-      case "audio":
-        return includeIpfsBackup ? [storj, ...ipfs] : [storj];
-      case "artwork":
-        return this.embeddedS3 ? ipfs : [...ipfs, storj];
-      case "metadata":
-        return ipfs;
+    return ROUTES[kind]
+      .filter((route) => (includeIpfsBackup || !route.backup) && !(route.realBucket && this.embeddedS3))
+      .flatMap(({ role }) => this.#holders(role).map((provider) => ({ role, provider })));
+  }
+
+  #holders(role: StorageRole): StorageProvider[] {
+    switch (role) {
+      case "storj":
+        return [this.storj];
+      case "ipfs":
+        return [this.embedded];
+      case "remote":
+        return this.remotes;
     }
   }
 

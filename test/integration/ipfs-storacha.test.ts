@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { AuthError, ConfigError, IntegrityError } from "../../pipeline/errors.js";
-import { STORACHA_DEFAULT_GATEWAY, type StorachaConfig } from "../../pipeline/providers/ipfs/config.js";
+import type { StorachaConfig } from "../../pipeline/providers/ipfs/config.js";
 import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
 import { StorachaProvider } from "../../pipeline/providers/ipfs/storacha.js";
 import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
+import { startHttpService } from "../support/ipfs-service/http-service.js";
 import {
   type StorachaService,
   type StorachaServiceOptions,
@@ -36,16 +37,18 @@ describe("Storacha provider (contract test, real @storacha/upload-api in-process
   ) {
     service = await startStorachaService(options);
     const credentials = await service.credentials();
+    // The embedded node's trustless gateway stands in for the one serving the space (it holds the same DAG).
     const config: StorachaConfig = {
       key: credentials.key,
       proof: credentials.proof,
       serviceUrl: service.url,
       serviceDid: service.did,
-      gateway: STORACHA_DEFAULT_GATEWAY,
+      gateway: await node.serve({ port: 0 }),
     };
     await edit?.(config, service);
     const provider = new StorachaProvider(node, {
       config,
+      readBackWindowMs: 5_000,
       retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
     });
     return { provider, credentials, service, config };
@@ -66,13 +69,13 @@ describe("Storacha provider (contract test, real @storacha/upload-api in-process
   }
 
   it("uploads our CAR, the service records our root, and a second put is reused", async () => {
-    const { provider, credentials, service } = await setup();
+    const { provider, credentials, service, config } = await setup();
     const stored = await provider.put(track.request);
     expect(stored).to.include({ provider: "storacha", cid: track.address.cid, reused: false });
     expect(await service.hasUpload(credentials.space, track.address.cid)).to.equal(true);
     expect(await provider.has(stored)).to.equal(true);
     expect((await provider.put(track.request)).reused).to.equal(true);
-    expect(await provider.url(stored)).to.equal(`https://storacha.link/ipfs/${track.address.cid}`);
+    expect(await provider.url(stored)).to.equal(`${config.gateway}/ipfs/${track.address.cid}`);
     expect(await provider.stats()).to.deep.equal({
       provider: "storacha",
       objects: 1,
@@ -80,17 +83,28 @@ describe("Storacha provider (contract test, real @storacha/upload-api in-process
     });
   });
 
-  it("reads content back through the gateway STORACHA_GATEWAY_URL names, checking the bytes", async () => {
-    // The embedded node's trustless gateway stands in for the one serving the space (it holds the same DAG).
-    const gateway = await node.serve({ port: 0 });
-    const { provider } = await setup({}, (config) => {
-      config.gateway = gateway;
+  it("reads content back through the gateway STORACHA_GATEWAY_URL names, waiting out its first 404s", async () => {
+    // A gateway that has not seen the fresh upload yet for its first two answers, then serves the node's.
+    const node404 = await node.serve({ port: 0 });
+    let reads = 0;
+    const gateway = await startHttpService(async (_req, res, url) => {
+      if (++reads <= 2) return void res.writeHead(404).end("not found");
+      const answer = await fetch(`${node404}${url.pathname}`);
+      res.writeHead(answer.status).end(Buffer.from(await answer.arrayBuffer()));
     });
-    const stored = await provider.put(track.request);
-    expect(await provider.url(stored)).to.equal(`${gateway}/ipfs/${track.address.cid}`);
-    await provider.verify(stored);
-    const error = await provider.verify({ ...stored, sha256: "0".repeat(64) }).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(IntegrityError);
+    try {
+      const { provider } = await setup({}, (config) => {
+        config.gateway = gateway.url;
+      });
+      const stored = await provider.put(track.request);
+      expect(reads).to.equal(3);
+      expect(await provider.url(stored)).to.equal(`${gateway.url}/ipfs/${track.address.cid}`);
+      await provider.verify(stored);
+      const error = await provider.verify({ ...stored, sha256: "0".repeat(64) }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(IntegrityError);
+    } finally {
+      await gateway.close();
+    }
   });
 
   it("rejects a service whose upload record names a root other than ours", async () => {
@@ -99,6 +113,13 @@ describe("Storacha provider (contract test, real @storacha/upload-api in-process
     const error = await provider.put(track.request).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(IntegrityError);
     expect((error as Error).message).to.contain(other.address.cid);
+  });
+
+  it("polls the receipt again while the service has not written it yet (404)", async () => {
+    const { provider, service } = await setup({ receiptLateFirst: 1 });
+    const stored = await provider.put(track.request);
+    expect(stored.cid).to.equal(track.address.cid);
+    expect(service.receiptRequests()).to.be.greaterThan(1);
   });
 
   it("retries a service answering 503 and then succeeds", async () => {

@@ -7,13 +7,14 @@ import { expect } from "chai";
 import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
 import { DISK_SHORT_FIX } from "../../pipeline/run/local-disk.js";
 import { mountTmpfs } from "../support/fault-tmpfs.js";
+import { startHardhatNode } from "../support/hardhat-node.js";
 
 const HARDHAT = new URL("../../node_modules/.bin/hardhat", import.meta.url).pathname;
 const LIBRARY = new URL("../../examples/library", import.meta.url).pathname;
 
 /** `npx hardhat mint-library --dry-run` as a user runs it, on the sample library (5 tracks, 2 covers). */
-async function dryRun(env: Record<string, string>): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)(HARDHAT, ["mint-library", "--dry-run"], {
+async function dryRun(env: Record<string, string>, network: string[] = []): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)(HARDHAT, [...network, "mint-library", "--dry-run"], {
     env: { ...process.env, CI: "true", DCMX_LIBRARY: LIBRARY, ...env },
     timeout: 120_000,
   });
@@ -126,6 +127,32 @@ describe("mint-library --dry-run", function () {
     expect(stdout + stderr)
       .to.include("DCMX_PRICE_STORJ_STORAGE_USD_PER_TB_MONTH")
       .and.include('"seven dollars"');
+  });
+
+  it("says which configured services are closed, and that a public network needs a remote backend", async () => {
+    const node = await startHardhatNode({ chainId: 11155111 });
+    try {
+      const output = await dryRun(
+        {
+          DCMX_WORKDIR: join(dir, "public", "work"),
+          LOCALHOST_RPC_URL: node.url,
+          NFT_STORAGE_TOKEN: "dry-run-nft-token-4410",
+        },
+        ["--network", "localhost"],
+      );
+      expect(output).to.match(
+        /! nft-storage: NFT\.Storage Classic stopped taking uploads on 2024-06-30: nft-storage is not used \(minting goes on without it\)\. Move to Filecoin Onchain Cloud/,
+      );
+      expect(output).to.include(
+        "! on localhost no remote IPFS backend is configured: tokens would point at content only this machine has; tracks stay pending until one is configured (docs/STORAGE_SETUP.md), or set DCMX_ALLOW_LOCAL_ONLY=1",
+      );
+      expect(output).to.not.include("dry-run-nft-token-4410");
+      // The development chain on loopback is local: no warning there.
+      const local = await dryRun({ DCMX_WORKDIR: join(dir, "public", "work") });
+      expect(local).to.not.include("no remote IPFS backend");
+    } finally {
+      await node.stop();
+    }
   });
 
   it("says when the disk holding the embedded copies is too small, as does dcmx doctor", async function () {

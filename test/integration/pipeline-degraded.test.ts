@@ -4,70 +4,95 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { RunReportSchema } from "../../pipeline/report/report.js";
 import { freePort, type HardhatNode, runMintLibrary, startHardhatNode } from "../support/hardhat-node.js";
-import { startPinningService } from "../support/ipfs-pinning-service.js";
+import { startNftStorageServer } from "../support/ipfs-nft-storage-server.js";
 import { generateLibrary } from "../support/library-generator.js";
 
+const journalOf = async (dir: string) =>
+  (await readFile(join(dir, "work", "journal.jsonl"), "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+
 /**
- * The original design's graceful degradation: when the IPFS backup is down, Storj still takes the audio
- * and is recorded, the tracks wait (not minted, not failed), and a later run finishes them without
- * sending the audio to Storj again.
+ * A remote IPFS backup is a backup: when it is down, the tracks are minted from what the required
+ * providers hold (S3 primary and the embedded node), the missing copies are reported, and a later run
+ * stores them on the backup without minting again or sending the audio to S3 again.
  */
-describe("pipeline with the IPFS backup down (pinning service)", function () {
+describe("pipeline with a remote IPFS backup down (self-hosted NFT.Storage stand-in)", function () {
   this.timeout(300_000);
   let node: HardhatNode;
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-degraded-"));
     node = await startHardhatNode();
-    await generateLibrary(dir, 6, { prefix: "Outage" });
+    await generateLibrary(dir, 4, { prefix: "Outage" });
   });
   after(async () => {
     await node?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("stores on Storj, leaves the tracks pending, and a later run completes", async () => {
-    const token = "pinning-token-for-the-outage-test";
+  it("mints without the backup, reports it, and a later run completes the backup only", async () => {
+    const token = "nft-token-for-the-outage-test";
     const env = {
       DCMX_LIBRARY: join(dir, "library"),
       DCMX_WORKDIR: join(dir, "work"),
       LOCALHOST_RPC_URL: node.url,
       IPFS_GATEWAY_PORT: "0",
-      PINNING_SERVICE_TOKEN: token,
-      PINNING_TIMEOUT_SECONDS: "30",
+      NFT_STORAGE_TOKEN: token,
     };
-    const down = await runMintLibrary({
-      ...env,
-      PINNING_SERVICE_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
-    });
-    expect(down.code, down.output).to.equal(75);
-    const first = RunReportSchema.parse(JSON.parse(await readFile(join(dir, "work", "report.json"), "utf8")));
-    expect(first.tracks.map((t) => t.status)).to.deep.equal(Array(6).fill("pending"));
-    expect(first.tracks.every((t) => t.storj !== null || t.error !== null)).to.equal(true);
-    expect(first.totals.mintTransactions).to.equal(0);
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const down = await runMintLibrary({ ...env, NFT_STORAGE_ENDPOINT: dead, NFT_STORAGE_GATEWAY_URL: dead });
+    expect(down.code, down.output).to.equal(0);
+    expect(down.output).to.match(/audio not stored on nft-storage \(remote\)/);
+    expect(down.output).to.match(/metadata not stored on nft-storage \(remote\)/);
+    expect(down.output).to.include("Degraded: 4 tracks lack a backup copy");
     expect(down.output).to.not.include(token);
+    const first = RunReportSchema.parse(JSON.parse(await readFile(join(dir, "work", "report.json"), "utf8")));
+    expect(first.tracks.map((t) => t.status)).to.deep.equal(Array(4).fill("minted"));
+    expect(first.totals.mintTransactions).to.equal(1);
+    for (const track of first.tracks) {
+      expect(track.degraded.some((d) => d.startsWith("audio on nft-storage:"))).to.equal(true);
+      expect(track.degraded.some((d) => d.startsWith("metadata on nft-storage:"))).to.equal(true);
+      expect(track.ipfsProviders).to.deep.equal(["ipfs"]);
+    }
 
-    const service = await startPinningService(token);
+    const service = await startNftStorageServer({ token });
     try {
-      const up = await runMintLibrary({ ...env, PINNING_SERVICE_ENDPOINT: service.url });
+      const up = await runMintLibrary({
+        ...env,
+        NFT_STORAGE_ENDPOINT: service.url,
+        NFT_STORAGE_GATEWAY_URL: service.url,
+      });
       expect(up.code, up.output).to.equal(0);
       const second = RunReportSchema.parse(
         JSON.parse(await readFile(join(dir, "work", "report.json"), "utf8")),
       );
-      expect(second.tracks.map((t) => t.status)).to.deep.equal(Array(6).fill("minted"));
-      expect(service.checked.length).to.be.greaterThan(0);
+      expect(second.tracks.map((t) => t.status)).to.deep.equal(Array(4).fill("minted"));
+      expect(second.totals.mintTransactions).to.equal(0);
+      expect(second.tracks.every((t) => t.degraded.length === 0)).to.equal(true);
+      expect(second.tracks.every((t) => t.ipfsProviders.includes("nft-storage"))).to.equal(true);
     } finally {
       await service.close();
     }
-    // Each track's audio went to the S3 primary once, across both runs.
-    const journal = (await readFile(join(dir, "work", "journal.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const journal = await journalOf(dir);
+    const backup = journal.filter((r) => r.type === "stored" && r.object.provider === "nft-storage");
+    expect(backup.filter((r) => r.object.kind === "audio")).to.have.length(4);
+    expect(backup.filter((r) => r.object.kind === "metadata")).to.have.length(4);
+    // Each track's audio went to the S3 primary once, and each track was minted once, across both runs.
     const s3Audio = journal.filter(
       (r) => r.type === "stored" && r.object.kind === "audio" && r.object.provider === "local-s3",
     );
-    expect(s3Audio).to.have.length(6);
-    expect(s3Audio.every((r) => r.object.reused === false)).to.equal(true);
+    expect(s3Audio).to.have.length(4);
+    expect(journal.filter((r) => r.type === "minted")).to.have.length(4);
+
+    // A third run finds nothing missing: no upload, no transaction.
+    const third = await runMintLibrary({
+      ...env,
+      NFT_STORAGE_ENDPOINT: dead,
+      NFT_STORAGE_GATEWAY_URL: dead,
+    });
+    expect(third.code, third.output).to.equal(0);
+    expect(third.output).to.include("Nothing to do");
   });
 });

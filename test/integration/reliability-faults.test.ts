@@ -20,6 +20,7 @@ import {
   runInProcess,
 } from "../support/fault-run.js";
 import { mountTmpfs } from "../support/fault-tmpfs.js";
+import { freePort } from "../support/hardhat-node.js";
 import { startNftStorageServer } from "../support/ipfs-nft-storage-server.js";
 import { startPinningService } from "../support/ipfs-pinning-service.js";
 import { generateLibrary } from "../support/library-generator.js";
@@ -252,18 +253,34 @@ describe("reliability: faults", function () {
     expect(digest).to.equal(metadataDigest(rivals[0]!.metadataCid!));
   });
 
-  it("a pinning service that accepts and never pins: tracks wait, none is minted; a working service then mints all", async () => {
+  it("a pinning service that accepts and never pins: tracks are minted without that backup, reported degraded; a working service then completes it", async () => {
     const token = "stuck-pinning-token";
+    // The artist's node, exposed publicly under ORIGIN (the stand-in reaches it on loopback).
+    const port = await freePort();
+    const origin = "/dns4/ipfs.artist.example/tcp/443/p2p/12D3KooWArtistNode";
     const stuck = await startStuckPinningService(token);
-    const working = await startPinningService(token);
+    const working = await startPinningService({ token, reachable: { [origin]: `http://127.0.0.1:${port}` } });
     try {
-      const env = await scenario("stuck-pin", { PINNING_SERVICE_TOKEN: token, PINNING_TIMEOUT_SECONDS: "2" });
+      const env = await scenario("stuck-pin", {
+        PINNING_SERVICE_TOKEN: token,
+        PINNING_TIMEOUT_SECONDS: "2",
+        PINNING_SERVICE_ORIGINS: origin,
+        IPFS_GATEWAY_PORT: String(port),
+      });
       const first = await runInProcess(connection, { ...env, PINNING_SERVICE_ENDPOINT: stuck.url });
-      expect(first.report.totals.successful).to.equal(0);
-      expect(first.report.totals.pending).to.equal(TRACKS);
-      for (const track of first.report.tracks) expect(track.error, track.file).to.match(/pin/i);
-      const { report } = await runUntilSettled({ ...env, PINNING_SERVICE_ENDPOINT: working.url });
-      await assertAllMintedOnce(env, report);
+      await assertAllMintedOnce(env, first.report);
+      for (const track of first.report.tracks)
+        expect(track.degraded.join(), track.file).to.match(/on pinning-service: .*pin/i);
+      const second = await runInProcess(connection, {
+        ...env,
+        PINNING_SERVICE_ENDPOINT: working.url,
+        PINNING_SERVICE_GATEWAY_URL: working.url,
+        PINNING_TIMEOUT_SECONDS: "120",
+      });
+      expect(second.report.totals.mintTransactions).to.equal(0);
+      expect(second.report.tracks.flatMap((t) => t.degraded)).to.deep.equal([]);
+      expect(second.report.tracks.every((t) => t.ipfsProviders.includes("pinning-service"))).to.equal(true);
+      await assertAllMintedOnce(env, second.report);
     } finally {
       await stuck.close();
       await working.close();

@@ -20,8 +20,8 @@ export interface HardhatNode {
 }
 
 /**
- * A real `hardhat node` process (JSON-RPC over HTTP on 127.0.0.1), as a user runs it; `chainId` makes it
- * stand in for another chain (a public one's id makes the pipeline apply its public-chain rules).
+ * A real `hardhat node` process (JSON-RPC over HTTP on 127.0.0.1), as a user runs it; `chainId` other than
+ * 31337 makes it look like a public network to the pipeline (`networkExposure`).
  */
 export async function startHardhatNode(options: { chainId?: number } = {}): Promise<HardhatNode> {
   const port = await freePort();

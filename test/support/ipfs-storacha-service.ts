@@ -13,6 +13,8 @@ export interface StorachaServiceOptions {
   lieRoot?: string;
   /** Answer the first N service requests with HTTP 503 (a flaky service). */
   failFirst?: number;
+  /** Answer the first N receipt requests with 404, as the service does until the receipt is written. */
+  receiptLateFirst?: number;
 }
 
 export interface StorachaService {
@@ -21,6 +23,8 @@ export interface StorachaService {
   did: string;
   /** How many invocation requests reached the service, failed ones included. */
   requests(): number;
+  /** How many receipt requests (GET /receipt/…) the client made, 404s included. */
+  receiptRequests(): number;
   /** Whether the service's upload table holds `root` in `space`. */
   hasUpload(space: string, root: string): Promise<boolean>;
   /** A fresh space, provisioned with the service, delegated to a fresh agent: W3UP_KEY and W3UP_PROOF. */
@@ -51,10 +55,13 @@ export async function startStorachaService(options: StorachaServiceOptions = {})
     };
   }
   let requests = 0;
+  let receiptRequests = 0;
   const server = http.createServer(async (req, res) => {
     try {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (req.method === "GET" && path.startsWith("/receipt/")) {
+        receiptRequests++;
+        if (receiptRequests <= (options.receiptLateFirst ?? 0)) return res.writeHead(404).end();
         const receipt = await context.agentStore.receipts.get(CID.parse(path.slice(9)) as never);
         if (receipt.error) return res.writeHead(404).end();
         const message = await Message.build({ receipts: [receipt.ok] });
@@ -81,6 +88,7 @@ export async function startStorachaService(options: StorachaServiceOptions = {})
     url,
     did: context.id.did(),
     requests: () => requests,
+    receiptRequests: () => receiptRequests,
     async hasUpload(space, root) {
       const found = await context.uploadTable.exists(space as never, CID.parse(root) as never);
       return found.ok === true;

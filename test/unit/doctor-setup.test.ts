@@ -5,13 +5,14 @@ import { expect } from "chai";
 import { checkNode } from "../../pipeline/audit/doctor/chain-checks.js";
 import type { Finding } from "../../pipeline/audit/doctor/finding.js";
 import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
-import { freePort } from "../support/hardhat-node.js";
+import { freePort, startHardhatNode } from "../support/hardhat-node.js";
 import { startPinningService } from "../support/ipfs-pinning-service.js";
 import { startPinataService } from "../support/ipfs-service/pinata.js";
 
 const TOKEN = "doctor-right-token-4821";
 const WRONG = "doctor-wrong-token-9377";
 const EXAMPLE = new URL("../../.env.storage.example", import.meta.url).pathname;
+const ORIGIN = "/dns4/ipfs.artist.example/tcp/4001/p2p/12D3KooWPublicNodeOfTheArtist";
 
 /** `dcmx doctor`'s checks on configurations a user really writes, against a real pinning service on loopback. */
 describe("dcmx doctor", function () {
@@ -21,7 +22,7 @@ describe("dcmx doctor", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-doctor-test-"));
-    service = await startPinningService(TOKEN);
+    service = await startPinningService({ token: TOKEN });
   });
   after(async () => {
     await service.close();
@@ -77,14 +78,22 @@ describe("dcmx doctor", function () {
   });
 
   it("reports credentials a real service refuses, and accepts the right ones, never printing a token", async () => {
-    const wrong = await doctor({ PINNING_SERVICE_ENDPOINT: service.url, PINNING_SERVICE_TOKEN: WRONG });
+    const wrong = await doctor({
+      PINNING_SERVICE_ENDPOINT: service.url,
+      PINNING_SERVICE_TOKEN: WRONG,
+      PINNING_SERVICE_ORIGINS: ORIGIN,
+    });
     const refused = find(wrong, "provider pinning-service");
     expect(refused.status).to.equal("fail");
     expect(refused.message).to.match(/credentials refused/);
     expect(refused.fix).to.include("PINNING_SERVICE_TOKEN");
     expect(text(wrong)).not.to.include(WRONG);
 
-    const right = await doctor({ PINNING_SERVICE_ENDPOINT: service.url, PINNING_SERVICE_TOKEN: TOKEN });
+    const right = await doctor({
+      PINNING_SERVICE_ENDPOINT: service.url,
+      PINNING_SERVICE_TOKEN: TOKEN,
+      PINNING_SERVICE_ORIGINS: ORIGIN,
+    });
     expect(find(right, "provider pinning-service").status).to.equal("ok");
     expect(text(right)).not.to.include(TOKEN);
   });
@@ -109,6 +118,43 @@ describe("dcmx doctor", function () {
       expect(text(right)).not.to.include(TOKEN);
     } finally {
       await pinata.close();
+    }
+  });
+
+  it("says a closed service is closed, where to move, and never contacts it", async () => {
+    const findings = await doctor({ NFT_STORAGE_TOKEN: "nft-only-token-7781" });
+    const nft = find(findings, "provider nft-storage");
+    expect(nft.status).to.equal("warn");
+    expect(nft.message)
+      .to.include("stopped taking uploads on 2024-06-30")
+      .and.include("Filecoin Onchain Cloud");
+    expect(find(findings, "remote IPFS backup").status).to.equal("info");
+    expect(text(findings)).not.to.include("nft-only-token-7781");
+  });
+
+  it("warns that a pinning service with no reachable origin cannot fetch from this machine", async () => {
+    const before = service.requests.length;
+    const findings = await doctor({ PINNING_SERVICE_ENDPOINT: service.url, PINNING_SERVICE_TOKEN: TOKEN });
+    const psa = find(findings, "provider pinning-service");
+    expect(psa.status).to.equal("warn");
+    expect(psa.message).to.include("127.0.0.1").and.include("PINNING_SERVICE_ORIGINS");
+    expect(service.requests.length).to.equal(before);
+  });
+
+  it("warns on a public network with no remote IPFS backend", async function () {
+    this.timeout(120_000);
+    const node = await startHardhatNode({ chainId: 11155111 });
+    try {
+      const findings = await doctor({}, undefined, node.url);
+      const reach = find(findings, "remote IPFS backup");
+      expect(reach.status).to.equal("warn");
+      expect(reach.message).to.match(
+        /^on chain 11155111 at http:\/\/127\.0\.0\.1:\d+ no remote IPFS backend is configured: tokens would point at content only this machine has/,
+      );
+      const local = await doctor({}, undefined, undefined);
+      expect(find(local, "remote IPFS backup").status).to.equal("info");
+    } finally {
+      await node.stop();
     }
   });
 

@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { localOnlyWarning, type NetworkExposure } from "../../chain/network-exposure.js";
 import { metadataCid } from "../../content/metadata-cid.js";
 import { AuthError, describeError, QuotaError } from "../../errors.js";
+import { loadIpfsConfig, remoteBackends } from "../../providers/ipfs/config.js";
 import { createIpfsBackends } from "../../providers/ipfs/factory.js";
 import { FILEBASE } from "../../providers/ipfs/filebase.js";
 import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
@@ -144,11 +146,46 @@ export async function checkIpfs(env: Record<string, string | undefined>): Promis
         status: "ok",
         message: `embedded node starts${remote.length === 0 ? "; no remote IPFS backend is configured" : ""}`,
       };
-      return [embedded, ...(await Promise.all(remote.map(probe)))];
+      const unused = backends.config.unused.map(
+        (u): Finding => ({
+          check: `provider ${u.provider}`,
+          status: "warn",
+          message: u.reason,
+        }),
+      );
+      return [embedded, ...unused, ...(await Promise.all(remote.map(probe)))];
     } finally {
       await backends.close();
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * On a public network a token must point at content strangers can fetch: without a remote IPFS backend
+ * every track would stay pending (or, with DCMX_ALLOW_LOCAL_ONLY, point at this machine only).
+ */
+export function checkPublicReach(
+  env: Record<string, string | undefined>,
+  network: { name: string; exposure: NetworkExposure },
+  allowLocalOnly: boolean,
+): Finding {
+  const check = "remote IPFS backup";
+  let remotes: string[];
+  try {
+    remotes = remoteBackends(loadIpfsConfig(env, "."));
+  } catch (error) {
+    // The IPFS configuration's own check names the variable.
+    return { check, status: "info", message: `not checked: ${describeError(error)}` };
+  }
+  if (remotes.length > 0) return { check, status: "ok", message: `${remotes.join(", ")} on ${network.name}` };
+  if (network.exposure === "local")
+    return { check, status: "info", message: `none; not needed on ${network.name} (a local chain)` };
+  return {
+    check,
+    status: "warn",
+    message: localOnlyWarning(network.name, allowLocalOnly),
+    fix: "configure a remote IPFS backend (docs/STORAGE_SETUP.md)",
+  };
 }

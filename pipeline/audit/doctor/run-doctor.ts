@@ -1,3 +1,4 @@
+import { networkExposure } from "../../chain/network-exposure.js";
 import type { Hex } from "../../chain/tracks-chain.js";
 import { loadPipelineConfig, type PipelineConfig } from "../../config/pipeline-config.js";
 import { describeError } from "../../errors.js";
@@ -6,7 +7,7 @@ import { checkBalance, checkNode, checkRpc } from "./chain-checks.js";
 import { checkDisk } from "./disk-checks.js";
 import { checkEnvFile } from "./env-file.js";
 import type { Finding } from "./finding.js";
-import { checkIpfs, checkStorj } from "./provider-checks.js";
+import { checkIpfs, checkPublicReach, checkStorj } from "./provider-checks.js";
 
 export interface DoctorOptions {
   env: Record<string, string | undefined>;
@@ -38,6 +39,19 @@ export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
   findings.push(...(await checkIpfs(options.env)));
   const rpc = await checkRpc(options.rpc);
   findings.push(rpc.finding);
+  // Without --rpc the run mints on the in-process chain; an RPC that does not answer counts as public.
+  const network =
+    options.rpc === undefined
+      ? { name: "the in-process chain", exposure: "local" as const }
+      : {
+          name: `chain ${rpc.chainId ?? "?"} at ${new URL(options.rpc).origin}`,
+          exposure: networkExposure({
+            inProcess: false,
+            chainId: rpc.chainId ?? Number.NaN,
+            rpcUrl: options.rpc,
+          }),
+        };
+  findings.push(checkPublicReach(options.env, network, config?.allowLocalOnly ?? false));
   if (options.account !== undefined && rpc.chainId !== undefined && config !== undefined) {
     findings.push(
       await checkBalance({ rpc: options.rpc!, account: options.account, config }).catch(

@@ -4,7 +4,9 @@ import { parseEnv } from "../../config/env.js";
 import { envInt, envString } from "../../config/env-values.js";
 import { ConfigError } from "../../errors.js";
 import { registerSecret } from "../../util/secrets.js";
+import { closedService, closedServiceLine } from "./closed-services.js";
 import { authorizationHeader, refuseUrlCredentials } from "./http-auth.js";
+import { parsePublicOrigins } from "./public-origin.js";
 
 const httpUrl = (what: string) =>
   envString().pipe(z.url({ protocol: /^https?$/, error: `expected an http(s) URL of ${what}` }).optional());
@@ -37,6 +39,8 @@ export const IpfsEnvSchema = z.object({
   PINNING_SERVICE_ENDPOINT: httpUrl("an IPFS Pinning Service API"),
   PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
+  /** Public multiaddrs of a node holding the content, sent as the pins' `origins`. */
+  PINNING_SERVICE_ORIGINS: envString(),
   PINNING_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
   IPFS_CLUSTER_URL: httpUrl("an IPFS Cluster REST API"),
   IPFS_CLUSTER_AUTH: envString(),
@@ -139,10 +143,12 @@ export interface IpfsConfig {
   nftStorage?: { token: string; endpoint: string; gateway: string };
   kubo?: KuboConfig;
   lighthouse?: { apiKey: string; apiUrl: string; gateway: string };
-  pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string };
+  pinning?: { endpoint: string; token: string; timeoutMs: number; gateway?: string; origins: string[] };
   cluster?: IpfsClusterConfig;
   pinata?: PinataConfig;
   filebase?: FilebaseConfig;
+  /** Backends that are configured but left out of every run, each with the line that says why. */
+  unused: Array<{ provider: string; reason: string }>;
 }
 
 export interface KuboConfig {
@@ -151,6 +157,16 @@ export interface KuboConfig {
   authorization?: string;
   /** Reads go through the RPC's `cat` when no gateway is set. */
   gateway?: string;
+}
+
+/** Settings of the embedded node; every other key of IpfsConfig configures a remote backend. */
+const EMBEDDED_KEYS = new Set<string>(["repo", "gatewayPort", "gatewayUrl", "readBackWindowMs", "unused"]);
+
+/** The keys of the remote backends a run will use (`kubo`, `pinning`, …). */
+export function remoteBackends(config: IpfsConfig): string[] {
+  return Object.entries(config)
+    .filter(([key, value]) => !EMBEDDED_KEYS.has(key) && value !== undefined)
+    .map(([key]) => key);
 }
 
 export const LIGHTHOUSE_DEFAULT_API = "https://upload.lighthouse.storage";
@@ -164,6 +180,12 @@ export const PINATA_DEFAULT_API_URL = "https://api.pinata.cloud";
 export const FILEBASE_DEFAULT_ENDPOINT = "https://s3.filebase.com";
 /** Filebase's public gateway: rate-limited and meant for testing; a dedicated gateway is better. */
 export const FILEBASE_DEFAULT_GATEWAY = "https://ipfs.filebase.io";
+
+const PINNING_WITHOUT_ORIGIN =
+  "the pinning service is not used: it pins by CID, fetching the blocks over the IPFS network, and no node " +
+  "it can reach holds them (this machine's embedded node serves only 127.0.0.1). Set PINNING_SERVICE_ORIGINS " +
+  "to the public multiaddrs of a node that holds the content, or configure a push backend (Kubo, Pinata, " +
+  "Filebase, Lighthouse, IPFS Cluster) next to it (docs/storage/pinning-service.md)";
 
 /** Both halves of a pair must be set together; naming the missing one is the whole point of the message. */
 function requirePair(
@@ -219,8 +241,18 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
     gatewayPort: e.IPFS_GATEWAY_PORT,
     gatewayUrl: e.IPFS_GATEWAY_URL,
     readBackWindowMs: e.IPFS_READBACK_WINDOW_SECONDS * 1000,
+    unused: [],
   };
-  if (requirePair(["W3UP_KEY", e.W3UP_KEY], ["W3UP_PROOF", e.W3UP_PROOF], "Storacha needs both")) {
+  // A closed public service is never contacted: its backend is left out, and said so, not retried.
+  const closed = (provider: string, urls: Array<string | undefined>) => {
+    const row = closedService(provider, urls);
+    if (row !== undefined) config.unused.push({ provider, reason: closedServiceLine(row) });
+    return row !== undefined;
+  };
+  if (
+    requirePair(["W3UP_KEY", e.W3UP_KEY], ["W3UP_PROOF", e.W3UP_PROOF], "Storacha needs both") &&
+    !closed("storacha", [e.STORACHA_SERVICE_URL, e.STORACHA_GATEWAY_URL ?? STORACHA_DEFAULT_GATEWAY])
+  ) {
     config.storacha = {
       key: e.W3UP_KEY!,
       proof: e.W3UP_PROOF!,
@@ -230,10 +262,10 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       gateway: e.STORACHA_GATEWAY_URL ?? STORACHA_DEFAULT_GATEWAY,
     };
   }
-  if (e.NFT_STORAGE_TOKEN !== undefined) {
+  if (e.NFT_STORAGE_TOKEN !== undefined && !closed("nft-storage", [e.NFT_STORAGE_ENDPOINT])) {
     config.nftStorage = {
       token: e.NFT_STORAGE_TOKEN,
-      endpoint: e.NFT_STORAGE_ENDPOINT ?? NFT_STORAGE_DEFAULT_ENDPOINT,
+      endpoint: e.NFT_STORAGE_ENDPOINT!,
       gateway: e.NFT_STORAGE_GATEWAY_URL ?? NFT_STORAGE_DEFAULT_GATEWAY,
     };
   }
@@ -244,20 +276,6 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       apiKey: e.LIGHTHOUSE_API_KEY,
       apiUrl: e.LIGHTHOUSE_API_URL ?? LIGHTHOUSE_DEFAULT_API,
       gateway: e.LIGHTHOUSE_GATEWAY_URL ?? LIGHTHOUSE_DEFAULT_GATEWAY,
-    };
-  }
-  if (
-    requirePair(
-      ["PINNING_SERVICE_ENDPOINT", e.PINNING_SERVICE_ENDPOINT],
-      ["PINNING_SERVICE_TOKEN", e.PINNING_SERVICE_TOKEN],
-      "a Pinning Service API needs its endpoint and an access token",
-    )
-  ) {
-    config.pinning = {
-      endpoint: e.PINNING_SERVICE_ENDPOINT!,
-      token: e.PINNING_SERVICE_TOKEN!,
-      timeoutMs: e.PINNING_TIMEOUT_SECONDS * 1000,
-      gateway: e.PINNING_SERVICE_GATEWAY_URL,
     };
   }
   const cluster = clusterConfig(e);
@@ -284,6 +302,29 @@ export function loadIpfsConfig(env: Record<string, string | undefined>, workDir:
       endpoint: e.FILEBASE_ENDPOINT ?? FILEBASE_DEFAULT_ENDPOINT,
       gateway: e.FILEBASE_GATEWAY_URL ?? FILEBASE_DEFAULT_GATEWAY,
     };
+  }
+  const origins = parsePublicOrigins(e.PINNING_SERVICE_ORIGINS);
+  if (
+    requirePair(
+      ["PINNING_SERVICE_ENDPOINT", e.PINNING_SERVICE_ENDPOINT],
+      ["PINNING_SERVICE_TOKEN", e.PINNING_SERVICE_TOKEN],
+      "a Pinning Service API needs its endpoint and an access token",
+    )
+  ) {
+    // Parsed last, after every push backend. Pinning by CID makes the service fetch the blocks over the IPFS
+    // network: from the origins named, or from a push backend that holds them; never from this machine's
+    // embedded node on 127.0.0.1.
+    if (origins.length === 0 && remoteBackends(config).length === 0) {
+      config.unused.push({ provider: "pinning-service", reason: PINNING_WITHOUT_ORIGIN });
+    } else {
+      config.pinning = {
+        endpoint: e.PINNING_SERVICE_ENDPOINT!,
+        token: e.PINNING_SERVICE_TOKEN!,
+        timeoutMs: e.PINNING_TIMEOUT_SECONDS * 1000,
+        gateway: e.PINNING_SERVICE_GATEWAY_URL,
+        origins,
+      };
+    }
   }
   return config;
 }

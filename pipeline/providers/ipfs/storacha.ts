@@ -21,6 +21,9 @@ export const STORACHA = "storacha";
  */
 const SHARD_BYTES = 16 * 1024 * 1024;
 
+/** Looks for a receipt the service has not written yet (the client backs off 1 s, 2 s, 4 s … between). */
+const RECEIPT_POLLS = 5;
+
 /** Refusals the service answers when the agent's delegation does not authorize the call. */
 const AUTH_FAILURES = new Set([
   "Unauthorized",
@@ -54,10 +57,11 @@ export class StorachaProvider extends RemoteIpfsProvider {
     // Without a size the client streams the CAR block by block instead of reading it whole.
     const blob = { stream: () => Readable.toWeb(Readable.from(car)) as ReadableStream<Uint8Array> };
     try {
-      // retries: 0, our retry loop wraps the whole call; the client would otherwise log and retry each step.
+      // The client's one retry count also paces its poll for the blob's accept receipt, which the service
+      // writes only once its storage node has taken the blob: with 0 the first "not yet" failed the upload.
       const root = await client.uploadCAR(blob, {
         shardSize: SHARD_BYTES,
-        retries: 0,
+        retries: RECEIPT_POLLS,
         signal: request.signal,
       });
       return (await this.#record(client, root, request.signal)).root.toString();
