@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
 import { loadDotEnv } from "../config/dotenv.js";
 import { loadPipelineConfig } from "../config/pipeline-config.js";
@@ -8,11 +7,8 @@ import type { StorageProvider, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { StorageSet } from "../storage/storage-set.js";
-import { type CopyCandidate, findVerifiedCopy } from "../storage/verified-copy.js";
+import { type CopyCandidate, findVerifiedCopy, scratchDir } from "../storage/verified-copy.js";
 import { type KnownObject, knownObjects } from "./known-objects.js";
-
-/** Where downloaded copies wait for their upload; each is removed once sent. */
-export const scratchDir = (workDir: string) => join(workDir, "scratch");
 
 export interface MigrationSummary {
   destination: string;

@@ -8,6 +8,9 @@ import type { ContentAddress } from "../content/types.js";
 import { AbortedError, describeError, IntegrityError, ProviderError } from "../errors.js";
 import type { ByteSource, StorageProvider, StoredObject } from "../providers/types.js";
 
+/** Where downloaded copies wait for their upload; each is removed once sent. */
+export const scratchDir = (workDir: string) => join(workDir, "scratch");
+
 /** The label of a copy read from the local disk (library file, artwork, metadata document). */
 export const LOCAL_SOURCE = "local";
 

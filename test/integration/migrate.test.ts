@@ -2,9 +2,12 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { type AuditReport, AuditReportSchema } from "../../pipeline/audit/audit-report.js";
 import { verifyCid } from "../../pipeline/content/index.js";
+import { createS3Client } from "../../pipeline/providers/s3/client.js";
+import { localS3Config, startLocalS3 } from "../../pipeline/providers/s3/local-s3.js";
 import { type RunReport, RunReportSchema } from "../../pipeline/report/report.js";
 import { type HardhatNode, runDcmx, runMintLibrary, startHardhatNode } from "../support/hardhat-node.js";
 import { startNftStorageServer } from "../support/ipfs-nft-storage-server.js";
@@ -145,4 +148,67 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     }
     expect(report.totals).to.include({ ok: 16, missing: 0, corrupt: 0 });
   });
+
+  it("verify --repair restores an object a provider lost and replaces a corrupted one, then passes", async () => {
+    const [lost, corrupted] = minted.tracks;
+    const deleted = await fetch(`${service.url}/${lost!.cid}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(deleted.status).to.equal(200);
+    await flipStoredByte(join(dir, "work", "s3"), corrupted!.storj!.key);
+
+    const broken = await verify();
+    expect(broken.code, broken.output).to.equal(1);
+    expect(checkOf(broken.report, lost!.sha256, "nft-storage").status).to.equal("missing");
+    expect(checkOf(broken.report, corrupted!.sha256, "local-s3").status).to.equal("corrupt");
+
+    const repaired = await verify(["--repair"]);
+    expect(repaired.code, repaired.output).to.equal(0);
+    const restored = checkOf(repaired.report, lost!.sha256, "nft-storage");
+    expect(restored.status).to.equal("ok");
+    expect(restored.repair?.was).to.equal("missing");
+    expect(restored.repair?.from).to.be.oneOf(["local-s3", "ipfs"]);
+    expect(checkOf(repaired.report, corrupted!.sha256, "local-s3")).to.deep.include({ status: "ok" });
+    expect(checkOf(repaired.report, corrupted!.sha256, "local-s3").repair).to.deep.include({
+      was: "corrupt",
+    });
+    expect(repaired.report.totals).to.include({ ok: 16, missing: 0, corrupt: 0 });
+    expect(repaired.output).to.match(
+      /nft-storage\s+ok\s+\S+\s+repaired from (local-s3|ipfs) \(was missing\)/,
+    );
+    expect(repaired.output).to.include("Repair: 2 of 2 failing checks ok after re-upload");
+    // Sent once more to the stand-in, and only the object it lost.
+    expect(service.uploads.get(lost!.cid)).to.equal(2);
+    expect([...service.uploads.values()].filter((n) => n > 1)).to.have.length(1);
+
+    const after = await verify();
+    expect(after.code, after.output).to.equal(0);
+  });
 });
+
+const checkOf = (report: AuditReport, sha256: string, target: string) =>
+  report.tokens.find((t) => t.contentHash === sha256)!.checks.find((c) => c.target === target)!;
+
+/** Bit rot in the embedded S3: same key, size and metadata, one byte flipped, written through its S3 API. */
+async function flipStoredByte(directory: string, key: string): Promise<void> {
+  const s3 = await startLocalS3({ directory });
+  const client = createS3Client(localS3Config(s3));
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    const bytes = await object.Body!.transformToByteArray();
+    bytes[bytes.length >> 1]! ^= 0xff;
+    await client.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: key,
+        Body: bytes,
+        ContentType: object.ContentType,
+        Metadata: object.Metadata,
+      }),
+    );
+  } finally {
+    client.destroy();
+    await s3.stop();
+  }
+}
