@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { access, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { verifyCid } from "../content/index.js";
@@ -60,17 +60,20 @@ export async function findVerifiedCopy(options: {
   const answers: Answer[] = [];
   if (options.localPath !== undefined) {
     const path = options.localPath;
-    try {
-      const address = await checked(want, { path }, path);
-      return { source: { path }, from: LOCAL_SOURCE, address, release: async () => {} };
-    } catch (error) {
-      if (signal?.aborted) throw new AbortedError();
-      const gone = (error as NodeJS.ErrnoException).code === "ENOENT";
-      answers.push({
-        from: LOCAL_SOURCE,
-        status: gone ? "missing" : "corrupt",
-        detail: gone ? `${path} is gone` : describeError(error),
-      });
+    // Asked first, because the content reader turns a missing file into an error that reads like damage.
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) answers.push({ from: LOCAL_SOURCE, status: "missing", detail: `${path} is gone` });
+    else {
+      try {
+        const address = await checked(want, { path }, path);
+        return { source: { path }, from: LOCAL_SOURCE, address, release: async () => {} };
+      } catch (error) {
+        if (signal?.aborted) throw new AbortedError();
+        answers.push({ from: LOCAL_SOURCE, status: "corrupt", detail: describeError(error) });
+      }
     }
   }
   await mkdir(options.scratchDir, { recursive: true });
