@@ -117,6 +117,9 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     expect(summary.copied).to.be.at.least(expected.length - sentBeforeKill);
     expect(resumed.output).to.match(/Copied from: .*local-s3 [1-9]/);
     expect(resumed.output).to.include("Tokens need no change");
+    const journal = await readFile(join(dir, "work", "journal.jsonl"), "utf8");
+    expect(journal).to.include('"provider":"nft-storage"');
+    for (const text of [killed.output, resumed.output, journal]) expect(text).to.not.include(TOKEN);
 
     // Every object once, under the CID the stand-in computed from the CAR it received.
     expect([...service.uploads.keys()].sort()).to.deep.equal(expected);
