@@ -5,7 +5,7 @@ import type { PipelineConfig } from "../config/pipeline-config.js";
 import { Journal } from "../journal/journal.js";
 import { createProgress } from "../report/progress.js";
 import { StorageSet } from "../storage/storage-set.js";
-import { scratchDir } from "../storage/verified-copy.js";
+import { clearScratch, scratchDir } from "../storage/verified-copy.js";
 import { auditCollection, metadataSources } from "./audit-collection.js";
 import { type AuditReport, auditFailed, auditTable, writeAuditReport } from "./audit-report.js";
 import { auditReportPath } from "./collection-target.js";
@@ -76,6 +76,7 @@ async function repair(
   const journal = await Journal.open(config.workDir);
   const progress = createProgress(undefined, "objects");
   try {
+    await clearScratch(config.workDir);
     const result = await repairReport(report, {
       client: options.client,
       contract: options.contract,

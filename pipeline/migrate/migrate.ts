@@ -7,7 +7,7 @@ import type { StorageProvider, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { StorageSet } from "../storage/storage-set.js";
-import { type CopyCandidate, findVerifiedCopy, scratchDir } from "../storage/verified-copy.js";
+import { type CopyCandidate, clearScratch, findVerifiedCopy, scratchDir } from "../storage/verified-copy.js";
 import { type KnownObject, knownObjects } from "./known-objects.js";
 
 export interface MigrationSummary {
@@ -177,6 +177,7 @@ export async function runMigrate(options: {
   const config = loadPipelineConfig(env, { workDir: options.workDir });
   const journal = await Journal.open(config.workDir);
   try {
+    await clearScratch(config.workDir);
     const objects = knownObjects(journal, config.library);
     if (objects.length === 0) {
       throw new InputError("NOTHING_STORED", "the journal records no stored object", {

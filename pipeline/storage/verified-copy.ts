@@ -11,6 +11,12 @@ import type { ByteSource, StorageProvider, StoredObject } from "../providers/typ
 /** Where downloaded copies wait for their upload; each is removed once sent. */
 export const scratchDir = (workDir: string) => join(workDir, "scratch");
 
+/**
+ * Empties the scratch folder of copies a killed run left behind. Only for the holder of the work
+ * directory's journal lock, which no other process can share.
+ */
+export const clearScratch = (workDir: string) => rm(scratchDir(workDir), { recursive: true, force: true });
+
 /** The label of a copy read from the local disk (library file, artwork, metadata document). */
 export const LOCAL_SOURCE = "local";
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { type AuditReport, AuditReportSchema } from "../../pipeline/audit/audit-report.js";
@@ -107,6 +108,11 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     const sentBeforeKill = service.uploads.size;
     expect(sentBeforeKill).to.be.within(1, expected.length - 1);
 
+    // A copy the killed run had downloaded but not sent yet stays behind until the next run clears it.
+    const leftover = join(dir, "work", "scratch", "downloaded-before-kill");
+    await mkdir(dirname(leftover), { recursive: true });
+    await writeFile(leftover, "partial");
+
     // The library's files are gone: audio can only come from a provider (--from names one), verified.
     await rm(join(dir, "library"), { recursive: true, force: true });
     const resumed = await runDcmx(["migrate", "--to", "nft-storage", "--from", "local-s3"], withTarget);
@@ -117,6 +123,7 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     expect(summary.copied).to.be.at.least(expected.length - sentBeforeKill);
     expect(resumed.output).to.match(/Copied from: .*local-s3 [1-9]/);
     expect(resumed.output).to.include("Tokens need no change");
+    expect(existsSync(leftover)).to.equal(false);
     const journal = await readFile(join(dir, "work", "journal.jsonl"), "utf8");
     expect(journal).to.include('"provider":"nft-storage"');
     for (const text of [killed.output, resumed.output, journal]) expect(text).to.not.include(TOKEN);
