@@ -3,6 +3,7 @@ import type { Command } from "./command.js";
 import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { exportCommand } from "./commands/export.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { rolesCommand } from "./commands/roles.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
@@ -17,6 +18,7 @@ const commands: Command[] = [
   scanCommand,
   uploadCommand,
   verifyCommand,
+  migrateCommand,
   doctorCommand,
   urlCommand,
   serveCommand,

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { PublicClient } from "viem";
 import type { Hex } from "../chain/tracks-chain.js";
+import type { StoreTarget } from "../stages/store.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { type AuditReport, type Check, countStatuses, type TokenAudit } from "./audit-report.js";
 import { audioLocator, checkAudio } from "./check-audio.js";
@@ -32,41 +33,14 @@ export async function auditCollection(options: AuditOptions): Promise<AuditRepor
   // The contract is checked first: an RPC that does not answer or an address without code is named there.
   const total = Number(await collectionSize(client, contract));
   const chainId = await client.getChainId();
-  const sources: MetadataSource[] = storage.ipfs.map(providerSource);
-  if (options.gateway !== undefined) sources.push(gatewaySource(options.gateway));
+  const sources = metadataSources(storage, options.gateway);
   const holders = storage.providersFor("audio", options.includeIpfsBackup);
   const limit = pLimit(options.concurrency ?? 4);
 
   const tokens = await Promise.all(
     Array.from({ length: total }, (_, i) =>
       limit(async (): Promise<TokenAudit> => {
-        const token = await readToken(client, contract, BigInt(i + 1));
-        const { check, metadata } = await checkMetadata(token, sources, signal);
-        const audio = await Promise.all(
-          holders.map(({ role, provider }): Promise<Check> | Check =>
-            metadata === undefined
-              ? {
-                  target: provider.name,
-                  locator: null,
-                  status: "skipped",
-                  detail: "no usable metadata (see its row)",
-                }
-              : checkAudio(
-                  provider,
-                  audioLocator(role, metadata, token.contentHash),
-                  metadata,
-                  token.contentHash,
-                  signal,
-                ),
-          ),
-        );
-        const audit: TokenAudit = {
-          tokenId: token.tokenId.toString(),
-          contentHash: token.contentHash,
-          tokenURI: token.tokenURI,
-          name: metadata?.name ?? null,
-          checks: [check, ...audio],
-        };
+        const audit = await auditToken({ client, contract, sources, holders, signal }, BigInt(i + 1));
         options.onToken?.(audit, total);
         return audit;
       }),
@@ -79,5 +53,52 @@ export async function auditCollection(options: AuditOptions): Promise<AuditRepor
     checkedAt: new Date().toISOString(),
     tokens,
     totals: countStatuses(tokens),
+  };
+}
+
+/** Where the audit reads metadata: the storage set's IPFS providers, then the trustless gateway if given. */
+export function metadataSources(storage: StorageSet, gateway?: string): MetadataSource[] {
+  const sources: MetadataSource[] = storage.ipfs.map(providerSource);
+  if (gateway !== undefined) sources.push(gatewaySource(gateway));
+  return sources;
+}
+
+/** What one token's audit reads from: the chain, the metadata sources and the providers of its audio. */
+export interface TokenAuditContext {
+  client: PublicClient;
+  contract: Hex;
+  sources: MetadataSource[];
+  holders: StoreTarget[];
+  signal?: AbortSignal;
+}
+
+/** One token's checks: its metadata, then its audio on every provider that should hold it. */
+export async function auditToken(ctx: TokenAuditContext, tokenId: bigint): Promise<TokenAudit> {
+  const token = await readToken(ctx.client, ctx.contract, tokenId);
+  const { check, metadata } = await checkMetadata(token, ctx.sources, ctx.signal);
+  const audio = await Promise.all(
+    ctx.holders.map(({ role, provider }): Promise<Check> | Check =>
+      metadata === undefined
+        ? {
+            target: provider.name,
+            locator: null,
+            status: "skipped",
+            detail: "no usable metadata (see its row)",
+          }
+        : checkAudio(
+            provider,
+            audioLocator(role, metadata, token.contentHash),
+            metadata,
+            token.contentHash,
+            ctx.signal,
+          ),
+    ),
+  );
+  return {
+    tokenId: token.tokenId.toString(),
+    contentHash: token.contentHash,
+    tokenURI: token.tokenURI,
+    name: metadata?.name ?? null,
+    checks: [check, ...audio],
   };
 }

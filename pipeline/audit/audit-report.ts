@@ -18,6 +18,17 @@ export const CheckSchema = z.object({
   locator: z.string().nullable(),
   status: CheckStatusSchema,
   detail: z.string().nullable(),
+  /**
+   * Set by `dcmx verify --repair` on a check it acted on: what the first audit found, where the verified
+   * copy came from (null when none was found) and why it failed; `status` is then the re-check's verdict.
+   */
+  repair: z
+    .object({
+      was: CheckStatusSchema,
+      from: z.string().nullable(),
+      error: z.string().optional(),
+    })
+    .optional(),
 });
 export type Check = z.infer<typeof CheckSchema>;
 
@@ -66,6 +77,14 @@ export async function writeAuditReport(path: string, report: AuditReport): Promi
   await rename(temp, path);
 }
 
+/** The table's word on a repair: "repaired from storj (was missing)", or why it could not be. */
+function repairNote(check: Check): string | undefined {
+  const { repair } = check;
+  if (repair === undefined) return undefined;
+  if (repair.error !== undefined) return `not repaired (was ${repair.was}): ${repair.error}`;
+  return `${check.status === "ok" ? "repaired" : "re-uploaded"} from ${repair.from} (was ${repair.was})`;
+}
+
 /** One row per token and target: `token  target  status  locator  detail`. */
 export function auditTable(report: AuditReport): string[] {
   const rows = report.tokens.flatMap((token) =>
@@ -74,7 +93,7 @@ export function auditTable(report: AuditReport): string[] {
       check.target,
       check.status,
       check.locator ?? "-",
-      check.detail ?? "",
+      [repairNote(check), check.detail].filter(Boolean).join("; "),
     ]),
   );
   const header = ["token", "target", "status", "locator", "detail"];

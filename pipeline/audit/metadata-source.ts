@@ -31,20 +31,20 @@ async function readLimited(chunks: AsyncIterable<Uint8Array>, source: string): P
   return Buffer.concat(parts);
 }
 
+/**
+ * A metadata document on an IPFS provider, known only by its CID (which names the bytes): enough to ask
+ * for it, and a copy read this way is checked against the CID.
+ */
+export function metadataRecord(provider: StorageProvider, cid: string): StoredObject {
+  return { provider: provider.name, kind: "metadata", locator: cid, cid, sha256: "", size: 0, reused: true };
+}
+
 /** An IPFS provider of the storage set (the local node, or a remote backend read through its gateway). */
 export function providerSource(provider: StorageProvider): MetadataSource {
   return {
     name: provider.name,
     async fetch(cid, signal) {
-      const object: StoredObject = {
-        provider: provider.name,
-        kind: "metadata",
-        locator: cid,
-        cid,
-        sha256: "",
-        size: 0,
-        reused: true,
-      };
+      const object = metadataRecord(provider, cid);
       if (!(await provider.has(object))) return undefined;
       return readLimited(await provider.get(object, signal), provider.name);
     },

@@ -9,6 +9,7 @@ import { acceptCid } from "./accepted-cid.js";
 import { addressFileWithRoot, addressStream } from "./address.js";
 import { readFileChunks } from "./read.js";
 import { SHA256_CODE, sha256Multihash } from "./sha256.js";
+import type { ContentAddress } from "./types.js";
 
 export type VerifySource = Uint8Array | AsyncIterable<Uint8Array> | { path: string };
 
@@ -19,13 +20,14 @@ export interface VerifyOptions {
 
 /**
  * Recomputes the CID of some bytes under the profile the expected CID implies (CIDv0: kubo-v0;
- * CIDv1: unixfs-v1-2025) and throws IntegrityError naming both CIDs when they differ.
+ * CIDv1: unixfs-v1-2025) and throws IntegrityError naming both CIDs when they differ. Returns the bytes'
+ * address from the same pass, so a caller that also checks size and SHA-256 reads them only once.
  */
 export async function verifyCid(
   expected: string | CID,
   source: VerifySource,
   options: VerifyOptions = {},
-): Promise<void> {
+): Promise<ContentAddress> {
   const file = options.file ?? pathOf(source);
   const accepted = acceptCid(expected, file);
   const { address, root } = isPath(source)
@@ -43,6 +45,7 @@ export async function verifyCid(
       { file, field: "cid", hint: "the bytes changed or were added under another import profile" },
     );
   }
+  return address;
 }
 
 /**

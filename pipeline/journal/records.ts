@@ -37,6 +37,8 @@ export const JournalRecordSchema = z.discriminatedUnion("type", [
       size: z.number().int(),
       mimeType: z.string(),
       source: z.string(),
+      /** The image file (extracted, for embedded pictures): `dcmx migrate` copies from it while it hashes the same. */
+      path: z.string().optional(),
     }),
   }),
   z.object({ type: z.literal("stored"), sha256: Sha256, object: StoredObjectSchema }),

@@ -40,6 +40,12 @@ const IMAGE_TYPES: Record<string, Artwork["mimeType"]> = {
   gif: "image/gif",
 };
 
+/** The file extension of an artwork MIME type, as `checkImage` gives it (".jpg" for image/jpeg). */
+export function artworkExtension(mimeType: string): string | undefined {
+  const found = Object.entries(IMAGE_TYPES).find(([, type]) => type === mimeType);
+  return found && `.${found[0]}`;
+}
+
 type ImageFacts = Pick<Artwork, "mimeType" | "extension" | "width" | "height">;
 
 /**

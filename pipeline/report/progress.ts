@@ -2,7 +2,15 @@ import { MultiBar, type SingleBar } from "cli-progress";
 import { redact } from "../util/secrets.js";
 import { formatBytes } from "./format.js";
 
-export type TrackOutcome = "uploaded" | "minted" | "already minted" | "stored" | "pending";
+export type TrackOutcome =
+  | "uploaded"
+  | "minted"
+  | "already minted"
+  | "stored"
+  | "pending"
+  /** `dcmx migrate` and `verify --repair`: one object sent to a provider, or found there already. */
+  | "copied"
+  | "already there";
 
 /** Where the pipeline tells a person what is happening. */
 export interface Progress {
@@ -26,6 +34,8 @@ const OUTCOME_LABEL: Record<TrackOutcome, string> = {
   "already minted": "Already minted",
   stored: "Stored",
   pending: "Pending",
+  copied: "Copied",
+  "already there": "Already there",
 };
 
 /**
@@ -74,19 +84,24 @@ export class LineProgress implements Progress {
  * intact), so nothing is hidden behind the bar.
  */
 export class BarProgress implements Progress {
-  readonly #multi = new MultiBar({
-    format:
-      "  {bar} {percentage}% | {value}/{total} tracks | {sent} sent, {rate} | {ready} stored, waiting to mint | {last}",
-    hideCursor: true,
-    clearOnComplete: false,
-    stream: process.stderr,
-  });
+  readonly #multi: MultiBar;
   #bar: SingleBar | undefined;
   readonly #lines = new LineProgress((line) => this.#multi.log(`${line}\n`));
   /** Tracks stored and verified whose mint has not happened yet. */
   readonly #waiting = new Set<string>();
   #sentBytes = 0;
   #startedAt = 0;
+
+  /** `unit` is what the bar counts: tracks on their way to a mint, or objects copied between providers. */
+  constructor(unit: ProgressUnit = "tracks") {
+    const waiting = unit === "tracks" ? " | {ready} stored, waiting to mint" : "";
+    this.#multi = new MultiBar({
+      format: `  {bar} {percentage}% | {value}/{total} ${unit} | {sent} sent, {rate}${waiting} | {last}`,
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+    });
+  }
 
   start(totalTracks: number): void {
     this.#lines.start(totalTracks);
@@ -147,8 +162,11 @@ function withoutFile(file: string, reason: string): string {
   return reason.startsWith(`${file}: `) ? reason.slice(file.length + 2) : reason;
 }
 
+export type ProgressUnit = "tracks" | "objects";
+
 export function createProgress(
   interactive = Boolean(process.stderr.isTTY) && process.env.CI === undefined,
+  unit: ProgressUnit = "tracks",
 ): Progress {
-  return interactive ? new BarProgress() : new LineProgress();
+  return interactive ? new BarProgress(unit) : new LineProgress();
 }

@@ -141,6 +141,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
             size: art.content.size,
             mimeType: art.mimeType,
             source: art.source,
+            path: art.path,
           },
         });
       }

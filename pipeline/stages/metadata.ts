@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { addressBytes } from "../content/address.js";
 import type { ContentAddress } from "../content/types.js";
 import type { Journal } from "../journal/journal.js";
@@ -25,9 +25,8 @@ export async function buildMetadata(
   workDir: string,
 ): Promise<BuiltMetadata> {
   const { bytes, cid } = encodeMetadata(buildTrackMetadata(track, locations));
-  const dir = join(workDir, "metadata");
-  const path = join(dir, `${cid}.json`);
-  await mkdir(dir, { recursive: true });
+  const path = metadataPath(workDir, cid);
+  await mkdir(dirname(path), { recursive: true });
   const onDisk = await readFile(path).catch(() => undefined);
   if (onDisk === undefined || !Buffer.from(bytes).equals(onDisk)) {
     const temp = `${path}.${process.pid}.tmp`;
@@ -39,6 +38,10 @@ export async function buildMetadata(
   }
   return { cid, path, bytes, address: await metadataAddress(bytes, cid) };
 }
+
+/** Where the exact bytes of a metadata document are kept, named by CID. */
+export const metadataPath = (workDir: string, cid: string): string =>
+  join(workDir, "metadata", `${cid}.json`);
 
 /** The metadata is one raw block, so its CID is the raw-codec CID, not the UnixFS one of its profile. */
 export async function metadataAddress(bytes: Uint8Array, cid: string): Promise<ContentAddress> {

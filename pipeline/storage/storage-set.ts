@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { prepareWorkDir } from "../config/work-dir.js";
+import { ConfigError } from "../errors.js";
 import { type IpfsConfig, loadIpfsConfig } from "../providers/ipfs/config.js";
 import { createIpfsBackends } from "../providers/ipfs/factory.js";
 import type { EmbeddedIpfsNode } from "../providers/ipfs/helia-node.js";
@@ -148,6 +149,17 @@ export class StorageSet {
 
   all(): StorageProvider[] {
     return [this.storj, ...this.ipfs];
+  }
+
+  /** The configured provider called `name`; `option` is the flag or variable that named it, for the error. */
+  provider(name: string, option: string): StorageProvider {
+    const found = this.all().find((p) => p.name === name);
+    if (found !== undefined) return found;
+    const names = this.all().map((p) => p.name);
+    throw new ConfigError("UNKNOWN_PROVIDER", `"${name}" is not a configured storage provider`, {
+      field: option,
+      hint: `configured here: ${names.join(", ")}; a remote backend is configured by its variables (.env.storage.example)`,
+    });
   }
 
   async close(): Promise<void> {

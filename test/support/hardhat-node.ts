@@ -73,7 +73,27 @@ export interface KillOptions {
 
 /** Runs the README's main command as a child process with `env` on top of this one's environment. */
 export function runMintLibrary(env: Record<string, string>, kill: KillOptions = {}): Promise<RunResult> {
-  const child = spawn(HARDHAT, ["run", "--network", "localhost", "scripts/mint-library.ts"], {
+  return runProcess(HARDHAT, ["run", "--network", "localhost", "scripts/mint-library.ts"], env, kill);
+}
+
+const DCMX = new URL("../../bin/dcmx.js", import.meta.url).pathname;
+
+/** Runs `dcmx <args>` as a user does (a child process, CI=true for plain progress lines). */
+export function runDcmx(
+  args: string[],
+  env: Record<string, string>,
+  kill: KillOptions = {},
+): Promise<RunResult> {
+  return runProcess(process.execPath, [DCMX, ...args], env, kill);
+}
+
+function runProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  kill: KillOptions,
+): Promise<RunResult> {
+  const child = spawn(command, args, {
     env: { ...process.env, CI: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -98,18 +118,4 @@ export function runMintLibrary(env: Record<string, string>, kill: KillOptions = 
       resolve({ code, signal, output });
     });
   });
-}
-
-const DCMX = new URL("../../bin/dcmx.js", import.meta.url).pathname;
-
-/** Runs `dcmx <args>` as a child process with `env` on top of this one's environment. */
-export function runDcmx(args: string[], env: Record<string, string>): Promise<RunResult> {
-  const child = spawn(process.execPath, [DCMX, ...args], {
-    env: { ...process.env, CI: "true", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d));
-  child.stderr.on("data", (d: Buffer) => (output += d));
-  return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, output })));
 }

@@ -25,6 +25,8 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
 export async function startNftStorageServer(options: NftStorageServerOptions) {
   const blocks = new Map<string, Uint8Array>();
   const roots = new Map<string, { created: string; size: number }>();
+  /** CARs accepted per root CID, so a test can tell that nothing was sent twice. */
+  const uploads = new Map<string, number>();
   const blockstore = {
     async *get(cid: CID) {
       const bytes = blocks.get(cid.toString());
@@ -48,6 +50,7 @@ export async function startNftStorageServer(options: NftStorageServerOptions) {
       return;
     }
     roots.set(root!.toString(), { created: new Date().toISOString(), size });
+    uploads.set(root!.toString(), (uploads.get(root!.toString()) ?? 0) + 1);
     json(res, 200, { ok: true, value: { cid: options.lieCid ?? root!.toString() } });
   }
 
@@ -121,6 +124,7 @@ export async function startNftStorageServer(options: NftStorageServerOptions) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    uploads,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

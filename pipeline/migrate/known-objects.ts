@@ -1,0 +1,89 @@
+import { extname, resolve } from "node:path";
+import { acceptCid } from "../content/accepted-cid.js";
+import type { ContentAddress } from "../content/types.js";
+import type { Journal, TrackState } from "../journal/journal.js";
+import { artworkExtension } from "../metadata/artwork.js";
+import type { ObjectKind, StoredObject } from "../providers/types.js";
+
+/** One object of the release as the journal knows it: what it is, where it lives, who references it. */
+export interface KnownObject {
+  kind: ObjectKind;
+  address: ContentAddress;
+  mimeType: string;
+  extension: string;
+  /** The local copy it was made from (library file, artwork image, metadata document), if it still exists. */
+  localPath?: string;
+  /** Tracks (by audio SHA-256) whose journal entries reference it: an album's cover is shared. */
+  tracks: string[];
+  /** Where the journal records it, one entry per provider. */
+  holders: StoredObject[];
+  /** Names the object in progress lines and errors. */
+  label: string;
+}
+
+/**
+ * Every object the journal records as stored somewhere, once per kind and SHA-256, current versions only:
+ * a track's audio, its artwork and its metadata document as they are now (a rebuilt document's old CID
+ * or a replaced cover is not part of the release any more). Library paths are resolved against `library`
+ * because the journal names tracks relative to it.
+ */
+export function knownObjects(journal: Journal, library: string): KnownObject[] {
+  const objects = new Map<string, KnownObject>();
+  for (const track of journal.tracks()) {
+    for (const stored of track.stored) {
+      const facts = describe(track, stored, library);
+      if (facts === undefined) continue;
+      const key = `${stored.kind}:${stored.sha256}`;
+      const known = objects.get(key) ?? {
+        ...facts,
+        kind: stored.kind,
+        address: {
+          size: stored.size,
+          sha256: stored.sha256,
+          cid: stored.cid,
+          profile: acceptCid(stored.cid, facts.label).profile,
+        },
+        tracks: [],
+        holders: [],
+      };
+      if (!known.tracks.includes(track.sha256)) known.tracks.push(track.sha256);
+      if (!known.holders.some((h) => h.provider === stored.provider)) known.holders.push(stored);
+      objects.set(key, known);
+    }
+  }
+  return [...objects.values()];
+}
+
+type Facts = Pick<KnownObject, "mimeType" | "extension" | "localPath" | "label">;
+
+/** The object's type, name and local copy, or undefined when `stored` is not the track's current version. */
+function describe(track: TrackState, stored: StoredObject, library: string): Facts | undefined {
+  switch (stored.kind) {
+    case "audio":
+      if (stored.sha256 !== track.sha256) return undefined;
+      return {
+        mimeType: track.mimeType,
+        extension: extname(track.file),
+        localPath: resolve(library, track.file),
+        label: track.file,
+      };
+    case "artwork": {
+      const art = track.artwork;
+      if (art === undefined || stored.sha256 !== art.sha256) return undefined;
+      return {
+        mimeType: art.mimeType,
+        extension: artworkExtension(art.mimeType) ?? extname(stored.locator),
+        localPath: art.path,
+        label: `${track.file} (artwork)`,
+      };
+    }
+    case "metadata":
+      if (track.metadata === undefined || stored.cid !== track.metadata.cid) return undefined;
+      return {
+        mimeType: "application/json",
+        extension: ".json",
+        localPath: track.metadata.path,
+        label: `${track.file} (metadata)`,
+      };
+  }
+}
