@@ -2,6 +2,7 @@ import { openAsBlob } from "node:fs";
 import { type IAudioMetadata, type IPicture, parseBlob } from "music-metadata";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import type { FilePath } from "../util/file-name.js";
 import { type TrackTags, TrackTagsSchema } from "./track-tags.js";
 
 export const AudioTechnicalSchema = z.object({
@@ -32,7 +33,7 @@ const MIN_PRESENT_SHARE = 0.98;
  * Reads tags and stream facts with music-metadata (which streams the file; only pictures are held).
  * Throws InputError when the file is not usable audio at all; unusable single tags become warnings.
  */
-export async function readTrack(path: string, file: string, mimeType: string): Promise<TrackReading> {
+export async function readTrack(path: FilePath, file: string, mimeType: string): Promise<TrackReading> {
   let metadata: IAudioMetadata;
   try {
     // The parser is chosen by the MIME type the bytes showed, not by the name: an MP3 named .flac is an MP3.

@@ -25,6 +25,7 @@ async function expectGolden(name: string, actual: string): Promise<void> {
 const syntheticTrack: ScannedTrack = {
   path: "/music/song1.flac",
   file: "song1.flac",
+  nameEncoding: "utf-8",
   content: {
     size: 31_337,
     sha256: "a".repeat(64),
