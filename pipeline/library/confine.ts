@@ -41,7 +41,7 @@ export async function confine(path: FilePath, named: ConfinedName): Promise<File
     {
       file: named.file,
       field: named.field,
-      hint: "copy the file into the library (or --artwork-dir) and name it from there",
+      hint: "copy the file into the library and name it from there",
     },
   );
 }
