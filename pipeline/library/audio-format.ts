@@ -55,8 +55,15 @@ export type Detected =
 
 /** Decides what a file is from its first bytes, never from its name. */
 export async function detectFile(path: FilePath): Promise<Detected> {
-  // A file-backed blob: read in ranges, opened by the exact bytes of its name.
-  const type = await fileTypeFromBlob(await openAsBlob(path));
+  // Opened first so an unreadable file fails with its errno: the blob only says "could not be read".
+  const handle = await open(path, "r");
+  let type: Awaited<ReturnType<typeof fileTypeFromBlob>>;
+  try {
+    // A file-backed blob, read in ranges (file-type's own fromFile takes only text names).
+    type = await fileTypeFromBlob(await openAsBlob(path));
+  } finally {
+    await handle.close();
+  }
   if (type === undefined) return { kind: "other" };
   const audio = BY_DETECTED_EXT[type.ext];
   if (audio !== undefined) return { kind: "audio", ...audio };
