@@ -374,11 +374,13 @@ async function describeTrack(
   }
   const artist = merged.artist ?? merged.artists?.join(", ");
   if (artist === undefined) {
-    throw new InputError("NO_ARTIST", "no artist tag and no artist in metadata.json", {
+    // With the tags that were dropped on the way: they often say why no artist is left.
+    const error = new InputError("NO_ARTIST", "no artist tag and no artist in metadata.json", {
       file: name,
       field: "artist",
       hint: `add an artist tag, or {"${stem}": {"artist": "…"}} to metadata.json`,
     });
+    return { problems: [...problems, problemFrom(error, "error", name)] };
   }
 
   const found = await finder.find({

@@ -151,18 +151,20 @@ function validTags(raw: Record<string, unknown>, file: string): { tags: TrackTag
     if (result.success) tags[field] = result.data;
     else
       warnings.push(
-        new InputError(
-          "BAD_TAG",
-          `tag ignored: ${result.error.issues[0]!.message} (got ${JSON.stringify(value)})`,
-          {
-            file,
-            field: `tags.${field}`,
-            hint: "fix the tag in your tag editor or set the field in metadata.json",
-          },
-        ),
+        new InputError("BAD_TAG", `tag ignored: ${result.error.issues[0]!.message} (got ${preview(value)})`, {
+          file,
+          field: `tags.${field}`,
+          hint: "fix the tag in your tag editor or set the field in metadata.json",
+        }),
       );
   }
   return { tags: tags as TrackTags, warnings };
+}
+
+/** A tag's value as a problem quotes it: a 10 MB lyrics tag must not become a 10 MB message. */
+function preview(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.length <= 80 ? json : `${json.slice(0, 79)}… (${json.length} characters)`;
 }
 
 function pickCover(pictures: IPicture[] | undefined): IPicture | undefined {
