@@ -174,7 +174,12 @@ describe("reliability: hostile inputs", function () {
   it("names a file the user running the pipeline may not read, and still takes the rest", async function () {
     const asRoot = process.getuid?.() === 0;
     // Root reads anything, so the scan runs as nobody; without setpriv there is no way to drop root here.
-    if (asRoot && !(await hasCommand("setpriv"))) return this.skip();
+    if (asRoot && !(await hasCommand("setpriv"))) {
+      console.log(
+        "      skipped: running as root and setpriv is missing, so the scan cannot run as another user",
+      );
+      return this.skip();
+    }
     // Nobody must reach the library and the program: both go to a world-readable temporary folder, so the
     // test passes wherever the checkout lives (a clone under a 0700 home included).
     const root = await mkdtemp(join(tmpdir(), "dcmx-unreadable-"));
