@@ -37,12 +37,17 @@ describe("library scan: hostile tags", function () {
     const lib = join(dir, "library");
     await mkdir(lib);
     const lyrics = Buffer.concat([Buffer.from("\0eng\0", "latin1"), Buffer.alloc(TEN_MB, 0x61)]);
+    // A front cover of 21 MB: PNG bytes, over the 20 MB artwork limit.
+    const png = Buffer.alloc(21 * 2 ** 20);
+    Buffer.from("89504e470d0a1a0a", "hex").copy(png);
+    const picture = Buffer.concat([Buffer.from("\0image/png\0\x03\0", "latin1"), png]);
     const cases: Array<[string, Buffer]> = [
       ["nul-title.mp3", id3([frame("TIT2", text("Tit\0le")), ARTIST])],
       ["escape-artist.mp3", id3([frame("TIT2", text("Fine")), frame("TPE1", text("Red\x1b[31m"))])],
       ["lyrics.mp3", id3([frame("TIT2", text("Long Lyrics")), ARTIST, frame("USLT", lyrics)])],
       ["frame-gb.mp3", id3([frame("TIT2", text("Giga frame"), 0x7ffffff0), ARTIST])],
       ["tag-gb.mp3", id3([frame("TIT2", text("Giga tag")), ARTIST], 0x0ffffff0)],
+      ["huge-picture.mp3", id3([frame("TIT2", text("Huge Picture")), ARTIST, frame("APIC", picture)])],
     ];
     for (const [i, [name, tag]] of cases.entries()) {
       await toneWav(join(dir, "tone.wav"), 1, 300 + 50 * i);
@@ -81,6 +86,18 @@ describe("library scan: hostile tags", function () {
     );
     // The frame's claim swallows the tag: no artist is left, and the error says which file and field.
     expect(problem("frame-gb.mp3", "NO_ARTIST")?.field).to.equal("artist");
-    expect(result.tracks.map((t) => t.file).sort()).to.deep.equal(["lyrics.mp3", "nul-title.mp3"]);
+    expect(result.tracks.map((t) => t.file).sort()).to.deep.equal([
+      "huge-picture.mp3",
+      "lyrics.mp3",
+      "nul-title.mp3",
+    ]);
+  });
+
+  it("skips an embedded picture over the size limit with a warning, and keeps the track without it", () => {
+    expect(problem("huge-picture.mp3", "ARTWORK")?.message).to.equal(
+      `huge-picture.mp3: artwork: embedded picture: the image is ${21 * 2 ** 20} bytes, over the 20000000-byte limit — export a smaller image`,
+    );
+    expect(problem("huge-picture.mp3", "ARTWORK")?.severity).to.equal("warning");
+    expect(result.tracks.find((t) => t.file === "huge-picture.mp3")?.artwork).to.equal(undefined);
   });
 });
