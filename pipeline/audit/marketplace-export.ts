@@ -12,6 +12,7 @@ import {
 } from "../metadata/collection.js";
 import { gatewayUrl } from "../providers/ipfs/gateway-url.js";
 import type { StorageSet } from "../storage/storage-set.js";
+import type { FilePath } from "../util/file-name.js";
 import { redact } from "../util/secrets.js";
 import { fetchVerified } from "./check-metadata.js";
 import type { CollectionTarget } from "./collection-target.js";
@@ -126,7 +127,8 @@ async function collectionDocument(
   const releaseFile = join(target.config.library, "release.json");
   if (!existsSync(releaseFile)) return {};
   const release = await loadReleaseConfig(releaseFile);
-  const cidOf = async (path: string) => (await addressFile(path, { profile: target.config.cidProfile })).cid;
+  const cidOf = async (path: FilePath) =>
+    (await addressFile(path, { profile: target.config.cidProfile })).cid;
   const collection = buildCollectionMetadata(release, {
     imageCid: await cidOf(release.image),
     bannerCid: release.banner_image === undefined ? undefined : await cidOf(release.banner_image),

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CID } from "multiformats/cid";
+import type { FilePath } from "../util/file-name.js";
 import { discardBlocks, importRoot } from "./import.js";
 import { consumeFile } from "./read.js";
 import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "./types.js";
@@ -38,7 +39,7 @@ export async function addressStream(
  * UnixFS DAG (whose leaf hashes are the other half of the work), over shared, reused read buffers.
  */
 export async function addressFileWithRoot(
-  path: string,
+  path: FilePath,
   profile: CidProfile = DEFAULT_CID_PROFILE,
   signal?: AbortSignal,
 ): Promise<AddressResult> {
@@ -48,7 +49,7 @@ export async function addressFileWithRoot(
 }
 
 /** Size, SHA-256 and CID of a file, streamed once; holds three 1 MiB buffers whatever its size. */
-export async function addressFile(path: string, options: AddressOptions = {}): Promise<ContentAddress> {
+export async function addressFile(path: FilePath, options: AddressOptions = {}): Promise<ContentAddress> {
   return (await addressFileWithRoot(path, options.profile, options.signal)).address;
 }
 

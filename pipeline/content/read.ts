@@ -1,11 +1,12 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { AbortedError, DcmxError, InputError } from "../errors.js";
+import { type FilePath, showPath } from "../util/file-name.js";
 import { READ_SIZE } from "./import.js";
 import { startOffThreadSha256 } from "./sha256-worker.js";
 
 /** Streams a file in READ_SIZE pieces, each a fresh buffer the consumer may keep. */
-export async function* readFileChunks(path: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+export async function* readFileChunks(path: FilePath, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   if (signal?.aborted) throw new AbortedError();
   try {
     yield* createReadStream(path, { highWaterMark: READ_SIZE, signal });
@@ -55,7 +56,7 @@ const poolFor = (slots: number) => {
  * to the pool when `consume` has settled and the worker is done with them.
  */
 export async function consumeFile<T>(
-  path: string,
+  path: FilePath,
   options: { sha256: boolean; signal?: AbortSignal },
   consume: (file: FilePieces) => Promise<T>,
 ): Promise<T> {
@@ -131,7 +132,7 @@ export async function consumeFile<T>(
   }
 }
 
-export function asReadError(error: unknown, path: string): Error {
+export function asReadError(error: unknown, path: FilePath): Error {
   if (error instanceof DcmxError) return error;
   if ((error as Error)?.name === "AbortError") return new AbortedError();
   const code = (error as NodeJS.ErrnoException)?.code;
@@ -143,7 +144,7 @@ export function asReadError(error: unknown, path: string): Error {
     EPERM: "permission denied",
   };
   return new InputError("READ", `cannot read: ${reasons[code] ?? code}`, {
-    file: path,
+    file: typeof path === "string" ? path : showPath(path),
     cause: error,
     hint: "check the path and that the file is readable",
   });

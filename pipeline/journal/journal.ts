@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ContentAddress } from "../content/types.js";
 import { DcmxError } from "../errors.js";
 import type { StoredObject } from "../providers/types.js";
+import { nameKey } from "../util/file-name.js";
 import { redact } from "../util/secrets.js";
 import { acquireLock } from "./lock.js";
 import { type Deployment, type JournalRecord, JournalRecordSchema, type RecordOf } from "./records.js";
@@ -13,6 +14,8 @@ export class JournalError extends DcmxError {}
 export interface TrackState {
   sha256: string;
   file: string;
+  /** The path's exact bytes (base64) when `file` does not spell them. */
+  nameBytes?: string;
   size: number;
   cid: string;
   profile: RecordOf<"track">["profile"];
@@ -115,12 +118,13 @@ export class Journal {
    */
   knownAddress(file: {
     file: string;
+    nameBytes?: string;
     size: number;
     mtimeMs: number;
     ino: number;
     profile: string;
   }): ContentAddress | undefined {
-    const state = this.#byFile.get(file.file);
+    const state = this.#byFile.get(nameKey(file));
     if (
       state === undefined ||
       state.size !== file.size ||
@@ -159,7 +163,7 @@ export class Journal {
         const existing = this.#tracks.get(record.sha256);
         const state: TrackState = { stored: [], minted: new Map(), ...existing, ...fields };
         this.#tracks.set(record.sha256, state);
-        this.#byFile.set(record.file, state);
+        this.#byFile.set(nameKey(record), state);
         return;
       }
       case "deployed": {

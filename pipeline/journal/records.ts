@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CidProfileSchema } from "../content/types.js";
 import { StoredObjectSchema } from "../providers/types.js";
+import { NameBytesSchema } from "../util/file-name.js";
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const Hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
@@ -19,7 +20,13 @@ export const JournalRecordSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("track"),
     sha256: Sha256,
+    /** The file's name as people read it (relative to the library). */
     file: z.string(),
+    /**
+     * The relative path's exact bytes (base64) when `file` does not spell them (a name that is not UTF-8,
+     * or one with escaped controls): the journal's key for the file. Older journals never need it.
+     */
+    nameBytes: NameBytesSchema.optional(),
     size: z.number().int().nonnegative(),
     cid: z.string(),
     profile: CidProfileSchema,

@@ -1,8 +1,10 @@
+import { openAsBlob } from "node:fs";
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
-import { fileTypeFromFile } from "file-type";
+import { fileTypeFromBlob } from "file-type";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import type { FilePath } from "../util/file-name.js";
 
 export const AudioFormatSchema = z.enum(["mp3", "flac", "ogg", "opus", "wav", "aiff", "m4a", "aac"]);
 export type AudioFormat = z.infer<typeof AudioFormatSchema>;
@@ -52,8 +54,16 @@ export type Detected =
   | { kind: "other"; detected?: string };
 
 /** Decides what a file is from its first bytes, never from its name. */
-export async function detectFile(path: string): Promise<Detected> {
-  const type = await fileTypeFromFile(path);
+export async function detectFile(path: FilePath): Promise<Detected> {
+  // Opened first so an unreadable file fails with its errno: the blob only says "could not be read".
+  const handle = await open(path, "r");
+  let type: Awaited<ReturnType<typeof fileTypeFromBlob>>;
+  try {
+    // A file-backed blob, read in ranges (file-type's own fromFile takes only text names).
+    type = await fileTypeFromBlob(await openAsBlob(path));
+  } finally {
+    await handle.close();
+  }
   if (type === undefined) return { kind: "other" };
   const audio = BY_DETECTED_EXT[type.ext];
   if (audio !== undefined) return { kind: "audio", ...audio };
@@ -80,7 +90,7 @@ export function notAudioError(file: string, detected: string | undefined, size: 
  * was cut off (an interrupted copy or download).
  */
 export async function declaredLengthShortfall(
-  path: string,
+  path: FilePath,
   format: AudioFormat,
   size: number,
 ): Promise<number> {

@@ -26,6 +26,7 @@ import {
 } from "../metadata/overrides.js";
 import { AudioTechnicalSchema, readTrack } from "../metadata/read-track.js";
 import { TrackTagsSchema } from "../metadata/track-tags.js";
+import { FilePathSchema, libraryName, NameBytesSchema, NameEncodingSchema } from "../util/file-name.js";
 import {
   AudioFormatSchema,
   claimsToBeAudio,
@@ -38,9 +39,14 @@ import { displayPath, type LibraryFile, walkLibrary } from "./walk.js";
 
 /** One track as the pipeline sees it: every later stage works from this, never from the file's name. */
 export const ScannedTrackSchema = z.object({
-  path: z.string(),
-  /** Relative to the library root, "/"-separated: the name every report uses. */
+  /** The exact bytes of the file's path: what every stage opens. */
+  path: FilePathSchema,
+  /** Relative to the library root, "/"-separated, readable (marked when its decoding is a guess): the name every report uses. */
   file: z.string(),
+  /** How the name's bytes were decoded for `file`; anything but utf-8 is a guess. */
+  nameEncoding: NameEncodingSchema,
+  /** The relative path's exact bytes (base64) when `file` does not spell them: the journal keys by them. */
+  nameBytes: NameBytesSchema.optional(),
   /** Size, SHA-256 and CID from the one pass over the bytes; the pipeline never hashes the file again. */
   content: ContentAddressSchema,
   format: AudioFormatSchema,
@@ -100,6 +106,7 @@ export type AudioFileOutcome =
 /** What identifies a file's bytes between scans without reading them. */
 export interface FileIdentity {
   file: string;
+  nameBytes?: string;
   size: number;
   mtimeMs: number;
   ino: number;
@@ -257,14 +264,14 @@ async function detectAudio(file: LibraryFile): Promise<Detection> {
   try {
     const detected = await detectFile(file.path);
     if (detected.kind !== "audio") {
-      if (claimsToBeAudio(file.path)) {
+      if (claimsToBeAudio(file.name.text)) {
         const detectedAs = detected.kind === "image" ? detected.mimeType : detected.detected;
         return {
           kind: "rejected",
           problem: problemFrom(notAudioError(name, detectedAs, file.size), "error", name),
         };
       }
-      if (detected.kind === "image" || SIDE_FILES.has(basename(file.path))) return { kind: "other" };
+      if (detected.kind === "image" || SIDE_FILES.has(basename(file.name.text))) return { kind: "other" };
       return {
         kind: "other",
         problem: {
@@ -288,7 +295,7 @@ async function detectAudio(file: LibraryFile): Promise<Detection> {
   } catch (error) {
     // An errno (permission denied, vanished) becomes a sentence naming the file, not a raw path dump.
     const problem = problemFrom(asReadError(error, name), "error", name);
-    return claimsToBeAudio(file.path) ? { kind: "rejected", problem } : { kind: "other", problem };
+    return claimsToBeAudio(file.name.text) ? { kind: "rejected", problem } : { kind: "other", problem };
   }
 }
 
@@ -300,6 +307,7 @@ async function hashAudio(
 ): Promise<AudioFile | { kind: "rejected"; problem: Problem }> {
   const identity = {
     file: file.relativePath,
+    nameBytes: file.name.bytes,
     size: file.size,
     mtimeMs: file.mtimeMs,
     ino: file.ino,
@@ -324,13 +332,12 @@ async function describe(
   overrides: Overrides | undefined,
   finder: ArtworkFinder,
 ): Promise<Described> {
-  const name = item.file.relativePath;
-  const keys = overrideKeysFor(name);
+  const keys = overrideKeysFor(item.file.name.text);
   const key = keys.find((k) => overrides?.entries.has(k) || overrides?.invalid.has(k));
   try {
     return { key, ...(await describeTrack(item, key, overrides, finder)) };
   } catch (error) {
-    return { key, problems: [problemFrom(error, "error", name)] };
+    return { key, problems: [problemFrom(error, "error", item.file.relativePath)] };
   }
 }
 
@@ -351,7 +358,7 @@ async function describeTrack(
   const problems = reading.warnings.map((w) => problemFrom(w, "warning", name));
 
   const { artwork: artworkOverride, ...tagOverrides } = entry;
-  const stem = basename(name, extname(name));
+  const stem = basename(item.file.name.text, extname(item.file.name.text));
   const merged = { ...reading.tags, ...tagOverrides };
   // An override of `artist` alone must not leave the file's old co-artists behind.
   if (tagOverrides.artist !== undefined && tagOverrides.artists === undefined)
@@ -367,11 +374,13 @@ async function describeTrack(
   }
   const artist = merged.artist ?? merged.artists?.join(", ");
   if (artist === undefined) {
-    throw new InputError("NO_ARTIST", "no artist tag and no artist in metadata.json", {
+    // With the tags that were dropped on the way: they often say why no artist is left.
+    const error = new InputError("NO_ARTIST", "no artist tag and no artist in metadata.json", {
       file: name,
       field: "artist",
       hint: `add an artist tag, or {"${stem}": {"artist": "…"}} to metadata.json`,
     });
+    return { problems: [...problems, problemFrom(error, "error", name)] };
   }
 
   const found = await finder.find({
@@ -379,7 +388,13 @@ async function describeTrack(
     audioPath: item.file.path,
     stem,
     override:
-      artworkOverride === undefined ? undefined : { artwork: artworkOverride, metadataFile: overrides!.path },
+      artworkOverride === undefined
+        ? undefined
+        : {
+            artwork: artworkOverride,
+            metadataFile: overrides!.path,
+            entry: `${overrides!.file}: ${key}.artwork`,
+          },
     picture: reading.picture,
   });
   if (found.error) return { problems: [...problems, problemFrom(found.error, "error", name)] };
@@ -388,6 +403,8 @@ async function describeTrack(
   const track: ScannedTrack = {
     path: item.file.path,
     file: name,
+    nameEncoding: item.file.name.encoding,
+    nameBytes: item.file.name.bytes,
     content: item.content,
     ...item.detected,
     audio: reading.technical,
@@ -465,8 +482,15 @@ export async function scanTrack(
       hint: "pass the path of an audio file",
     });
   }
-  const name = basename(absolute);
-  const file = { path: absolute, relativePath: name, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+  const name = libraryName([Buffer.from(basename(absolute))]);
+  const file = {
+    path: absolute,
+    relativePath: name.display,
+    name,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    ino: info.ino,
+  };
   const detection = await detectAudio(file);
   if (detection.kind !== "audio") return { problems: detection.problem ? [detection.problem] : [] };
   const identified = await hashAudio(file, detection.detected, options.profile ?? DEFAULT_CID_PROFILE);
@@ -479,12 +503,12 @@ export async function scanTrack(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InputError("BAD_TAGS", issue.message, {
-      file: name,
+      file: name.display,
       field: `trackMetadata.${issue.path.join(".")}`,
     });
   }
   // The entry is presented as a metadata.json beside the file, keyed by the file's name.
-  const key = overrideKeysFor(name)[0]!;
+  const key = overrideKeysFor(name.text)[0]!;
   const overrides: Overrides = {
     path: join(dirname(absolute), "metadata.json"),
     file: "trackMetadata",
@@ -494,6 +518,8 @@ export async function scanTrack(
   };
   const finder = new ArtworkFinder({
     root: dirname(absolute),
+    // The caller named this image itself: its folder is one the artwork may come from.
+    allowedDirs: options.artworkPath === undefined ? [] : [dirname(resolve(options.artworkPath))],
     extractDir: resolve(options.extractDir ?? join(".dcmx", "artwork")),
     profile: options.profile ?? DEFAULT_CID_PROFILE,
     limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,

@@ -1,22 +1,31 @@
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, writeFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
-import { fileTypeFromBuffer, fileTypeFromFile } from "file-type";
+import { fileTypeFromBuffer } from "file-type";
 import { imageSize } from "image-size";
-import { imageSizeFromFile } from "image-size/fromFile";
 import type { IPicture } from "music-metadata";
 import { z } from "zod";
 import { addressBytes, addressFile } from "../content/address.js";
 import { type CidProfile, ContentAddressSchema } from "../content/types.js";
 import { InputError } from "../errors.js";
+import { confine } from "../library/confine.js";
 import { displayPath } from "../library/walk.js";
+import {
+  decodeName,
+  dirnamePath,
+  type FilePath,
+  FilePathSchema,
+  fsPath,
+  joinPath,
+  showPath,
+} from "../util/file-name.js";
 
 /** Where a track's artwork came from, in the order they are tried. */
 export const ArtworkSourceSchema = z.enum(["metadata.json", "artwork-dir", "cover-file", "embedded"]);
 export type ArtworkSource = z.infer<typeof ArtworkSourceSchema>;
 
 export const ArtworkSchema = z.object({
-  /** The image file; embedded pictures are extracted to their own file first. */
-  path: z.string(),
+  /** The image file (resolved, confined to the library); embedded pictures are extracted to their own file first. */
+  path: FilePathSchema,
   source: ArtworkSourceSchema,
   mimeType: z.enum(["image/jpeg", "image/png", "image/webp", "image/gif"]),
   extension: z.string(),
@@ -48,19 +57,36 @@ export function artworkExtension(mimeType: string): string | undefined {
 
 type ImageFacts = Pick<Artwork, "mimeType" | "extension" | "width" | "height">;
 
+/** What image-size reads of a file: every format it knows keeps its dimensions in the first 512 KiB. */
+const IMAGE_HEAD_BYTES = 512 * 1024;
+
+/** An image file's size and first bytes, from one open of its exact path. */
+async function readHead(path: FilePath): Promise<{ size: number; head: Uint8Array }> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const head = new Uint8Array(Math.min(size, IMAGE_HEAD_BYTES));
+    const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
+    return { size, head: head.subarray(0, bytesRead) };
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Checks an image by its bytes: a known format, within the size limits. Throws InputError naming the
  * track (`file`) and, in the message, which image (`image`) is wrong.
  */
 export async function checkImage(
-  bytes: { path: string } | { data: Uint8Array },
+  bytes: { path: FilePath } | { data: Uint8Array },
   file: string,
   image: string,
   limits: ArtworkLimits,
 ): Promise<ImageFacts> {
   const fail = (message: string, hint: string) =>
     new InputError("ARTWORK", `${image}: ${message}`, { file, field: "artwork", hint });
-  const size = "path" in bytes ? (await stat(bytes.path)).size : bytes.data.byteLength;
+  const { size, head } =
+    "path" in bytes ? await readHead(bytes.path) : { size: bytes.data.byteLength, head: bytes.data };
   if (size === 0) throw fail("the image file is empty", "replace it with a JPEG, PNG, WebP or GIF");
   if (size > limits.maxBytes) {
     throw fail(
@@ -68,7 +94,7 @@ export async function checkImage(
       "export a smaller image",
     );
   }
-  const type = "path" in bytes ? await fileTypeFromFile(bytes.path) : await fileTypeFromBuffer(bytes.data);
+  const type = await fileTypeFromBuffer(head);
   const mimeType = type === undefined ? undefined : IMAGE_TYPES[type.ext];
   if (mimeType === undefined) {
     throw fail(
@@ -76,7 +102,7 @@ export async function checkImage(
       "convert it to JPEG or PNG",
     );
   }
-  const dims = "path" in bytes ? await imageSizeFromFile(bytes.path) : imageSize(bytes.data);
+  const dims = imageSize(head);
   // EXIF orientations 5-8 rotate by 90°, so the displayed width is the stored height.
   const [width, height] =
     (dims.orientation ?? 1) >= 5 ? [dims.height, dims.width] : [dims.width, dims.height];
@@ -92,11 +118,14 @@ export async function checkImage(
 export interface ArtworkQuery {
   /** The track, relative to the library: the file every problem names. */
   file: string;
-  audioPath: string;
+  audioPath: FilePath;
   /** The track's file name without extension: the name matched in the artwork directory. */
   stem: string;
-  /** `artwork` from the track's metadata.json entry, and the metadata.json it came from. */
-  override?: { artwork: string; metadataFile: string };
+  /**
+   * `artwork` from the track's metadata.json entry, the metadata.json it came from, and how problems name
+   * the entry (e.g. `metadata.json: song.artwork`).
+   */
+  override?: { artwork: string; metadataFile: string; entry: string };
   picture?: IPicture;
 }
 
@@ -104,6 +133,8 @@ export interface ArtworkContext {
   /** The library root: image paths inside it are reported relative to it. */
   root: string;
   artworkDir?: string;
+  /** Folders given explicitly for artwork besides the library and --artwork-dir (an API caller's image). */
+  allowedDirs?: string[];
   /** Where embedded pictures are extracted, named by their SHA-256 so a shared cover is written once. */
   extractDir: string;
   profile: CidProfile;
@@ -117,7 +148,10 @@ export interface ArtworkResult {
   warnings: InputError[];
 }
 
-type Candidate = { source: ArtworkSource; path: string } | { source: "embedded"; picture: IPicture };
+/** A file candidate carries who named it and where it may lead (see `confine`). */
+type Candidate =
+  | { source: ArtworkSource; path: FilePath; entry: string; roots: FilePath[] }
+  | { source: "embedded"; picture: IPicture };
 
 /**
  * Finds a track's artwork in order: its metadata.json entry, the same name in the artwork directory,
@@ -125,7 +159,7 @@ type Candidate = { source: ArtworkSource; path: string } | { source: "embedded";
  * and skipped, except an explicit metadata.json choice, which fails the track.
  */
 export class ArtworkFinder {
-  readonly #listings = new Map<string, Promise<string[]>>();
+  readonly #listings = new Map<string, Promise<Buffer[]>>();
 
   constructor(readonly context: ArtworkContext) {}
 
@@ -165,24 +199,46 @@ export class ArtworkFinder {
   }
 
   async #candidates(query: ArtworkQuery): Promise<Candidate[]> {
+    const { root, artworkDir, allowedDirs = [] } = this.context;
+    const given = [root, ...(artworkDir === undefined ? [] : [artworkDir]), ...allowedDirs];
     const candidates: Candidate[] = [];
     if (query.override) {
-      const path = resolve(dirname(query.override.metadataFile), query.override.artwork);
-      candidates.push({ source: "metadata.json", path });
+      const { artwork, metadataFile, entry } = query.override;
+      const base = dirname(metadataFile);
+      const path = resolve(base, artwork);
+      candidates.push({
+        source: "metadata.json",
+        path,
+        entry: `${entry} = ${JSON.stringify(artwork)}`,
+        roots: [...given, base],
+      });
     }
-    const { artworkDir } = this.context;
     if (artworkDir !== undefined) {
       for (const name of await this.#list(artworkDir)) {
-        if (name.slice(0, name.length - extname(name).length) === query.stem) {
-          candidates.push({ source: "artwork-dir", path: join(artworkDir, name) });
+        const text = decodeName(name).text;
+        if (text.slice(0, text.length - extname(text).length) === query.stem) {
+          const path = joinPath(artworkDir, fsPath(name));
+          candidates.push({
+            source: "artwork-dir",
+            path,
+            entry: `--artwork-dir: ${showPath(name)}`,
+            roots: given,
+          });
         }
       }
     }
-    const beside = dirname(query.audioPath);
-    const covers = (await this.#list(beside)).filter((name) => /^(cover|folder)\.[^.]+$/i.test(name));
+    const beside = dirnamePath(query.audioPath);
+    const covers = (await this.#list(beside)).filter((name) =>
+      /^(cover|folder)\.[^.]+$/i.test(name.toString("latin1")),
+    );
     // cover.* before folder.*, whatever the case of the name.
-    covers.sort((a, b) => Number(/^folder/i.test(a)) - Number(/^folder/i.test(b)));
-    for (const name of covers) candidates.push({ source: "cover-file", path: join(beside, name) });
+    covers.sort(
+      (a, b) => Number(/^folder/i.test(a.toString("latin1"))) - Number(/^folder/i.test(b.toString("latin1"))),
+    );
+    for (const name of covers) {
+      const path = joinPath(beside, fsPath(name));
+      candidates.push({ source: "cover-file", path, entry: `cover file ${showPath(name)}`, roots: given });
+    }
     if (query.picture) candidates.push({ source: "embedded", picture: query.picture });
     return candidates;
   }
@@ -197,45 +253,40 @@ export class ArtworkFinder {
       await writeFile(path, candidate.picture.data);
       return { path, source: "embedded", ...facts, content };
     }
-    const exists = await stat(candidate.path).catch(() => undefined);
-    if (!exists?.isFile()) {
-      throw new InputError(
-        "ARTWORK",
-        `${displayPath(this.context.root, candidate.path)}: artwork file does not exist`,
-        {
-          file,
-          field: "artwork",
-          hint: "paths in metadata.json are relative to metadata.json",
-        },
-      );
-    }
-    const facts = await checkImage(
-      { path: candidate.path },
+    // Refused before anything opens it: a path leading out of the library is never read.
+    const path = await confine(candidate.path, {
       file,
-      displayPath(this.context.root, candidate.path),
-      limits,
-    );
-    return {
-      path: candidate.path,
-      source: candidate.source,
-      ...facts,
-      content: await addressFile(candidate.path, { profile }),
-    };
+      field: "artwork",
+      entry: candidate.entry,
+      roots: candidate.roots,
+    });
+    const shown = typeof path === "string" ? displayPath(this.context.root, path) : showPath(path);
+    const facts = await checkImage({ path }, file, shown, limits).catch((error: NodeJS.ErrnoException) => {
+      if (error instanceof InputError) throw error;
+      throw new InputError("ARTWORK", `${shown}: cannot be read (${error.code ?? error.message})`, {
+        file,
+        field: "artwork",
+        hint: "make the image readable, or name another one",
+      });
+    });
+    return { path, source: candidate.source, ...facts, content: await addressFile(path, { profile }) };
   }
 
-  #list(dir: string): Promise<string[]> {
-    let listing = this.#listings.get(dir);
+  /** A folder's visible entries that are not directories, as the bytes of their names. */
+  #list(dir: FilePath): Promise<Buffer[]> {
+    const key = typeof dir === "string" ? dir : dir.toString("base64");
+    let listing = this.#listings.get(key);
     if (listing === undefined) {
       // Directories are never artwork, even one named "folder.mp3".
-      listing = readdir(dir, { withFileTypes: true })
+      listing = readdir(dir, { withFileTypes: true, encoding: "buffer" })
         .then((entries) =>
           entries
-            .filter((entry) => !entry.name.startsWith(".") && !entry.isDirectory())
+            .filter((entry) => entry.name[0] !== 0x2e && !entry.isDirectory())
             .map((entry) => entry.name)
-            .sort(),
+            .sort(Buffer.compare),
         )
         .catch(() => []);
-      this.#listings.set(dir, listing);
+      this.#listings.set(key, listing);
     }
     return listing;
   }

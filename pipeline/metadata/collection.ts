@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { confine } from "../library/confine.js";
+import type { FilePath } from "../util/file-name.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
 
@@ -21,8 +23,17 @@ export const ReleaseConfigSchema = z.strictObject({
 });
 export type ReleaseConfig = z.infer<typeof ReleaseConfigSchema>;
 
-/** Reads and validates release.json, resolving image paths; throws InputError naming the field. */
-export async function loadReleaseConfig(file: string): Promise<ReleaseConfig> {
+/** release.json with its images resolved to the files that will be read. */
+export type LoadedRelease = Omit<ReleaseConfig, "image" | "banner_image"> & {
+  image: FilePath;
+  banner_image?: FilePath;
+};
+
+/**
+ * Reads and validates release.json, resolving image paths (which must stay inside release.json's folder:
+ * the images are published); throws InputError naming the field.
+ */
+export async function loadReleaseConfig(file: string): Promise<LoadedRelease> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, "utf8"));
@@ -53,10 +64,18 @@ export async function loadReleaseConfig(file: string): Promise<ReleaseConfig> {
   }
   const base = dirname(file);
   const config = result.data;
+  const image = (field: "image" | "banner_image", given: string) =>
+    confine(resolve(base, given), {
+      file,
+      field,
+      entry: `release.json: ${field} = ${JSON.stringify(given)}`,
+      roots: [base],
+    });
   return {
     ...config,
-    image: resolve(base, config.image),
-    banner_image: config.banner_image === undefined ? undefined : resolve(base, config.banner_image),
+    image: await image("image", config.image),
+    banner_image:
+      config.banner_image === undefined ? undefined : await image("banner_image", config.banner_image),
   };
 }
 
@@ -76,7 +95,7 @@ export const CollectionMetadataSchema = z.strictObject({
 export type CollectionMetadata = z.infer<typeof CollectionMetadataSchema>;
 
 export function buildCollectionMetadata(
-  release: ReleaseConfig,
+  release: Omit<ReleaseConfig, "image" | "banner_image">,
   locations: { imageCid: string; bannerCid?: string },
 ): CollectionMetadata {
   return CollectionMetadataSchema.parse({

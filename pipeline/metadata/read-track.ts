@@ -2,6 +2,7 @@ import { openAsBlob } from "node:fs";
 import { type IAudioMetadata, type IPicture, parseBlob } from "music-metadata";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import type { FilePath } from "../util/file-name.js";
 import { type TrackTags, TrackTagsSchema } from "./track-tags.js";
 
 export const AudioTechnicalSchema = z.object({
@@ -32,7 +33,7 @@ const MIN_PRESENT_SHARE = 0.98;
  * Reads tags and stream facts with music-metadata (which streams the file; only pictures are held).
  * Throws InputError when the file is not usable audio at all; unusable single tags become warnings.
  */
-export async function readTrack(path: string, file: string, mimeType: string): Promise<TrackReading> {
+export async function readTrack(path: FilePath, file: string, mimeType: string): Promise<TrackReading> {
   let metadata: IAudioMetadata;
   try {
     // The parser is chosen by the MIME type the bytes showed, not by the name: an MP3 named .flac is an MP3.
@@ -150,18 +151,20 @@ function validTags(raw: Record<string, unknown>, file: string): { tags: TrackTag
     if (result.success) tags[field] = result.data;
     else
       warnings.push(
-        new InputError(
-          "BAD_TAG",
-          `tag ignored: ${result.error.issues[0]!.message} (got ${JSON.stringify(value)})`,
-          {
-            file,
-            field: `tags.${field}`,
-            hint: "fix the tag in your tag editor or set the field in metadata.json",
-          },
-        ),
+        new InputError("BAD_TAG", `tag ignored: ${result.error.issues[0]!.message} (got ${preview(value)})`, {
+          file,
+          field: `tags.${field}`,
+          hint: "fix the tag in your tag editor or set the field in metadata.json",
+        }),
       );
   }
   return { tags: tags as TrackTags, warnings };
+}
+
+/** A tag's value as a problem quotes it: a 10 MB lyrics tag must not become a 10 MB message. */
+function preview(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.length <= 80 ? json : `${json.slice(0, 79)}… (${json.length} characters)`;
 }
 
 function pickCover(pictures: IPicture[] | undefined): IPicture | undefined {

@@ -3,16 +3,28 @@ import { z } from "zod";
 /** Bounds keep a runaway value (a pasted file, a 50 MB string) out of metadata that is pinned and minted for good. */
 const MAX_TEXT = 1_000;
 const MAX_LONG_TEXT = 100_000;
+/**
+ * A NUL or escape in a tag (a damaged frame, a separator kept by a tag editor) would be minted for good and
+ * breaks an HTTP header (S3 object metadata); one-line fields take no line break either.
+ */
+const CONTROL = /\p{Cc}/u;
+// Searched for, not matched over the whole value: a 10 MB value must not exhaust the regex engine's stack.
+const CONTROL_BUT_LINES = /[^\P{Cc}\n\r\t]/u;
 const text = z
   .string()
   .trim()
   .min(1, "must not be empty")
-  .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
+  .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
+  .refine((value) => !CONTROL.test(value), "must not contain control characters (NUL, escape, line break)");
 const longText = z
   .string()
   .trim()
   .min(1, "must not be empty")
-  .max(MAX_LONG_TEXT, `must be at most ${MAX_LONG_TEXT} characters`);
+  .max(MAX_LONG_TEXT, `must be at most ${MAX_LONG_TEXT} characters`)
+  .refine(
+    (value) => !CONTROL_BUT_LINES.test(value),
+    "must not contain control characters other than line breaks and tabs",
+  );
 /** Accepts "A" or ["A", "B"]: tag formats and people writing metadata.json both do either. */
 const textList = z
   .union([text, z.array(text).min(1, "must list at least one name")])

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { z } from "zod";
 import type { ContentAddress } from "../content/types.js";
+import type { FilePath } from "../util/file-name.js";
 
 /** What a stored object is for; it decides key prefixes and which providers must hold it. */
 export const ObjectKindSchema = z.enum(["audio", "artwork", "metadata"]);
@@ -11,7 +12,7 @@ export type ObjectKind = z.infer<typeof ObjectKindSchema>;
  * Where the bytes come from. Providers re-open the source on every attempt (a retry after a
  * half-sent stream needs the bytes again), so a path is passed rather than a stream.
  */
-export type ByteSource = { path: string } | { bytes: Uint8Array };
+export type ByteSource = { path: FilePath } | { bytes: Uint8Array };
 
 /**
  * Pieces of a file streamed to a provider. Each is a new buffer that lives until the GC finds it, and the

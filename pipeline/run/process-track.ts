@@ -90,11 +90,17 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
   };
   try {
     const known = ctx.journal.track(sha256);
-    if (known?.file !== track.file || known.modifiedMs !== track.modifiedMs || known.ino !== track.ino) {
+    if (
+      known?.file !== track.file ||
+      known.nameBytes !== track.nameBytes ||
+      known.modifiedMs !== track.modifiedMs ||
+      known.ino !== track.ino
+    ) {
       await ctx.journal.append({
         type: "track",
         sha256,
         file: track.file,
+        nameBytes: track.nameBytes,
         size: track.content.size,
         cid: track.content.cid,
         profile: track.content.profile,

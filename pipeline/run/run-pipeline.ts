@@ -304,6 +304,7 @@ function unstoredAudioBytes(files: LibraryFile[], journal: Journal, config: Pipe
   for (const file of files) {
     const known = journal.knownAddress({
       file: file.relativePath,
+      nameBytes: file.name.bytes,
       size: file.size,
       mtimeMs: file.mtimeMs,
       ino: file.ino,

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { CID } from "multiformats/cid";
@@ -25,6 +25,7 @@ async function expectGolden(name: string, actual: string): Promise<void> {
 const syntheticTrack: ScannedTrack = {
   path: "/music/song1.flac",
   file: "song1.flac",
+  nameEncoding: "utf-8",
   content: {
     size: 31_337,
     sha256: "a".repeat(64),
@@ -188,6 +189,7 @@ describe("ERC-7572 collection metadata", () => {
         collaborators: ["0x000000000000000000000000000000000000dEaD"],
       }),
     );
+    await writeFile(join(fx.dir, "cover.jpg"), "an image");
     const release = await loadReleaseConfig(good);
     expect(release.image).to.equal(join(fx.dir, "cover.jpg"));
     const doc = buildCollectionMetadata(release, {
@@ -208,5 +210,27 @@ describe("ERC-7572 collection metadata", () => {
     expect(message).to.equal(
       `${bad}: collaborators.0: expected a 0x-prefixed 20-byte address — allowed fields: name, symbol, description, image, banner_image, external_link, collaborators`,
     );
+  });
+
+  it("refuses a release.json image that leads out of its folder, before reading it", async () => {
+    const fx = await audioFixtures();
+    const release = join(fx.dir, "release-confine", "release.json");
+    await mkdir(join(fx.dir, "release-confine"), { recursive: true });
+    await writeFile(join(fx.dir, "outside.png"), "private");
+    await symlink(join(fx.dir, "outside.png"), join(fx.dir, "release-confine", "linked.png"));
+    for (const [image, resolved] of [
+      ["../outside.png", join(fx.dir, "outside.png")],
+      ["/etc/passwd", "/etc/passwd"],
+      ["linked.png", join(fx.dir, "outside.png")],
+    ]) {
+      await writeFile(release, JSON.stringify({ name: "N", description: "D", image }));
+      const error = await loadReleaseConfig(release).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message, image).to.equal(
+        `${release}: image: release.json: image = ${JSON.stringify(image)} resolves to ${resolved}, outside the library and the folders given for it; not read — copy the file into the library and name it from there`,
+      );
+    }
   });
 });
