@@ -147,7 +147,8 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
             size: art.content.size,
             mimeType: art.mimeType,
             source: art.source,
-            path: art.path,
+            // A path that is not UTF-8 has no place in the JSON journal; migrate then copies from a provider.
+            path: typeof art.path === "string" ? art.path : undefined,
           },
         });
       }
