@@ -1,5 +1,5 @@
 import type { LimitFunction } from "p-limit";
-import { AbortedError, describeError, IntegrityError } from "../errors.js";
+import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
 import type { Journal } from "../journal/journal.js";
 import type { ScannedTrack } from "../library/scan.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
@@ -36,7 +36,7 @@ const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "artwork", "metadata"];
  * a closed, misconfigured or unreachable one is reported and retried by the next run, never a reason to
  * wait (the public-network rule asks for *some* remote copy, separately). Audio is needed on the roles
  * DCMX_REQUIRE names; artwork and metadata on the embedded node (and the S3 bucket for artwork), which
- * serve them. Wrong bytes or a wrong CID fail the track whoever answered them (`hasIntegrityFailure`).
+ * serve them. Wrong bytes or a wrong CID fail the track whoever answered them, and so does its file gone or unreadable (`hasTrackFault`).
  */
 function blocks(kind: ObjectKind, role: StorageRole, policy: TrackPolicy): boolean {
   if (role === "remote") return false;
@@ -73,11 +73,12 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
   const degraded: string[] = [];
   const fail = (reason: string): TrackResult => ({ status: "failed", stage, reason, uploadedBytes });
   const pending = (reason: string): TrackResult => ({ status: "pending", reason, uploadedBytes, degraded });
-  // A provider that answered with bytes or a CID we did not compute fails the track; any other failure of
-  // a provider the track needs leaves it pending for a later run; the others are reported and retried.
+  // A provider that answered with bytes or a CID we did not compute, or a file that can no longer be read as
+  // it was scanned, fails the track; any other failure of a provider the track needs leaves it pending for a
+  // later run; the others are reported and retried.
   const setback = (kind: ObjectKind, outcome: StoreOutcome): TrackResult | undefined => {
     const reasons = outcome.failures.map((f) => f.reason).join("; ");
-    if (hasIntegrityFailure(outcome)) return fail(reasons);
+    if (hasTrackFault(outcome)) return fail(reasons);
     for (const failure of outcome.failures) {
       degraded.push(`${kind} on ${failure.target.provider.name}: ${failure.reason}`);
       ctx.note(
@@ -242,8 +243,9 @@ function descriptiveMeta(track: ScannedTrack): Record<string, string> {
   return meta;
 }
 
-function hasIntegrityFailure(outcome: StoreOutcome): boolean {
-  return outcome.failures.some((f) => f.error instanceof IntegrityError);
+/** Failures no provider can mend: wrong bytes or CID, or the track's own file gone or unreadable. */
+function hasTrackFault(outcome: StoreOutcome): boolean {
+  return outcome.failures.some((f) => f.error instanceof IntegrityError || f.error instanceof InputError);
 }
 
 function isRemote(outcome: StoreOutcome, object: StoredObject): boolean {

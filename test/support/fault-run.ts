@@ -29,12 +29,17 @@ export interface InProcessRun {
 export async function runInProcess(
   connection: NetworkConnection,
   env: Record<string, string>,
-  options: { chain?: (setup: ChainSetup) => ChainSetup } = {},
+  options: {
+    chain?: (setup: ChainSetup) => ChainSetup;
+    /** Sees the run's storage before the run starts (to act when a provider is called). */
+    storage?: (storage: StorageSet) => void;
+  } = {},
 ): Promise<InProcessRun> {
   const full = { IPFS_GATEWAY_PORT: "0", ...env };
   const config = loadPipelineConfig(full);
   const lines: string[] = [];
   const storage = await StorageSet.open({ env: full, workDir: config.workDir });
+  options.storage?.(storage);
   try {
     const { report } = await runPipeline({
       config,

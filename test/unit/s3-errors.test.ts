@@ -1,7 +1,13 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { expect } from "chai";
-import { AbortedError, AuthError, type ProviderError, QuotaError } from "../../pipeline/errors.js";
+import {
+  AbortedError,
+  AuthError,
+  InputError,
+  type ProviderError,
+  QuotaError,
+} from "../../pipeline/errors.js";
 import type { S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
 import { S3Provider } from "../../pipeline/providers/s3/provider.js";
 import { parseRetryAfter, toS3Error } from "../../pipeline/providers/s3/s3-errors.js";
@@ -75,6 +81,19 @@ describe("S3 error mapping", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
     expect(toS3Error(refused, context).retryable).to.equal(true);
     expect(toS3Error(new Error("Invalid URL"), context).retryable).to.equal(false);
+  });
+
+  it("reports a source file gone or unreadable as the track's InputError naming it, not as the endpoint", () => {
+    for (const code of ["ENOENT", "EACCES"]) {
+      const fsError = Object.assign(new Error(`${code}: open '/music/a.flac'`), {
+        code,
+        path: "/music/a.flac",
+      });
+      const error = toS3Error(fsError, context);
+      expect(error, code).to.be.instanceOf(InputError);
+      expect(error.message).to.include("/music/a.flac").and.not.include("STORJ_ENDPOINT");
+      expect(error.retryable).to.equal(false);
+    }
   });
 
   it("reports cancellation as AbortedError", () => {

@@ -1,3 +1,4 @@
+import { asReadError } from "../../content/read.js";
 import { AbortedError, AuthError, DcmxError, ProviderError, QuotaError } from "../../errors.js";
 import { isTransient } from "../../util/retry.js";
 import { STORJ_LIMITS } from "./storj-limits.js";
@@ -34,6 +35,13 @@ export interface S3ErrorContext {
 export function toS3Error(error: unknown, context: S3ErrorContext): DcmxError {
   if (error instanceof DcmxError) return error;
   if (context.signal?.aborted) return new AbortedError(`${context.operation} cancelled`);
+  // The file being sent failed to open or read (gone, unreadable since the scan): the track's own input,
+  // not the endpoint, and no retry brings it back.
+  const fsError = error as NodeJS.ErrnoException | undefined;
+  if (typeof fsError?.path === "string" && typeof fsError.code === "string") {
+    const read = asReadError(error, fsError.path);
+    if (read instanceof DcmxError) return read;
+  }
   const e = (error ?? {}) as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const code = e.name ?? "Error";
