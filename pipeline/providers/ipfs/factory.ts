@@ -15,6 +15,46 @@ export interface IpfsBackends {
   close(): Promise<void>;
 }
 
+type BuildBackend = (
+  config: IpfsConfig,
+  node: EmbeddedIpfsNode,
+  workDir: string,
+) => Promise<StorageProvider | undefined>;
+
+/**
+ * Every remote backend: built when its configuration is there, its module loaded only then (together the
+ * remote clients are megabytes of memory a run without them would carry for nothing). Each is given the
+ * read-back window its uploads are checked within.
+ */
+const REMOTE_BACKENDS: BuildBackend[] = [
+  async ({ kubo, readBackWindowMs }, node) =>
+    kubo && new (await import("./kubo.js")).KuboProvider(node, { ...kubo, readBackWindowMs }),
+  async ({ lighthouse, readBackWindowMs }, node) =>
+    lighthouse &&
+    new (await import("./lighthouse.js")).LighthouseProvider(node, { ...lighthouse, readBackWindowMs }),
+  async ({ cluster, readBackWindowMs }, node) =>
+    cluster &&
+    new (await import("./ipfs-cluster.js")).IpfsClusterProvider(node, { ...cluster, readBackWindowMs }),
+  async ({ pinata, readBackWindowMs }, node) =>
+    pinata && new (await import("./pinata.js")).PinataProvider(node, { ...pinata, readBackWindowMs }),
+  async ({ filebase, readBackWindowMs }, node, workDir) =>
+    filebase &&
+    new (await import("./filebase.js")).FilebaseProvider(node, {
+      config: filebase,
+      workDir,
+      readBackWindowMs,
+    }),
+  async ({ nftStorage, readBackWindowMs }, node) =>
+    nftStorage &&
+    new (await import("./nft-storage.js")).NftStorageProvider(node, { ...nftStorage, readBackWindowMs }),
+  async ({ storacha, readBackWindowMs }, node) =>
+    storacha &&
+    new (await import("./storacha.js")).StorachaProvider(node, { config: storacha, readBackWindowMs }),
+  async ({ pinning, readBackWindowMs }, node) =>
+    pinning &&
+    new (await import("./pinning-service.js")).PinningServiceProvider(node, { ...pinning, readBackWindowMs }),
+];
+
 /**
  * Builds the configured IPFS backends from the environment (validated; secrets registered). The embedded
  * node always runs: it is the default backend and the origin remote pinning services fetch from.
@@ -28,42 +68,9 @@ export async function createIpfsBackends(
   try {
     const gateway = await node.serve({ port: config.gatewayPort });
     const providers: StorageProvider[] = [new EmbeddedIpfsProvider(node, { gateway: config.gatewayUrl })];
-    // Remote clients load only when configured: together they are ~12 MB of memory a run without them
-    // would carry for nothing.
-    const { readBackWindowMs } = config;
-    if (config.kubo) {
-      const { KuboProvider } = await import("./kubo.js");
-      providers.push(new KuboProvider(node, { ...config.kubo, readBackWindowMs }));
-    }
-    if (config.lighthouse) {
-      const { LighthouseProvider } = await import("./lighthouse.js");
-      providers.push(new LighthouseProvider(node, { ...config.lighthouse, readBackWindowMs }));
-    }
-    if (config.nftStorage) {
-      const { NftStorageProvider } = await import("./nft-storage.js");
-      providers.push(new NftStorageProvider(node, { ...config.nftStorage, readBackWindowMs }));
-    }
-    if (config.pinning) {
-      const { PinningServiceProvider } = await import("./pinning-service.js");
-      providers.push(new PinningServiceProvider(node, { ...config.pinning, readBackWindowMs }));
-    }
-    if (config.pinata) {
-      const { PinataProvider } = await import("./pinata.js");
-      providers.push(new PinataProvider(node, { ...config.pinata, readBackWindowMs }));
-    }
-    if (config.cluster) {
-      const { IpfsClusterProvider } = await import("./ipfs-cluster.js");
-      providers.push(new IpfsClusterProvider(node, { ...config.cluster, readBackWindowMs }));
-    }
-    if (config.filebase) {
-      const { FilebaseProvider } = await import("./filebase.js");
-      providers.push(
-        new FilebaseProvider(node, { config: config.filebase, workDir: options.workDir, readBackWindowMs }),
-      );
-    }
-    if (config.storacha) {
-      const { StorachaProvider } = await import("./storacha.js");
-      providers.push(new StorachaProvider(node, { config: config.storacha, readBackWindowMs }));
+    for (const build of REMOTE_BACKENDS) {
+      const provider = await build(config, node, options.workDir);
+      if (provider !== undefined) providers.push(provider);
     }
     return { config, node, gateway, providers, close: () => node.stop() };
   } catch (error) {
