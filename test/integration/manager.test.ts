@@ -32,6 +32,12 @@ describe("DecentralizedStorageManager (embedded defaults)", function () {
     expect(first.failures).to.deep.equal([]);
     const again = await manager.uploadAudioFile(join(LIBRARY, "01 Opening.mp3"));
     expect(again.contentHash).to.equal(first.contentHash);
+    // Each provider found the object it already holds and sent no byte of it again.
+    expect(again.stored.map((o) => [o.provider, o.reused])).to.have.deep.members([
+      ["ipfs", true],
+      ["local-s3", true],
+    ]);
+    expect(again.stored.map((o) => o.cid)).to.deep.equal(first.stored.map((o) => o.cid));
   });
 
   it("pins metadata under the CID of its canonical bytes", async () => {
