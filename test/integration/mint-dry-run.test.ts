@@ -141,7 +141,7 @@ describe("mint-library --dry-run", function () {
         ["--network", "localhost"],
       );
       expect(output).to.match(
-        /! nft-storage: NFT\.Storage Classic stopped taking uploads on 2024-06-30: nft-storage is not used \(minting goes on without it\)\. Move to Filecoin Onchain Cloud/,
+        /! nft-storage: NFT\.Storage Classic stopped taking uploads on 2024-06-30: nft-storage is not used \(minting goes on without it\)\. Move to a push backend DCMX Mint supports \(Kubo, Pinata, Filebase, Lighthouse or IPFS Cluster\)/,
       );
       expect(output).to.include(
         "! on localhost no remote IPFS backend is configured: tokens would point at content only this machine has; tracks stay pending until one is configured (docs/STORAGE_SETUP.md), or set DCMX_ALLOW_LOCAL_ONLY=1",

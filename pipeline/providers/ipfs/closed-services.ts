@@ -1,6 +1,6 @@
 /** Where to go instead of a closed service (docs/storage/closed-services.md compares them). */
 const MOVE_TO =
-  "Filecoin Onchain Cloud (filecoin-pin), or a push backend: Kubo, Pinata, Filebase, Lighthouse or IPFS Cluster";
+  "a push backend DCMX Mint supports (Kubo, Pinata, Filebase, Lighthouse or IPFS Cluster), or later Filecoin Onchain Cloud, Storacha's successor, which is not a DCMX Mint backend yet";
 
 /** A public service our client still speaks to, for self-hosted deployments, that no longer takes uploads. */
 export interface ClosedService {
