@@ -40,6 +40,15 @@ export function isTransient(error: unknown): boolean {
   return false;
 }
 
+/** A Retry-After header, delta-seconds or an HTTP date, in milliseconds from `now`. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
 /** Exponential backoff with full jitter, never shorter than a provider's Retry-After. */
 export function backoffDelay(
   attempt: number,

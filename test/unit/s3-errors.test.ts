@@ -10,7 +10,8 @@ import {
 } from "../../pipeline/errors.js";
 import type { S3ProviderConfig } from "../../pipeline/providers/s3/config.js";
 import { S3Provider } from "../../pipeline/providers/s3/provider.js";
-import { parseRetryAfter, toS3Error } from "../../pipeline/providers/s3/s3-errors.js";
+import { toS3Error } from "../../pipeline/providers/s3/s3-errors.js";
+import { parseRetryAfter } from "../../pipeline/util/retry.js";
 
 const context = { provider: "storj", operation: "PUT audio/x.mp3", bucket: "dcmx-music" };
 const sdkError = (name: string, status?: number, headers: Record<string, string> = {}) =>

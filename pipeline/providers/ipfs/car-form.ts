@@ -6,13 +6,17 @@ export interface CarFormRequest {
   car: AsyncIterable<Uint8Array>;
   /** The part's file name (Lighthouse refuses names that do not end in `.car`). */
   filename: string;
+  /** The part's media type (default `application/octet-stream`, as Kubo's own client sends it). */
+  contentType?: string;
   headers: Record<string, string>;
   signal?: AbortSignal;
+  /** Told of the CAR's bytes as they go out, for progress. */
+  onSent?: (bytes: number) => void;
 }
 
 /**
- * POSTs a CAR as the single `file` part of a multipart form, the shape of Kubo's `dag/import` and of the
- * services modelled on it (Filebase's RPC, Lighthouse). The body is produced while the CAR is read, so a
+ * POSTs a CAR as the single `file` part of a multipart form, the shape of Kubo's `dag/import`, of the
+ * services modelled on it (Filebase's RPC, Lighthouse) and of IPFS Cluster's `/add`. The body is produced while the CAR is read, so a
  * large file never sits in memory; its length is unknown beforehand, so it goes out chunked.
  */
 export function postCarForm(url: string, request: CarFormRequest): Promise<Response> {
@@ -31,9 +35,12 @@ async function* formParts(boundary: string, request: CarFormRequest): AsyncGener
   const text = new TextEncoder();
   yield text.encode(
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${request.filename}"\r\n` +
-      "Content-Type: application/octet-stream\r\n\r\n",
+      `Content-Type: ${request.contentType ?? "application/octet-stream"}\r\n\r\n`,
   );
-  yield* request.car;
+  for await (const chunk of request.car) {
+    request.onSent?.(chunk.length);
+    yield chunk;
+  }
   yield text.encode(`\r\n--${boundary}--\r\n`);
 }
 

@@ -1,13 +1,5 @@
 import { AuthError, ProviderError } from "../../errors.js";
-
-/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
-function retryAfterMs(header: string | null | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
+import { parseRetryAfter } from "../../util/retry.js";
 
 /**
  * The typed error for a provider's HTTP answer: refused credentials are `AuthError` (retrying cannot
@@ -32,7 +24,7 @@ export function httpError(
     provider,
     status,
     retryable,
-    retryAfterMs: retryAfterMs(options.retryAfter),
+    retryAfterMs: parseRetryAfter(options.retryAfter),
     hint: options.hint,
     cause: options.cause,
   });

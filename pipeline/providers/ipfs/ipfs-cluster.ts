@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AbortedError, ProviderError } from "../../errors.js";
 import { backoffDelay } from "../../util/retry.js";
 import type { PutRequest } from "../types.js";
+import { postCarForm } from "./car-form.js";
 import type { IpfsClusterConfig } from "./config.js";
 import { assertSameCid } from "./guard.js";
 import type { EmbeddedIpfsNode } from "./helia-node.js";
@@ -140,14 +141,15 @@ export class IpfsClusterProvider extends RemoteIpfsProvider {
       query.set("replication-min", String(replication.min));
       query.set("replication-max", String(replication.max));
     }
-    const boundary = `dcmx-${crypto.randomUUID()}`;
-    const answer = await fetch(this.#endpoint(`/add?${query}`), {
-      method: "POST",
-      headers: { ...this.#auth(), "content-type": `multipart/form-data; boundary=${boundary}` },
-      body: ReadableStream.from(this.#multipart(boundary, cid, request)),
-      duplex: "half",
+    // One multipart part named `file`, as `ipfs-cluster-ctl add` sends it.
+    const answer = await postCarForm(this.#endpoint(`/add?${query}`), {
+      car: this.carStream(cid, signal),
+      filename: `${cid}.car`,
+      contentType: "application/vnd.ipld.car",
+      headers: this.#auth(),
       signal,
-    } as RequestInit);
+      onSent: request.onSent,
+    });
     if (!answer.ok) throw await this.#refusal(answer, `adding ${cid}`);
     const outputs = z
       .array(AddedOutputSchema)
@@ -169,19 +171,6 @@ export class IpfsClusterProvider extends RemoteIpfsProvider {
   protected async holds(cid: CID, signal?: AbortSignal): Promise<boolean> {
     const peers = tally(await this.#status(cid, signal));
     return peers.pinned.length >= this.#required(peers);
-  }
-
-  /** One multipart part named `file`, as `ipfs-cluster-ctl add` sends it, streamed from the node. */
-  async *#multipart(boundary: string, cid: CID, request: PutRequest): AsyncGenerator<Uint8Array> {
-    const text = new TextEncoder();
-    yield text.encode(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${cid}.car"\r\nContent-Type: application/vnd.ipld.car\r\n\r\n`,
-    );
-    for await (const chunk of this.carStream(cid, request.signal)) {
-      request.onSent?.(chunk.length);
-      yield chunk;
-    }
-    yield text.encode(`\r\n--${boundary}--\r\n`);
   }
 
   /** Pinned peers needed: the minimum asked for, every allocated peer for `-1`, one when the cluster decides. */

@@ -58,6 +58,7 @@ export class KuboProvider extends RemoteIpfsProvider {
       filename: `${cid}.car`,
       headers: this.#headers,
       signal: request.signal,
+      onSent: request.onSent,
     });
     if (!answer.ok) throw await this.#error(answer, `importing ${cid}`);
     for (const line of (await answer.text()).split("\n")) {

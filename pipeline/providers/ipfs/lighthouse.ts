@@ -53,6 +53,7 @@ export class LighthouseProvider extends RemoteIpfsProvider {
       filename: `${cid}.car`,
       headers: { authorization: this.#authorization },
       signal: request.signal,
+      onSent: request.onSent,
     });
     if (!answer.ok) throw await this.#error(answer, `uploading ${cid}`);
     const body = UploadedSchema.safeParse(await answer.json().catch(() => undefined));

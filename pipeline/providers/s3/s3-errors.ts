@@ -1,6 +1,6 @@
 import { asReadError } from "../../content/read.js";
 import { AbortedError, AuthError, DcmxError, ProviderError, QuotaError } from "../../errors.js";
-import { isTransient } from "../../util/retry.js";
+import { isTransient, parseRetryAfter } from "../../util/retry.js";
 import { STORJ_LIMITS } from "./storj-limits.js";
 
 interface SdkErrorShape {
@@ -8,15 +8,6 @@ interface SdkErrorShape {
   message?: string;
   $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string | undefined> };
-}
-
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export interface S3ErrorContext {
