@@ -5,18 +5,18 @@ import { loadPipelineConfig, type PipelineConfig } from "./config/pipeline-confi
 import { addressFile } from "./content/address.js";
 import type { ContentAddress } from "./content/types.js";
 import { InputError } from "./errors.js";
-import { Journal } from "./journal/journal.js";
+import { type Ledger, openLedger } from "./ledger/ledger.js";
 import { claimsToBeAudio, detectFile } from "./library/audio-format.js";
 import { scanTrack } from "./library/scan.js";
 import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
 import { encodeMetadata } from "./metadata/encode.js";
-import type { ObjectKind, ProviderStats, StoredObject } from "./providers/types.js";
+import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
 import type { Progress } from "./report/progress.js";
 import type { RunReport } from "./report/report.js";
 import { processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
 import { metadataAddress } from "./stages/metadata.js";
-import { type StoreOutcome, storeObject } from "./stages/store.js";
+import { type StoreOutcome, type StoreTarget, storeObject } from "./stages/store.js";
 import { StorageSet } from "./storage/storage-set.js";
 
 export interface UploadedObject {
@@ -50,18 +50,18 @@ export interface StorageStats {
 
 /**
  * The programmatic API, in the shape of the original design's `DecentralizedStorageManager`: every
- * provider of the environment behind one object, with the pipeline's journal, policy and verification.
+ * provider of the environment behind one object, with the pipeline's ledger, policy and verification.
  */
 export class DecentralizedStorageManager {
   readonly config: PipelineConfig;
   readonly storage: StorageSet;
-  readonly #journal: Journal;
+  readonly #ledger: Ledger;
   readonly #limit: LimitFunction;
 
-  private constructor(config: PipelineConfig, storage: StorageSet, journal: Journal) {
+  private constructor(config: PipelineConfig, storage: StorageSet, ledger: Ledger) {
     this.config = config;
     this.storage = storage;
-    this.#journal = journal;
+    this.#ledger = ledger;
     this.#limit = pLimit(config.maxConcurrentUploads);
   }
 
@@ -71,16 +71,16 @@ export class DecentralizedStorageManager {
   ): Promise<DecentralizedStorageManager> {
     const env = options.env ?? process.env;
     const config = loadPipelineConfig(env, options.overrides);
-    // The journal first: its lock turns a second process away before it starts any server.
-    const journal = await Journal.open(config.workDir);
+    // The ledger first: its lock turns a second process away before it starts any server.
+    const ledger = await openLedger(config);
     try {
       return new DecentralizedStorageManager(
         config,
         await StorageSet.open({ env, workDir: config.workDir }),
-        journal,
+        ledger,
       );
     } catch (error) {
-      await journal.close();
+      await ledger.close();
       throw error;
     }
   }
@@ -118,19 +118,13 @@ export class DecentralizedStorageManager {
   async uploadNftMetadata(metadata: object): Promise<{ cid: string; url: string; stored: StoredObject[] }> {
     const { bytes, cid } = encodeMetadata(metadata);
     const address = await metadataAddress(bytes, cid);
-    const outcome = await storeObject(
-      this.#journal,
-      address.sha256,
-      this.storage.providersFor("metadata", true),
-      {
-        kind: "metadata",
-        source: { bytes },
-        address,
-        mimeType: "application/json",
-        extension: ".json",
-      },
-      this.#limit,
-    );
+    const outcome = await this.#store(this.storage.providersFor("metadata", true), {
+      kind: "metadata",
+      source: { bytes },
+      address,
+      mimeType: "application/json",
+      extension: ".json",
+    });
     throwIfNothingStored(outcome, "metadata");
     return { cid, url: `ipfs://${cid}`, stored: outcome.stored };
   }
@@ -158,7 +152,8 @@ export class DecentralizedStorageManager {
     }
     const result = await processTrack(
       {
-        journal: this.#journal,
+        ledger: this.#ledger,
+        record: (record) => this.#ledger.record(record),
         storage: this.storage,
         policy: this.config,
         workDir: this.config.workDir,
@@ -173,7 +168,7 @@ export class DecentralizedStorageManager {
         file: track.file,
       });
     }
-    const stored = this.#journal.track(track.content.sha256)?.stored.filter((o) => o.kind === "audio") ?? [];
+    const stored = (await this.#ledger.storedObjects(track.content.sha256)).filter((o) => o.kind === "audio");
     return {
       contentHash: track.content.sha256,
       audio: {
@@ -201,7 +196,7 @@ export class DecentralizedStorageManager {
   }
 
   async close(): Promise<void> {
-    await this.#journal.close();
+    await this.#ledger.close();
     await this.storage.close();
   }
 
@@ -213,13 +208,14 @@ export class DecentralizedStorageManager {
     extension: string,
     meta?: Record<string, string>,
   ): Promise<UploadedObject> {
-    const outcome = await storeObject(
-      this.#journal,
-      address.sha256,
-      this.storage.providersFor(kind, this.config.includeIpfsBackup),
-      { kind, source: { path }, address, mimeType, extension, meta },
-      this.#limit,
-    );
+    const outcome = await this.#store(this.storage.providersFor(kind, this.config.includeIpfsBackup), {
+      kind,
+      source: { path },
+      address,
+      mimeType,
+      extension,
+      meta,
+    });
     throwIfNothingStored(outcome, kind);
     const primary = outcome.failures.find((f) => f.target.provider === this.storage.storj);
     if (kind === "audio" && primary !== undefined) throw primary.error;
@@ -232,6 +228,18 @@ export class DecentralizedStorageManager {
       urls: await this.#urls(outcome.stored),
       failures: outcome.failures.map((f) => ({ provider: f.target.provider.name, reason: f.reason })),
     };
+  }
+
+  /** Stores one object outside any track; the ledger remembers its copies, so a second call sends nothing. */
+  async #store(targets: StoreTarget[], request: PutRequest): Promise<StoreOutcome> {
+    const sha256 = request.address.sha256;
+    return storeObject({
+      targets,
+      request,
+      existing: await this.#ledger.storedObjects(sha256),
+      uploadLimit: this.#limit,
+      onStored: (object) => this.#ledger.record({ type: "stored", sha256, object }),
+    });
   }
 
   async #urls(stored: StoredObject[]): Promise<Record<string, string>> {
@@ -274,15 +282,15 @@ export async function uploadMusicLibrary(options: UploadMusicLibraryOptions): Pr
     maxConcurrentUploads: options.maxConcurrent,
     workDir: options.workDir,
   });
-  const journal = await Journal.open(config.workDir);
+  const ledger = await openLedger(config);
   let storage: StorageSet | undefined;
   try {
     storage = await StorageSet.open({ env, workDir: config.workDir });
     return (
-      await runPipeline({ config, storage, journal, progress: options.progress, signal: options.signal })
+      await runPipeline({ config, storage, ledger, progress: options.progress, signal: options.signal })
     ).report;
   } finally {
     await storage?.close();
-    await journal.close();
+    await ledger.close();
   }
 }

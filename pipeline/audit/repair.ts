@@ -1,7 +1,7 @@
 import { extname, resolve } from "node:path";
 import { acceptCid } from "../content/accepted-cid.js";
 import { AbortedError, describeError } from "../errors.js";
-import type { Journal } from "../journal/journal.js";
+import type { Ledger } from "../ledger/ledger.js";
 import type { TrackMetadata } from "../metadata/track-metadata.js";
 import type { PutRequest, StorageProvider } from "../providers/types.js";
 import type { Progress } from "../report/progress.js";
@@ -17,7 +17,7 @@ export interface RepairContext extends TokenAuditContext {
   /** IPFS providers that should hold every metadata document. */
   metadataHolders: StorageProvider[];
   /** Finds the library file of a track and records each re-upload, as the pipeline records its own. */
-  journal: Journal;
+  ledger: Ledger;
   library: string;
   workDir: string;
   scratchDir: string;
@@ -156,7 +156,7 @@ async function repairAudio(ctx: RepairContext, check: Check, metadata: TrackMeta
   const target = ctx.holders.find((h) => h.provider.name === check.target)!;
   const locator = audioLocator(target.role, metadata, contentHash);
   const want = audioObject(target.provider, locator, metadata, contentHash);
-  const known = ctx.journal.track(contentHash);
+  const known = await ctx.ledger.track(contentHash);
   return sendCopy(
     ctx,
     want,
@@ -178,7 +178,7 @@ async function repairAudio(ctx: RepairContext, check: Check, metadata: TrackMeta
   );
 }
 
-/** Finds a verified copy, puts it on each target and journals every put for the track that owns it. */
+/** Finds a verified copy, puts it on each target and records every put for the track that owns it. */
 async function sendCopy(
   ctx: RepairContext,
   want: WantedObject,
@@ -205,8 +205,7 @@ async function sendCopy(
         signal: ctx.signal,
       });
       sent ||= !stored.reused;
-      if (ctx.journal.track(trackSha256) !== undefined)
-        await ctx.journal.append({ type: "stored", sha256: trackSha256, object: stored });
+      await ctx.ledger.record({ type: "stored", sha256: trackSha256, object: stored });
     }
     return { from: copy.from, size: copy.address.size, sent };
   } finally {

@@ -2,7 +2,7 @@ import { SingleBar } from "cli-progress";
 import type { PublicClient } from "viem";
 import type { Hex } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
-import { Journal } from "../journal/journal.js";
+import { openLedger } from "../ledger/ledger.js";
 import { createProgress } from "../report/progress.js";
 import { StorageSet } from "../storage/storage-set.js";
 import { clearScratch, scratchDir } from "../storage/verified-copy.js";
@@ -66,14 +66,14 @@ export async function runAudit(options: RunAuditOptions): Promise<number> {
   }
 }
 
-/** `--repair`: the work directory's journal is held while copies are sent, as during a run. */
+/** `--repair`: the work directory's ledger is held while copies are sent, as during a run. */
 async function repair(
   report: AuditReport,
   storage: StorageSet,
   options: RunAuditOptions,
 ): Promise<{ report: AuditReport; line: string }> {
   const { config } = options;
-  const journal = await Journal.open(config.workDir);
+  const ledger = await openLedger(config);
   const progress = createProgress(undefined, "objects");
   try {
     await clearScratch(config.workDir);
@@ -83,7 +83,7 @@ async function repair(
       sources: metadataSources(storage, options.gateway),
       holders: storage.providersFor("audio", config.includeIpfsBackup),
       metadataHolders: storage.providersFor("metadata", config.includeIpfsBackup).map((t) => t.provider),
-      journal,
+      ledger,
       library: config.library,
       workDir: config.workDir,
       scratchDir: scratchDir(config.workDir),
@@ -99,6 +99,6 @@ async function repair(
     };
   } finally {
     progress.stop();
-    await journal.close();
+    await ledger.close();
   }
 }

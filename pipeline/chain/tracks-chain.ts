@@ -1,4 +1,4 @@
-import type { Deployment } from "../journal/records.js";
+import type { Deployment } from "../ledger/records.js";
 
 export type Hex = `0x${string}`;
 

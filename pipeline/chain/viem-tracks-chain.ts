@@ -12,7 +12,7 @@ import {
   type WalletClient,
 } from "viem";
 import { metadataDigest } from "../content/index.js";
-import type { Deployment } from "../journal/records.js";
+import type { Deployment } from "../ledger/records.js";
 import { tracksAbi } from "./tracks-abi.js";
 import type { Hex, MintedToken, MintItem, MintOutcome, TracksChain } from "./tracks-chain.js";
 

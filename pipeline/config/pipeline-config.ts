@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { CidProfileSchema, DEFAULT_CID_PROFILE } from "../content/types.js";
+import { registerSecret } from "../util/secrets.js";
 import { parseEnv } from "./env.js";
 import { envBoolean, envInt, envString } from "./env-values.js";
 
@@ -15,6 +16,13 @@ export const PipelineEnvSchema = z.object({
   DCMX_ARTWORK_DIR: envString(),
   DCMX_METADATA: envString(),
   DCMX_WORKDIR: envString(),
+  /** PostgreSQL for a ledger shared by workers; unset, the ledger is SQLite in the work directory. */
+  DCMX_DATABASE_URL: envString().pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "expected a postgres://user:password@host:5432/database URL")
+      .optional(),
+  ),
   DCMX_REPORT: envString(),
   DCMX_CONTRACT: envString().pipe(
     z
@@ -63,6 +71,8 @@ export interface PipelineConfig {
   artworkDir?: string;
   metadataFile?: string;
   workDir: string;
+  /** The shared PostgreSQL ledger (a secret: it holds a password); undefined: SQLite in `workDir`. */
+  databaseUrl?: string;
   reportPath: string;
   contract?: `0x${string}`;
   recipient?: `0x${string}`;
@@ -92,12 +102,14 @@ export function loadPipelineConfig(
   overrides: Partial<PipelineConfig> = {},
 ): PipelineConfig {
   const e = parseEnv(PipelineEnvSchema, env);
+  registerDatabasePassword(e.DCMX_DATABASE_URL);
   const workDir = resolve(overrides.workDir ?? e.DCMX_WORKDIR ?? DEFAULT_WORKDIR);
   const config: PipelineConfig = {
     library: resolve(overrides.library ?? e.DCMX_LIBRARY ?? DEFAULT_LIBRARY),
     artworkDir: overrides.artworkDir ?? e.DCMX_ARTWORK_DIR,
     metadataFile: overrides.metadataFile ?? e.DCMX_METADATA,
     workDir,
+    databaseUrl: overrides.databaseUrl ?? e.DCMX_DATABASE_URL,
     reportPath: resolve(overrides.reportPath ?? e.DCMX_REPORT ?? `${workDir}/report.json`),
     contract: overrides.contract ?? (e.DCMX_CONTRACT as `0x${string}` | undefined),
     recipient: overrides.recipient ?? (e.DCMX_RECIPIENT as `0x${string}` | undefined),
@@ -111,4 +123,12 @@ export function loadPipelineConfig(
     allowLocalOnly: overrides.allowLocalOnly ?? e.DCMX_ALLOW_LOCAL_ONLY,
   };
   return config;
+}
+
+/** The ledger URL's password is a secret from the moment it is read, before anything can print it. */
+function registerDatabasePassword(url: string | undefined): void {
+  if (url === undefined) return;
+  registerSecret(url);
+  const password = URL.canParse(url) ? new URL(url).password : "";
+  if (password !== "") registerSecret(decodeURIComponent(password));
 }

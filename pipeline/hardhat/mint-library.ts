@@ -7,7 +7,7 @@ import { ViemTracksChain } from "../chain/viem-tracks-chain.js";
 import { loadDotEnv } from "../config/dotenv.js";
 import { loadPipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, DcmxError, describeError } from "../errors.js";
-import { Journal } from "../journal/journal.js";
+import { type Ledger, openLedger } from "../ledger/ledger.js";
 import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
@@ -47,7 +47,7 @@ export async function mintLibrary(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let storage: StorageSet | undefined;
-  let journal: Journal | undefined;
+  let ledger: Ledger | undefined;
   try {
     const config = loadPipelineConfig(env);
     if (options.dryRun) {
@@ -71,8 +71,8 @@ export async function mintLibrary(
       for (const line of lines) console.log(line);
       return EXIT.ok;
     }
-    // The journal first: its lock turns a second process away before it starts any server.
-    journal = await Journal.open(config.workDir);
+    // The ledger first: its lock turns a second process away before it starts any server.
+    ledger = await openLedger(config);
     storage = await StorageSet.open({ env, workDir: config.workDir });
     if (storage.embeddedS3)
       console.log(`No Storj keys set: using the embedded local S3 server (data in ${config.workDir}/s3).`);
@@ -85,17 +85,14 @@ export async function mintLibrary(
         allowHotAdmin: config.allowHotAdmin,
       }),
       signal: controller.signal,
-      journal,
+      ledger,
     });
     if (report.totals.failed > 0) return EXIT.failed;
     return report.totals.pending > 0 ? EXIT.pending : EXIT.ok;
   } catch (error) {
     if (error instanceof AbortedError || controller.signal.aborted) {
       // Written synchronously: Hardhat may exit the process before an asynchronous pipe write drains.
-      writeSync(
-        2,
-        "Interrupted: progress is saved in the journal; run the same command again to continue.\n",
-      );
+      writeSync(2, "Interrupted: progress is saved in the ledger; run the same command again to continue.\n");
       return EXIT.interrupted;
     }
     console.error(
@@ -104,7 +101,7 @@ export async function mintLibrary(
     return EXIT.failed;
   } finally {
     await storage?.close();
-    await journal?.close();
+    await ledger?.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

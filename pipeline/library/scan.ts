@@ -45,7 +45,7 @@ export const ScannedTrackSchema = z.object({
   file: z.string(),
   /** How the name's bytes were decoded for `file`; anything but utf-8 is a guess. */
   nameEncoding: NameEncodingSchema,
-  /** The relative path's exact bytes (base64) when `file` does not spell them: the journal keys by them. */
+  /** The relative path's exact bytes (base64) when `file` does not spell them: the ledger keys by them. */
   nameBytes: NameBytesSchema.optional(),
   /** Size, SHA-256 and CID from the one pass over the bytes; the pipeline never hashes the file again. */
   content: ContentAddressSchema,
@@ -58,7 +58,7 @@ export const ScannedTrackSchema = z.object({
   artwork: ArtworkSchema.optional(),
   /** Other files in the library with the same bytes, reported and not minted again. */
   duplicates: z.array(z.string()),
-  /** Modification time and inode when hashed, so the journal can let a later scan skip re-hashing. */
+  /** Modification time and inode when hashed, so the ledger can let a later scan skip re-hashing. */
   modifiedMs: z.number(),
   ino: z.number(),
 });
@@ -85,7 +85,7 @@ export interface ScanOptions {
    * Content addresses already computed for files that have not changed since (same path, size, mtime and
    * inode, same profile): a re-run of a large library then reads no audio bytes at all.
    */
-  knownAddress?: (file: FileIdentity) => ContentAddress | undefined;
+  knownAddress?: (file: FileIdentity) => Promise<ContentAddress | undefined>;
   /** The library's audio files, once they are told apart from other files (before hashing). */
   onAudioFiles?: (files: LibraryFile[]) => void;
   /**
@@ -314,7 +314,7 @@ async function hashAudio(
     profile,
   };
   try {
-    const content = knownAddress?.(identity) ?? (await addressFile(file.path, { profile, signal }));
+    const content = (await knownAddress?.(identity)) ?? (await addressFile(file.path, { profile, signal }));
     return { kind: "audio", file, content, detected, duplicates: [] };
   } catch (error) {
     return {

@@ -1,11 +1,11 @@
 import { extname, resolve } from "node:path";
 import { acceptCid } from "../content/accepted-cid.js";
 import type { ContentAddress } from "../content/types.js";
-import type { Journal, TrackState } from "../journal/journal.js";
+import type { Ledger, TrackState } from "../ledger/ledger.js";
 import { artworkExtension } from "../metadata/artwork.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
 
-/** One object of the release as the journal knows it: what it is, where it lives, who references it. */
+/** One object of the release as the ledger knows it: what it is, where it lives, who references it. */
 export interface KnownObject {
   kind: ObjectKind;
   address: ContentAddress;
@@ -13,23 +13,23 @@ export interface KnownObject {
   extension: string;
   /** The local copy it was made from (library file, artwork image, metadata document), if it still exists. */
   localPath?: string;
-  /** Tracks (by audio SHA-256) whose journal entries reference it: an album's cover is shared. */
+  /** Tracks (by audio SHA-256) whose ledger entries reference it: an album's cover is shared. */
   tracks: string[];
-  /** Where the journal records it, one entry per provider. */
+  /** Where the ledger records it, one entry per provider. */
   holders: StoredObject[];
   /** Names the object in progress lines and errors. */
   label: string;
 }
 
 /**
- * Every object the journal records as stored somewhere, once per kind and SHA-256, current versions only:
+ * Every object the ledger records as stored somewhere, once per kind and SHA-256, current versions only:
  * a track's audio, its artwork and its metadata document as they are now (a rebuilt document's old CID
  * or a replaced cover is not part of the release any more). Library paths are resolved against `library`
- * because the journal names tracks relative to it.
+ * because the ledger names tracks relative to it.
  */
-export function knownObjects(journal: Journal, library: string): KnownObject[] {
+export async function knownObjects(ledger: Pick<Ledger, "tracks">, library: string): Promise<KnownObject[]> {
   const objects = new Map<string, KnownObject>();
-  for (const track of journal.tracks()) {
+  for await (const track of ledger.tracks()) {
     for (const stored of track.stored) {
       const facts = describe(track, stored, library);
       if (facts === undefined) continue;

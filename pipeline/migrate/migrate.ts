@@ -2,7 +2,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { loadDotEnv } from "../config/dotenv.js";
 import { loadPipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
-import { Journal } from "../journal/journal.js";
+import { type Ledger, openLedger } from "../ledger/ledger.js";
 import type { StorageProvider, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
@@ -14,7 +14,7 @@ export interface MigrationSummary {
   destination: string;
   objects: number;
   copied: number;
-  /** On the destination already: journaled there, or found there by the provider's own check. */
+  /** On the destination already: recorded there, or found there by the provider's own check. */
   present: number;
   /** No verified copy anywhere, or the destination stored other bytes: running again will not help. */
   failed: Array<{ label: string; reason: string }>;
@@ -27,11 +27,11 @@ export interface MigrationSummary {
 }
 
 export interface MigrationContext {
-  journal: Journal;
+  ledger: Ledger;
   destination: StorageProvider;
   /** Providers tried first for a copy when the local file is gone or changed. */
   from?: StorageProvider;
-  /** The configured providers, by name: journaled holders that are not configured cannot be read. */
+  /** The configured providers, by name: recorded holders that are not configured cannot be read. */
   providers: StorageProvider[];
   objects: KnownObject[];
   /** MAX_CONCURRENT_UPLOADS: objects read and sent at once. */
@@ -42,9 +42,9 @@ export interface MigrationContext {
 }
 
 /**
- * Copies every object to the destination from a verified copy and journals it there the moment the
+ * Copies every object to the destination from a verified copy and records it there the moment the
  * provider's `put` has checked it (CID compared, content read back), for every track that references it:
- * a run killed at any point repeats no object the journal records, and an object sent but not journaled
+ * a run killed at any point repeats no object the ledger records, and an object sent but not recorded
  * is found by the provider's own check and not sent again.
  */
 export async function migrateObjects(ctx: MigrationContext): Promise<MigrationSummary> {
@@ -64,7 +64,7 @@ export async function migrateObjects(ctx: MigrationContext): Promise<MigrationSu
         if (ctx.signal?.aborted) return;
         try {
           const stored = await copyOne(ctx, object, summary);
-          await recordOn(ctx.journal, object, stored);
+          await recordOn(ctx.ledger, object, stored);
           if (stored.reused) summary.present++;
           else {
             summary.copied++;
@@ -87,7 +87,7 @@ export async function migrateObjects(ctx: MigrationContext): Promise<MigrationSu
   return summary;
 }
 
-/** The destination's record of the object: the journal's, else from a put of a verified copy. */
+/** The destination's record of the object: the ledger's, else from a put of a verified copy. */
 async function copyOne(
   ctx: MigrationContext,
   object: KnownObject,
@@ -120,7 +120,7 @@ async function copyOne(
   }
 }
 
-/** The configured providers the journal says hold the object, `--from` first. */
+/** The configured providers the ledger says hold the object, `--from` first. */
 function candidates(ctx: MigrationContext, object: KnownObject): CopyCandidate[] {
   const found = object.holders.flatMap((held) => {
     const provider = ctx.providers.find((p) => p.name === held.provider);
@@ -129,15 +129,13 @@ function candidates(ctx: MigrationContext, object: KnownObject): CopyCandidate[]
   return found.sort((a, b) => Number(b.provider === ctx.from) - Number(a.provider === ctx.from));
 }
 
-/** A `stored` record for every track that references the object and whose journal lacks it there. */
-async function recordOn(journal: Journal, object: KnownObject, stored: StoredObject): Promise<void> {
+/** A `stored` record for every track that references the object and whose ledger entry lacks it there. */
+async function recordOn(ledger: Ledger, object: KnownObject, stored: StoredObject): Promise<void> {
   for (const sha256 of object.tracks) {
-    const known = journal
-      .track(sha256)
-      ?.stored.some(
-        (o) => o.provider === stored.provider && o.kind === object.kind && o.sha256 === stored.sha256,
-      );
-    if (!known) await journal.append({ type: "stored", sha256, object: stored });
+    const known = (await ledger.track(sha256))?.stored.some(
+      (o) => o.provider === stored.provider && o.kind === object.kind && o.sha256 === stored.sha256,
+    );
+    if (!known) await ledger.record({ type: "stored", sha256, object: stored });
   }
 }
 
@@ -164,7 +162,7 @@ export function summaryLines(summary: MigrationSummary): string[] {
 }
 
 /**
- * `dcmx migrate`: copies every object the work directory's journal knows to the provider `to`, printing a
+ * `dcmx migrate`: copies every object the work directory's ledger knows to the provider `to`, printing a
  * progress bar (or lines) and a summary. Returns the exit code.
  */
 export async function runMigrate(options: {
@@ -175,13 +173,13 @@ export async function runMigrate(options: {
 }): Promise<number> {
   const env = options.env ?? loadDotEnv();
   const config = loadPipelineConfig(env, { workDir: options.workDir });
-  const journal = await Journal.open(config.workDir);
+  const ledger = await openLedger(config);
   try {
     await clearScratch(config.workDir);
-    const objects = knownObjects(journal, config.library);
+    const objects = await knownObjects(ledger, config.library);
     if (objects.length === 0) {
-      throw new InputError("NOTHING_STORED", "the journal records no stored object", {
-        file: journal.path,
+      throw new InputError("NOTHING_STORED", "the ledger records no stored object", {
+        file: ledger.location,
         hint: "run the main job (npm run mint or dcmx upload) first, or pass the --workdir it used",
       });
     }
@@ -200,7 +198,7 @@ export async function runMigrate(options: {
       let summary: MigrationSummary;
       try {
         summary = await migrateObjects({
-          journal,
+          ledger,
           destination,
           from,
           providers: storage.all(),
@@ -218,6 +216,6 @@ export async function runMigrate(options: {
       await storage.close();
     }
   } finally {
-    await journal.close();
+    await ledger.close();
   }
 }

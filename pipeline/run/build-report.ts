@@ -1,5 +1,6 @@
 import type { TracksChain } from "../chain/tracks-chain.js";
-import { deploymentKey, type Journal } from "../journal/journal.js";
+import type { Ledger } from "../ledger/ledger.js";
+import { deploymentKey } from "../ledger/records.js";
 import type { ScanResult } from "../library/scan.js";
 import type { RunReport, TrackReport, TrackStatus } from "../report/report.js";
 import type { StorageSet } from "../storage/storage-set.js";
@@ -7,7 +8,7 @@ import type { TrackResult } from "./process-track.js";
 
 export interface ReportInput {
   scan: ScanResult;
-  journal: Journal;
+  ledger: Ledger;
   storage: StorageSet;
   chain?: TracksChain;
   results: Map<string, TrackResult>;
@@ -17,14 +18,14 @@ export interface ReportInput {
   mintTransactions: number;
 }
 
-/** The run's report, from the journal (what is true on disk and chain) and this run's results. */
-export function buildReport(input: ReportInput): RunReport {
-  const { scan, journal, storage, chain } = input;
+/** The run's report, from the ledger (what is true on disk and chain) and this run's results. */
+export async function buildReport(input: ReportInput): Promise<RunReport> {
+  const { scan, ledger, storage, chain } = input;
   const key = chain === undefined ? undefined : deploymentKey(chain.deployment);
   const tracks: TrackReport[] = [];
   for (const track of scan.tracks) {
     const sha256 = track.content.sha256;
-    const state = journal.track(sha256);
+    const state = await ledger.track(sha256);
     const result = input.results.get(sha256);
     const minted = key === undefined ? undefined : state?.minted.get(key);
     const storj = state?.stored.find((o) => o.provider === storage.storj.name && o.kind === "audio");

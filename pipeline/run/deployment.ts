@@ -2,7 +2,7 @@ import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem
 import type { Hex } from "../chain/tracks-chain.js";
 import { ViemTracksChain } from "../chain/viem-tracks-chain.js";
 import { ConfigError } from "../errors.js";
-import type { Journal } from "../journal/journal.js";
+import type { Ledger } from "../ledger/ledger.js";
 
 /** What an entry point (Hardhat script, task, CLI) hands the pipeline so it can mint. */
 export interface ChainSetup {
@@ -20,11 +20,11 @@ export interface ChainSetup {
 
 /**
  * Finds the collection to mint into: `DCMX_CONTRACT` when set (it must exist), else the one this work
- * directory deployed on this chain earlier, else a new deployment, journaled so the next run reuses it.
+ * directory deployed on this chain earlier, else a new deployment, recorded so the next run reuses it.
  */
 export async function resolveTracksChain(
   setup: ChainSetup,
-  journal: Journal,
+  ledger: Ledger,
   configured: Hex | undefined,
   note: (message: string) => void,
 ): Promise<ViemTracksChain> {
@@ -43,13 +43,13 @@ export async function resolveTracksChain(
         },
       );
     }
-    if (journal.deployment(chainId)?.contract.toLowerCase() !== configured.toLowerCase()) {
-      await journal.append({ type: "deployed", deployment: { chainId, contract: configured } });
+    if ((await ledger.deployment(chainId))?.contract.toLowerCase() !== configured.toLowerCase()) {
+      await ledger.record({ type: "deployed", deployment: { chainId, contract: configured } });
     }
     return connect(configured);
   }
 
-  const previous = journal.deployment(chainId);
+  const previous = await ledger.deployment(chainId);
   if (previous !== undefined && (await hasCode(previous.contract as Hex))) {
     note(`Using the collection at ${previous.contract} (deployed by an earlier run on chain ${chainId}).`);
     return connect(previous.contract as Hex);
@@ -62,7 +62,7 @@ export async function resolveTracksChain(
     );
   }
   const contract = await setup.deploy();
-  await journal.append({ type: "deployed", deployment: { chainId, contract } });
+  await ledger.record({ type: "deployed", deployment: { chainId, contract } });
   note(`Deployed the collection at ${contract} on chain ${chainId} (${setup.network}).`);
   return connect(contract);
 }

@@ -1,6 +1,7 @@
 import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
-import type { Journal } from "../journal/journal.js";
+import type { Ledger } from "../ledger/ledger.js";
+import type { JournalRecord } from "../ledger/records.js";
 import type { ScannedTrack } from "../library/scan.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { buildMetadata } from "../stages/metadata.js";
@@ -44,7 +45,10 @@ function blocks(kind: ObjectKind, role: StorageRole, policy: TrackPolicy): boole
 }
 
 interface Context {
-  journal: Journal;
+  /** Read for what is done already; never written here. */
+  ledger: Pick<Ledger, "track">;
+  /** The runner's recorder: every fact about the track goes through it, durable when it resolves. */
+  record: (record: JournalRecord) => Promise<void>;
   storage: StorageSet;
   policy: TrackPolicy;
   workDir: string;
@@ -64,7 +68,8 @@ interface Context {
 /**
  * Takes one scanned track from its bytes to a verified, mintable state: audio to the S3 primary and the
  * IPFS backup, artwork to IPFS, metadata built from where they landed, pinned, then verified. Every step
- * that already happened (journal) is skipped, so a re-run only does what is missing.
+ * that already happened (ledger) is skipped, so a re-run only does what is missing. The steps return what
+ * they did and this function hands each fact to the runner's recorder the moment it is true.
  */
 export async function processTrack(ctx: Context, track: ScannedTrack): Promise<TrackResult> {
   const sha256 = track.content.sha256;
@@ -90,14 +95,16 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     return pending(`${kind}: ${needed.map((f) => f.reason).join("; ")}`);
   };
   try {
-    const known = ctx.journal.track(sha256);
+    const known = await ctx.ledger.track(sha256);
+    const existing = known?.stored ?? [];
+    const onStored = (object: StoredObject) => ctx.record({ type: "stored", sha256, object });
     if (
       known?.file !== track.file ||
       known.nameBytes !== track.nameBytes ||
       known.modifiedMs !== track.modifiedMs ||
       known.ino !== track.ino
     ) {
-      await ctx.journal.append({
+      await ctx.record({
         type: "track",
         sha256,
         file: track.file,
@@ -113,11 +120,12 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
 
     stage = "upload audio";
     const audioTargets = ctx.storage.providersFor("audio", ctx.policy.includeIpfsBackup);
-    const audio = await storeObject(
-      ctx.journal,
-      sha256,
-      audioTargets,
-      {
+    const audio = await storeObject({
+      targets: audioTargets,
+      existing,
+      onStored,
+      uploadLimit: ctx.uploadLimit,
+      request: {
         kind: "audio",
         source: { path: track.path },
         address: track.content,
@@ -127,8 +135,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
         signal: ctx.signal,
         onSent: ctx.sent,
       },
-      ctx.uploadLimit,
-    );
+    });
     uploadedBytes += audio.uploadedBytes;
     const audioSetback = setback("audio", audio);
     if (audioSetback) return audioSetback;
@@ -138,8 +145,8 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     const artworkTargets = ctx.storage.providersFor("artwork", ctx.policy.includeIpfsBackup);
     if (track.artwork !== undefined) {
       const art = track.artwork;
-      if (ctx.journal.track(sha256)?.artwork?.sha256 !== art.content.sha256) {
-        await ctx.journal.append({
+      if (known?.artwork?.sha256 !== art.content.sha256) {
+        await ctx.record({
           type: "artwork",
           sha256,
           artwork: {
@@ -148,16 +155,17 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
             size: art.content.size,
             mimeType: art.mimeType,
             source: art.source,
-            // A path that is not UTF-8 has no place in the JSON journal; migrate then copies from a provider.
+            // A path that is not UTF-8 is not kept as text; migrate then copies from a provider.
             path: typeof art.path === "string" ? art.path : undefined,
           },
         });
       }
-      artwork = await storeObject(
-        ctx.journal,
-        sha256,
-        artworkTargets,
-        {
+      artwork = await storeObject({
+        targets: artworkTargets,
+        existing,
+        onStored,
+        uploadLimit: ctx.uploadLimit,
+        request: {
           kind: "artwork",
           source: { path: art.path },
           address: art.content,
@@ -166,8 +174,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
           signal: ctx.signal,
           onSent: ctx.sent,
         },
-        ctx.uploadLimit,
-      );
+      });
       uploadedBytes += artwork.uploadedBytes;
       const artworkSetback = setback("artwork", artwork);
       if (artworkSetback) return artworkSetback;
@@ -176,7 +183,6 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     stage = "build metadata";
     const storjObject = audio.stored.find((o) => o.provider === ctx.storage.storj.name);
     const metadata = await buildMetadata(
-      ctx.journal,
       track,
       {
         audioCid: track.content.cid,
@@ -188,14 +194,18 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       },
       ctx.workDir,
     );
+    if (known?.metadata?.cid !== metadata.cid) {
+      await ctx.record({ type: "metadata", sha256, cid: metadata.cid, path: metadata.path });
+    }
 
     stage = "pin metadata";
     const metadataTargets = ctx.storage.providersFor("metadata", ctx.policy.includeIpfsBackup);
-    const pinned = await storeObject(
-      ctx.journal,
-      sha256,
-      metadataTargets,
-      {
+    const pinned = await storeObject({
+      targets: metadataTargets,
+      existing,
+      onStored,
+      uploadLimit: ctx.pinLimit,
+      request: {
         kind: "metadata",
         source: { bytes: metadata.bytes },
         address: metadata.address,
@@ -203,8 +213,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
         extension: ".json",
         signal: ctx.signal,
       },
-      ctx.pinLimit,
-    );
+    });
     const pinSetback = setback("metadata", pinned);
     if (pinSetback) return pinSetback;
 
@@ -217,7 +226,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     }
 
     stage = "verify";
-    if (ctx.journal.track(sha256)?.verifiedMetadataCid !== metadata.cid) {
+    if (known?.verifiedMetadataCid !== metadata.cid) {
       const objects = [
         ...pairs(audio, track.content.cid, sha256).filter((p) => ctx.policy.require.includes(p.target.role)),
         ...(artwork && track.artwork
@@ -225,13 +234,14 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
           : []),
         ...pairs(pinned, metadata.cid, metadata.address.sha256),
       ];
-      await verifyTrack(ctx.journal, { sha256, file: track.file, objects, metadata }, ctx.signal);
+      await verifyTrack({ sha256, file: track.file, objects, metadata }, ctx.signal);
+      await ctx.record({ type: "verified", sha256, metadataCid: metadata.cid });
     }
     return { status: "ready", metadataCid: metadata.cid, uploadedBytes, degraded };
   } catch (error) {
     if (error instanceof AbortedError || ctx.signal?.aborted) throw new AbortedError();
     const reason = describeError(error);
-    await ctx.journal.append({ type: "failed", sha256, stage, error: reason });
+    await ctx.record({ type: "failed", sha256, stage, error: reason });
     return fail(reason);
   }
 }

@@ -4,7 +4,8 @@ import { networkExposure } from "../chain/network-exposure.js";
 import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, ConfigError } from "../errors.js";
-import { deploymentKey, Journal } from "../journal/journal.js";
+import { type Ledger, openLedger } from "../ledger/ledger.js";
+import { deploymentKey } from "../ledger/records.js";
 import type { Problem } from "../library/problems.js";
 import { type ScannedTrack, type ScanResult, scanLibrary } from "../library/scan.js";
 import type { LibraryFile } from "../library/walk.js";
@@ -12,7 +13,7 @@ import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunReport, summaryLines, writeReport } from "../report/report.js";
-import { MintStage } from "../stages/mint.js";
+import { type MintRecords, MintStage } from "../stages/mint.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { buildReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
@@ -27,10 +28,10 @@ export interface RunOptions {
   progress?: Progress;
   signal?: AbortSignal;
   /**
-   * The work directory's journal, when the caller opened it before starting storage (so a second process is
-   * refused before it starts anything); the caller then closes it. Opened and closed here otherwise.
+   * The ledger, when the caller opened it before starting storage (so a second process on the work
+   * directory is refused before it starts anything); the caller then closes it. Opened and closed here otherwise.
    */
-  journal?: Journal;
+  ledger?: Ledger;
 }
 
 export interface RunResult {
@@ -53,7 +54,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       hint: "set DCMX_REQUIRE=storj to mint from Storj alone, or turn INCLUDE_IPFS_BACKUP back on",
     });
   }
-  const journal = options.journal ?? (await Journal.open(config.workDir));
+  const ledger = options.ledger ?? (await openLedger(config));
+  const record = ledger.record.bind(ledger);
   try {
     for (const unused of storage.unusedBackends) progress.note(`  ! ${unused.provider}: ${unused.reason}`);
     progress.note(`Scanning ${config.library} ...`);
@@ -72,12 +74,20 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     let diskChecked: Promise<void> | undefined;
     const startChain = () => {
       minting ??= options.chain
-        ? resolveTracksChain(options.chain, journal, config.contract, (m) => progress.note(m)).then(
+        ? resolveTracksChain(options.chain, ledger, config.contract, (m) => progress.note(m)).then(
             async (chain) => ({
               chain,
               key: deploymentKey(chain.deployment),
               publicNetwork: remoteCopiesRequired(options.chain!, chain, config, (m) => progress.note(m)),
-              ...(await startMinting(chain, journal, config, progress, byHash, mintFailures, signal)),
+              ...(await startMinting(
+                chain,
+                { ledger, record },
+                config,
+                progress,
+                byHash,
+                mintFailures,
+                signal,
+              )),
             }),
           )
         : Promise.resolve(undefined);
@@ -87,9 +97,9 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const handle = async (track: ScannedTrack): Promise<void> => {
       if (signal?.aborted) return;
       const mint = await startChain();
-      const state = journal.track(track.content.sha256);
+      const state = await ledger.track(track.content.sha256);
       // A minted track goes through the stages again only to retry the backups that failed before: every
-      // stored copy is skipped (journal) and nothing is minted again.
+      // stored copy is skipped (ledger) and nothing is minted again.
       const minted = mint !== undefined && state?.minted.has(mint.key);
       if (minted && !copiesMissing(storage, config, track, state?.stored ?? [])) {
         progress.done(track.file, track.content.size, "already minted");
@@ -97,7 +107,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       }
       const result = await processTrack(
         {
-          journal,
+          ledger,
+          record,
           storage,
           policy: { ...config, publicNetwork: minted ? undefined : mint?.publicNetwork },
           workDir: config.workDir,
@@ -123,7 +134,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     // Tracks go into the stages as the scan hands them over, while later files are still being hashed.
     const work: Promise<void>[] = [];
     // Every track handed over finishes its current write, and the minter stops, before this returns or
-    // throws (allSettled: on Ctrl-C too), so nothing writes to the journal after it is closed.
+    // throws (allSettled: on Ctrl-C too), so nothing writes to the ledger after it is closed.
     const settle = async () => {
       const outcomes = await Promise.allSettled(work);
       await diskChecked;
@@ -139,17 +150,19 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         artworkDir: config.artworkDir,
         extractDir: join(config.workDir, "artwork"),
         profile: config.cidProfile,
-        knownAddress: (file) => journal.knownAddress(file),
+        knownAddress: (file) => ledger.knownAddress(file),
         signal,
         onAudioFiles: (files) => {
           progress.start(files.length);
           // Reading free space cannot fail the run: without it there is only no warning.
-          diskChecked = diskShortages(storage, config, unstoredAudioBytes(files, journal, config)).then(
-            (lines) => {
-              for (const line of lines) progress.note(line);
-            },
-            () => undefined,
-          );
+          diskChecked = unstoredAudioBytes(files, ledger, config)
+            .then((bytes) => diskShortages(storage, config, bytes))
+            .then(
+              (lines) => {
+                for (const line of lines) progress.note(line);
+              },
+              () => undefined,
+            );
         },
         onAudioFile: (outcome) => {
           if (outcome.kind === "rejected") {
@@ -184,9 +197,9 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     if (mintError !== undefined) throw mintError;
     progress.stop();
 
-    const report = buildReport({
+    const report = await buildReport({
       scan,
-      journal,
+      ledger,
       storage,
       chain,
       results,
@@ -210,13 +223,13 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     return { report, reportPath: config.reportPath };
   } finally {
     progress.stop();
-    if (options.journal === undefined) await journal.close();
+    if (options.ledger === undefined) await ledger.close();
   }
 }
 
 interface Minting {
   chain: TracksChain;
-  /** The deployment's key in the journal's minted records. */
+  /** The deployment's key in the ledger's minted records. */
   key: string;
   /** The network's name when tracks must be on a remote backend before they are minted there. */
   publicNetwork?: string;
@@ -264,7 +277,7 @@ function copiesMissing(
 
 async function startMinting(
   chain: TracksChain,
-  journal: Journal,
+  records: MintRecords,
   config: PipelineConfig,
   progress: Progress,
   byHash: Map<string, { file: string; content: { size: number } }>,
@@ -273,7 +286,7 @@ async function startMinting(
 ): Promise<Pick<Minting, "stage" | "running">> {
   const recipient = config.recipient ?? (await chain.defaultRecipient());
   const stage = new MintStage(
-    journal,
+    records,
     chain,
     { batchSize: config.mintBatchSize, recipient, signal },
     {
@@ -299,10 +312,14 @@ async function startMinting(
 }
 
 /** Audio bytes of the files this work directory has not stored before: what the embedded stores will add. */
-function unstoredAudioBytes(files: LibraryFile[], journal: Journal, config: PipelineConfig): number {
+async function unstoredAudioBytes(
+  files: LibraryFile[],
+  ledger: Ledger,
+  config: PipelineConfig,
+): Promise<number> {
   let bytes = 0;
   for (const file of files) {
-    const known = journal.knownAddress({
+    const known = await ledger.knownAddress({
       file: file.relativePath,
       nameBytes: file.name.bytes,
       size: file.size,
@@ -310,7 +327,9 @@ function unstoredAudioBytes(files: LibraryFile[], journal: Journal, config: Pipe
       ino: file.ino,
       profile: config.cidProfile,
     });
-    const stored = known && journal.track(known.sha256)?.stored.some((object) => object.kind === "audio");
+    const stored =
+      known !== undefined &&
+      (await ledger.storedObjects(known.sha256)).some((object) => object.kind === "audio");
     if (!stored) bytes += file.size;
   }
   return bytes;

@@ -2,7 +2,6 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { addressBytes } from "../content/address.js";
 import type { ContentAddress } from "../content/types.js";
-import type { Journal } from "../journal/journal.js";
 import type { ScannedTrack } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata, type TrackLocations } from "../metadata/track-metadata.js";
@@ -16,10 +15,9 @@ export interface BuiltMetadata {
 
 /**
  * Builds the track's ERC-721 metadata from where its bytes now live, writes the exact bytes to the work
- * directory (named by CID, so a re-run that builds the same document writes nothing new) and journals it.
+ * directory (named by CID, so a re-run that builds the same document writes nothing new).
  */
 export async function buildMetadata(
-  journal: Journal,
   track: ScannedTrack,
   locations: TrackLocations,
   workDir: string,
@@ -32,9 +30,6 @@ export async function buildMetadata(
     const temp = `${path}.${process.pid}.tmp`;
     await writeFile(temp, bytes);
     await rename(temp, path);
-  }
-  if (journal.track(track.content.sha256)?.metadata?.cid !== cid) {
-    await journal.append({ type: "metadata", sha256: track.content.sha256, cid, path });
   }
   return { cid, path, bytes, address: await metadataAddress(bytes, cid) };
 }

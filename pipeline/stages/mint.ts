@@ -1,7 +1,8 @@
 import pLimit from "p-limit";
 import type { Hex, MintedToken, MintItem, TracksChain } from "../chain/tracks-chain.js";
 import { AbortedError, describeError } from "../errors.js";
-import type { Journal } from "../journal/journal.js";
+import type { Ledger } from "../ledger/ledger.js";
+import type { JournalRecord } from "../ledger/records.js";
 import { withRetry } from "../util/retry.js";
 
 export interface MintCallbacks {
@@ -16,8 +17,17 @@ export interface MintStageOptions {
 }
 
 /**
+ * What the minter reads from the ledger, and where it hands the facts it learns: the runner's recorder,
+ * which makes each durable before the minter goes on (the transaction hash before its receipt is awaited).
+ */
+export interface MintRecords {
+  ledger: Pick<Ledger, "pendingMints" | "track">;
+  record: (record: JournalRecord) => Promise<void>;
+}
+
+/**
  * Mints verified tracks in batches, exactly once. The contract refuses a content hash twice, and on top
- * of that: the chain is asked before every send, the transaction hash is journaled before its receipt is
+ * of that: the chain is asked before every send, the transaction hash is recorded before its receipt is
  * awaited, and transactions a crash left pending are settled before anything new is sent.
  */
 export class MintStage {
@@ -27,7 +37,7 @@ export class MintStage {
   transactions = 0;
 
   constructor(
-    private readonly journal: Journal,
+    private readonly records: MintRecords,
     private readonly chain: TracksChain,
     private readonly options: MintStageOptions,
     private readonly callbacks: MintCallbacks,
@@ -35,7 +45,7 @@ export class MintStage {
 
   /** Settles what an earlier run sent but never saw mined. */
   async settlePending(): Promise<void> {
-    for (const pending of this.journal.pendingMints(this.chain.deployment)) {
+    for (const pending of await this.records.ledger.pendingMints(this.chain.deployment)) {
       await this.#settle(pending.txHash, pending.sha256s);
     }
   }
@@ -90,7 +100,7 @@ export class MintStage {
       return;
     }
     this.transactions++;
-    await this.journal.append({
+    await this.records.record({
       type: "mint-sent",
       deployment: this.chain.deployment,
       txHash,
@@ -122,7 +132,7 @@ export class MintStage {
 
   async #settle(txHash: Hex, sha256s: string[], resend?: MintItem[]): Promise<void> {
     const outcome = await withRetry(() => this.chain.settle(txHash), { signal: this.options.signal });
-    await this.journal.append({
+    await this.records.record({
       type: "mint-settled",
       deployment: this.chain.deployment,
       txHash,
@@ -133,7 +143,7 @@ export class MintStage {
       return;
     }
     // Reverted or dropped: whatever the chain holds now is the truth; the rest goes around again.
-    const items = resend ?? this.#itemsFromJournal(sha256s);
+    const items = resend ?? (await this.#itemsFromLedger(sha256s));
     const fresh = await this.#notYetMinted(items);
     if (outcome.status === "reverted" && fresh.length === 1) {
       this.callbacks.failed(fresh[0]!.sha256, `mint transaction ${txHash} reverted: ${outcome.reason}`);
@@ -142,15 +152,17 @@ export class MintStage {
     for (const item of fresh) this.add(item);
   }
 
-  #itemsFromJournal(sha256s: string[]): MintItem[] {
-    return sha256s.flatMap((sha256) => {
-      const cid = this.journal.track(sha256)?.verifiedMetadataCid;
-      return cid === undefined ? [] : [{ sha256, metadataCid: cid }];
-    });
+  async #itemsFromLedger(sha256s: string[]): Promise<MintItem[]> {
+    const items: MintItem[] = [];
+    for (const sha256 of sha256s) {
+      const cid = (await this.records.ledger.track(sha256))?.verifiedMetadataCid;
+      if (cid !== undefined) items.push({ sha256, metadataCid: cid });
+    }
+    return items;
   }
 
   async #record(token: MintedToken, alreadyOnChain: boolean): Promise<void> {
-    await this.journal.append({
+    await this.records.record({
       type: "minted",
       deployment: this.chain.deployment,
       sha256: token.sha256,

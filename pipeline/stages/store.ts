@@ -1,6 +1,5 @@
 import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError } from "../errors.js";
-import type { Journal } from "../journal/journal.js";
 import type { PutRequest, StorageProvider, StoredObject } from "../providers/types.js";
 import type { StorageRole } from "../storage/storage-set.js";
 
@@ -41,20 +40,26 @@ function putOnce(
   return put;
 }
 
+export interface StoreStep {
+  targets: StoreTarget[];
+  request: PutRequest;
+  /** What the ledger says the providers already hold: those puts are skipped. */
+  existing: StoredObject[];
+  uploadLimit: LimitFunction;
+  /**
+   * Told each copy as soon as a provider holds it, before the others finish, so the runner records it at
+   * once: a crash after one provider never repeats that upload.
+   */
+  onStored: (object: StoredObject) => Promise<void>;
+}
+
 /**
- * Puts one object on every target that does not hold it yet according to the journal, each put under the
- * shared upload limit, and journals each success at once: a crash after one provider never repeats it.
+ * Puts one object on every target that does not hold it yet, each put under the shared upload limit.
  * Failures are collected rather than thrown, so the S3 primary still counts when the IPFS backup is down.
  */
-export async function storeObject(
-  journal: Journal,
-  trackSha256: string,
-  targets: StoreTarget[],
-  request: PutRequest,
-  uploadLimit: LimitFunction,
-): Promise<StoreOutcome> {
+export async function storeObject(step: StoreStep): Promise<StoreOutcome> {
+  const { targets, request, existing, uploadLimit } = step;
   const outcome: StoreOutcome = { targets, stored: [], failures: [], uploadedBytes: 0 };
-  const existing = journal.track(trackSha256)?.stored ?? [];
   await Promise.all(
     targets.map(async (target) => {
       const done = existing.find(
@@ -69,7 +74,7 @@ export async function storeObject(
       }
       try {
         const object = await putOnce(target.provider, request, uploadLimit);
-        await journal.append({ type: "stored", sha256: trackSha256, object });
+        await step.onStored(object);
         outcome.stored.push(object);
         if (!object.reused) outcome.uploadedBytes += object.size;
       } catch (error) {

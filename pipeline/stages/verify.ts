@@ -1,6 +1,5 @@
 import { verifyCid } from "../content/verify.js";
 import { IntegrityError } from "../errors.js";
-import type { Journal } from "../journal/journal.js";
 import { assertSameCid } from "../providers/ipfs/guard.js";
 import type { StoredObject } from "../providers/types.js";
 import type { StoreTarget } from "./store.js";
@@ -20,7 +19,7 @@ export interface VerifyInput {
  * every object back and hash it before it is recorded (`RemoteIpfsProvider.put`), so their records are
  * checked here without another download that an outage of a backup would turn into a failed track.
  */
-export async function verifyTrack(journal: Journal, input: VerifyInput, signal?: AbortSignal): Promise<void> {
+export async function verifyTrack(input: VerifyInput, signal?: AbortSignal): Promise<void> {
   for (const { target, object, expectedCid, expectedSha256 } of input.objects) {
     if (object.sha256 !== expectedSha256) {
       throw new IntegrityError(
@@ -37,5 +36,4 @@ export async function verifyTrack(journal: Journal, input: VerifyInput, signal?:
       await verifyCid(input.metadata.cid, await target.provider.get(object, signal), { file: input.file });
     }
   }
-  await journal.append({ type: "verified", sha256: input.sha256, metadataCid: input.metadata.cid });
 }

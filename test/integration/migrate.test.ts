@@ -12,6 +12,7 @@ import { localS3Config, startLocalS3 } from "../../pipeline/providers/s3/local-s
 import { type RunReport, RunReportSchema } from "../../pipeline/report/report.js";
 import { type HardhatNode, runDcmx, runMintLibrary, startHardhatNode } from "../support/hardhat-node.js";
 import { startNftStorageServer } from "../support/ipfs-nft-storage-server.js";
+import { ledgerFileText, ledgerTracks } from "../support/ledger-snapshot.js";
 import { generateLibrary } from "../support/library-generator.js";
 
 const TOKEN = "migrate-test-token-5f0c";
@@ -124,9 +125,11 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     expect(resumed.output).to.match(/Copied from: .*local-s3 [1-9]/);
     expect(resumed.output).to.include("Tokens need no change");
     expect(existsSync(leftover)).to.equal(false);
-    const journal = await readFile(join(dir, "work", "journal.jsonl"), "utf8");
-    expect(journal).to.include('"provider":"nft-storage"');
-    for (const text of [killed.output, resumed.output, journal]) expect(text).to.not.include(TOKEN);
+    const tracks = await ledgerTracks(join(dir, "work"));
+    const onTarget = tracks.flatMap((t) => t.stored.filter((o) => o.provider === "nft-storage"));
+    expect(new Set(onTarget.map((o) => `${o.kind}:${o.sha256}`)).size).to.equal(8);
+    const ledger = await ledgerFileText(join(dir, "work"));
+    for (const text of [killed.output, resumed.output, ledger]) expect(text).to.not.include(TOKEN);
 
     // Every object once, under the CID the stand-in computed from the CAR it received.
     expect([...service.uploads.keys()].sort()).to.deep.equal(expected);

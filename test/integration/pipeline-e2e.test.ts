@@ -94,7 +94,7 @@ describe("pipeline end to end (hardhat node)", function () {
     const env = envFor("sigint", 2);
     const interrupted = await runMintLibrary(env, { signal: "SIGINT", onOutput: "✓ Minted" });
     expect(interrupted.code, interrupted.output).to.equal(130);
-    expect(interrupted.output).to.include("progress is saved in the journal");
+    expect(interrupted.output).to.include("progress is saved in the ledger");
     const resumed = await runMintLibrary(env);
     expect(resumed.code, resumed.output).to.equal(0);
     await assertMintedExactlyOnce(await readReport(env), 10);

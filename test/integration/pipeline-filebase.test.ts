@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { RunReportSchema } from "../../pipeline/report/report.js";
 import { type HardhatNode, runMintLibrary, startHardhatNode } from "../support/hardhat-node.js";
 import { type FilebaseService, startFilebaseService } from "../support/ipfs-service/filebase.js";
+import { ledgerFileText } from "../support/ledger-snapshot.js";
 import { generateLibrary } from "../support/library-generator.js";
 
 const ACCESS_KEY = "FILEBASE-E2E-ACCESS-KEY";
@@ -79,8 +80,8 @@ describe("main job with a Filebase backup (contract test, stand-in)", function (
       expect(service.store.held(track.metadataCid!), track.file).to.not.equal(undefined);
     }
     expect(report.totals).to.include({ successful: 3, failed: 1 });
-    const journal = await readFile(join(dir, "work", "journal.jsonl"), "utf8");
-    for (const text of [run.output, journal, JSON.stringify(report)]) {
+    const ledger = await ledgerFileText(join(dir, "work"));
+    for (const text of [run.output, ledger, JSON.stringify(report)]) {
       expect(text).to.not.include(SECRET_KEY).and.not.include(ACCESS_KEY);
     }
   });

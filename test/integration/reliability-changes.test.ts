@@ -7,7 +7,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { PublicClient } from "viem";
 import type { PutRequest } from "../../pipeline/providers/types.js";
 import type { StorageSet } from "../../pipeline/storage/storage-set.js";
-import { assertChainMatches, assertJournalConsistent, runInProcess } from "../support/fault-run.js";
+import { assertChainMatches, assertLedgerConsistent, runInProcess } from "../support/fault-run.js";
 import { generateLibrary } from "../support/library-generator.js";
 
 const TRACKS = 3;
@@ -63,7 +63,7 @@ describe("reliability: files that change during a run", function () {
     expect(failed.map((t) => t.file)).to.deep.equal([target.slice(target.lastIndexOf("/") + 1)]);
     expect(run.report.totals.successful).to.equal(TRACKS - 1);
     await assertChainMatches(client, run.report);
-    await assertJournalConsistent(env.DCMX_WORKDIR, run.report);
+    await assertLedgerConsistent(env.DCMX_WORKDIR, run.report);
     return failed[0]!;
   }
 

@@ -14,7 +14,7 @@ import { startStuckPinningService } from "../support/fault-pinning.js";
 import { type FaultProxy, internalError, slowDown, startFaultProxy } from "../support/fault-proxy.js";
 import {
   assertChainMatches,
-  assertJournalConsistent,
+  assertLedgerConsistent,
   assertStoredBytesMatch,
   type InProcessRun,
   runInProcess,
@@ -83,7 +83,7 @@ describe("reliability: faults", function () {
   async function assertAllMintedOnce(env: Record<string, string>, report: RunReport) {
     expect(report.totals.successful, JSON.stringify(report.tracks.map((t) => t.error))).to.equal(TRACKS);
     await assertChainMatches(client, report);
-    await assertJournalConsistent(env.DCMX_WORKDIR!, report);
+    await assertLedgerConsistent(env.DCMX_WORKDIR!, report);
     await assertStoredBytesMatch(s3Credentials(), report);
   }
 

@@ -11,7 +11,7 @@ import { scanLibrary } from "../../pipeline/library/scan.js";
 import type { RunReport } from "../../pipeline/report/report.js";
 import { mp3, toneWav } from "../support/audio-fixtures.js";
 import { buildCorpus, type CorpusCase, type CorpusExpectation } from "../support/fault-corpus.js";
-import { assertChainMatches, assertJournalConsistent, runInProcess } from "../support/fault-run.js";
+import { assertChainMatches, assertLedgerConsistent, runInProcess } from "../support/fault-run.js";
 import { mountTmpfs } from "../support/fault-tmpfs.js";
 
 const run = promisify(execFile);
@@ -91,7 +91,7 @@ describe("reliability: hostile inputs", function () {
     });
 
     it("leaves the journal consistent with the report and the chain", async () => {
-      await assertJournalConsistent(workDir(), report);
+      await assertLedgerConsistent(workDir(), report);
     });
 
     it("lets no metadata.json key pollute Object.prototype", () => {
@@ -107,7 +107,7 @@ describe("reliability: hostile inputs", function () {
       expect(again.report.totals.mintTransactions).to.equal(0);
       expect(again.report.totals.uploadedBytes).to.equal(0);
       expect(again.report.skipped).to.deep.equal(report.skipped);
-      await assertJournalConsistent(workDir(), again.report);
+      await assertLedgerConsistent(workDir(), again.report);
     });
   });
 
@@ -127,7 +127,7 @@ describe("reliability: hostile inputs", function () {
         expect(report.tracks.map((t) => t.status)).to.deep.equal(["minted"]);
         const problem = report.skipped.find((s) => s.file === "metadata.json");
         expect(problem?.reason).to.match(/^metadata\.json: \(file\): .+ — /);
-        await assertJournalConsistent(join(root, "work"), report);
+        await assertLedgerConsistent(join(root, "work"), report);
       });
     }
   });

@@ -7,7 +7,7 @@ import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
 import { startLocalS3 } from "../../pipeline/providers/s3/local-s3.js";
 import { RunReportSchema } from "../../pipeline/report/report.js";
 import { type FaultProxy, slowDown, startFaultProxy } from "../support/fault-proxy.js";
-import { assertChainMatches, assertJournalConsistent } from "../support/fault-run.js";
+import { assertChainMatches, assertLedgerConsistent } from "../support/fault-run.js";
 import { type KeyedS3, startKeyedS3 } from "../support/fault-s3.js";
 import { type HardhatNode, runMintLibrary, startHardhatNode } from "../support/hardhat-node.js";
 import { startPinningService } from "../support/ipfs-pinning-service.js";
@@ -166,7 +166,7 @@ describe("reliability: processes, secrets and the work-directory lock", function
       const report = await readReport(env.DCMX_WORKDIR);
       expect(report.totals.successful).to.equal(4);
       await assertChainMatches(client, report);
-      await assertJournalConsistent(env.DCMX_WORKDIR, report);
+      await assertLedgerConsistent(env.DCMX_WORKDIR, report);
     } finally {
       await proxy.close();
       await s3.stop();
@@ -194,7 +194,7 @@ describe("reliability: processes, secrets and the work-directory lock", function
       expect(logs).to.have.length(expected);
       expect(new Set(logs.map((l) => l.args.contentHash)).size).to.equal(expected);
       await assertChainMatches(rpc, report);
-      await assertJournalConsistent(workDir, report);
+      await assertLedgerConsistent(workDir, report);
     }
 
     it("the node accepts a mint but its answer is lost: nothing is minted twice", async () => {

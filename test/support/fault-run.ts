@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import type { NetworkConnection } from "hardhat/types/network";
@@ -8,8 +6,8 @@ import type { PublicClient } from "viem";
 import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
 import { loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
 import { chainSetupFrom } from "../../pipeline/hardhat/chain-setup.js";
-import { deploymentKey, Journal } from "../../pipeline/journal/journal.js";
-import { JournalRecordSchema } from "../../pipeline/journal/records.js";
+import { Ledger } from "../../pipeline/ledger/ledger.js";
+import { deploymentKey } from "../../pipeline/ledger/records.js";
 import { LineProgress } from "../../pipeline/report/progress.js";
 import type { RunReport } from "../../pipeline/report/report.js";
 import type { ChainSetup } from "../../pipeline/run/deployment.js";
@@ -73,19 +71,17 @@ export async function assertChainMatches(client: PublicClient, report: RunReport
 }
 
 /**
- * The journal on disk agrees with the report: every line is a valid record, minted tracks have their token
- * recorded, nothing else is recorded as minted, and no transaction is left pending.
+ * The ledger agrees with the report: minted tracks have their token recorded, nothing else is recorded as
+ * minted, and no transaction is left pending.
  */
-export async function assertJournalConsistent(workDir: string, report: RunReport): Promise<void> {
-  const text = await readFile(join(workDir, "journal.jsonl"), "utf8");
-  for (const line of text.split("\n").filter(Boolean)) JournalRecordSchema.parse(JSON.parse(line));
-  const journal = await Journal.open(workDir);
+export async function assertLedgerConsistent(workDir: string, report: RunReport): Promise<void> {
+  const ledger = await Ledger.open({ workDir });
   try {
     const deployment = { chainId: report.chain!.chainId, contract: report.chain!.contract! };
     const key = deploymentKey(deployment);
-    expect(journal.pendingMints(deployment), "pending mints").to.deep.equal([]);
+    expect(await ledger.pendingMints(deployment), "pending mints").to.deep.equal([]);
     const mintedInReport = new Set(report.tracks.filter((t) => t.status === "minted").map((t) => t.sha256));
-    for (const state of journal.tracks()) {
+    for await (const state of ledger.tracks()) {
       const token = state.minted.get(key);
       if (!mintedInReport.has(state.sha256)) {
         expect(token, `${state.file} is recorded as minted but the report says otherwise`).to.equal(
@@ -96,9 +92,9 @@ export async function assertJournalConsistent(workDir: string, report: RunReport
       const reported = report.tracks.find((t) => t.sha256 === state.sha256 && t.status === "minted")!;
       expect(token?.tokenId.toString(), state.file).to.equal(reported.tokenId);
     }
-    for (const sha256 of mintedInReport) expect(journal.track(sha256), sha256).to.not.equal(undefined);
+    for (const sha256 of mintedInReport) expect(await ledger.track(sha256), sha256).to.not.equal(undefined);
   } finally {
-    await journal.close();
+    await ledger.close();
   }
 }
 

@@ -141,7 +141,7 @@ describe("library scan on real audio", () => {
       extractDir: join(fx.dir, "extracted"),
       concurrency: 1,
       // Asked right before a file is hashed: it marks where hashing of each file starts.
-      knownAddress: (file) => {
+      knownAddress: async (file) => {
         log.push(`hash ${file.file}`);
         return undefined;
       },

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { metadataCid } from "../../pipeline/content/index.js";
-import { Journal } from "../../pipeline/journal/journal.js";
-import type { JournalRecord } from "../../pipeline/journal/records.js";
+import { Ledger } from "../../pipeline/ledger/ledger.js";
+import type { JournalRecord } from "../../pipeline/ledger/records.js";
 import { knownObjects } from "../../pipeline/migrate/known-objects.js";
 import type { ObjectKind, StoredObject } from "../../pipeline/providers/types.js";
 
@@ -20,15 +20,15 @@ const stored = (provider: string, kind: ObjectKind, n: number): StoredObject => 
   reused: false,
 });
 
-describe("migration records in the journal", () => {
+describe("migration records in the ledger", () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "dcmx-migrate-journal-"));
+    dir = await mkdtemp(join(tmpdir(), "dcmx-migrate-ledger-"));
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it("replays the copies a migration journaled beside the pipeline's, for every track sharing an object", async () => {
-    const journal = await Journal.open(dir);
+  it("finds the copies a migration recorded beside the pipeline's, for every track sharing an object", async () => {
+    const ledger = await Ledger.open({ workDir: dir });
     const cover = { sha256: sha(9), cid: cid(9), size: 109, mimeType: "image/png", source: "cover-file" };
     for (const n of [1, 2]) {
       const records: JournalRecord[] = [
@@ -51,17 +51,17 @@ describe("migration records in the journal", () => {
         { type: "metadata", sha256: sha(n), cid: cid(20 + n), path: `/work/metadata/${cid(20 + n)}.json` },
         { type: "stored", sha256: sha(n), object: stored("ipfs", "metadata", 20 + n) },
       ];
-      for (const record of records) await journal.append(record);
+      for (const record of records) await ledger.record(record);
     }
-    // What `dcmx migrate --to nft-storage` journals: the shared cover once per track, the audio of track 1.
-    await journal.append({ type: "stored", sha256: sha(1), object: stored("nft-storage", "artwork", 9) });
-    await journal.append({ type: "stored", sha256: sha(2), object: stored("nft-storage", "artwork", 9) });
-    await journal.append({ type: "stored", sha256: sha(1), object: stored("nft-storage", "audio", 1) });
-    await journal.close();
+    // What `dcmx migrate --to nft-storage` records: the shared cover once per track, the audio of track 1.
+    await ledger.record({ type: "stored", sha256: sha(1), object: stored("nft-storage", "artwork", 9) });
+    await ledger.record({ type: "stored", sha256: sha(2), object: stored("nft-storage", "artwork", 9) });
+    await ledger.record({ type: "stored", sha256: sha(1), object: stored("nft-storage", "audio", 1) });
+    await ledger.close();
 
-    const reopened = await Journal.open(dir);
+    const reopened = await Ledger.open({ workDir: dir });
     try {
-      const objects = knownObjects(reopened, "/music");
+      const objects = await knownObjects(reopened, "/music");
       const byLabel = Object.fromEntries(objects.map((o) => [o.label, o]));
       expect(Object.keys(byLabel).sort()).to.deep.equal([
         "album/song1.flac",
@@ -84,8 +84,9 @@ describe("migration records in the journal", () => {
         cid: cid(1),
         profile: "unixfs-v1-2025",
       });
-      expect(song1.holders.map((h) => h.provider)).to.deep.equal(["local-s3", "ipfs", "nft-storage"]);
-      expect(byLabel["album/song2.flac"]!.holders.map((h) => h.provider)).to.deep.equal(["local-s3", "ipfs"]);
+      const holders = (o: { holders: StoredObject[] }) => o.holders.map((h) => h.provider).sort();
+      expect(holders(song1)).to.deep.equal(["ipfs", "local-s3", "nft-storage"]);
+      expect(holders(byLabel["album/song2.flac"]!)).to.deep.equal(["ipfs", "local-s3"]);
 
       const art = byLabel["album/song1.flac (artwork)"]!;
       expect(art).to.deep.include({
@@ -93,13 +94,13 @@ describe("migration records in the journal", () => {
         extension: ".png",
         tracks: [sha(1), sha(2)],
       });
-      expect(art.holders.map((h) => h.provider)).to.deep.equal(["ipfs", "nft-storage"]);
+      expect(holders(art)).to.deep.equal(["ipfs", "nft-storage"]);
 
       // The stale document stored on nft-storage before the rebuild is not part of the release.
       const meta = byLabel["album/song1.flac (metadata)"]!;
       expect(meta.address.cid).to.equal(cid(21));
       expect(meta.localPath).to.equal(`/work/metadata/${cid(21)}.json`);
-      expect(meta.holders.map((h) => h.provider)).to.deep.equal(["ipfs"]);
+      expect(holders(meta)).to.deep.equal(["ipfs"]);
     } finally {
       await reopened.close();
     }

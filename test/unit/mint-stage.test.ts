@@ -9,7 +9,7 @@ import type {
   MintOutcome,
   TracksChain,
 } from "../../pipeline/chain/tracks-chain.js";
-import { Journal } from "../../pipeline/journal/journal.js";
+import { Ledger } from "../../pipeline/ledger/ledger.js";
 import { MintStage } from "../../pipeline/stages/mint.js";
 
 const sha = (n: number) => n.toString(16).padStart(64, "0");
@@ -67,12 +67,12 @@ class ModelChain implements TracksChain {
 
 describe("mint stage", () => {
   let dir: string;
-  let journal: Journal;
+  let ledger: Ledger;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-mint-"));
-    journal = await Journal.open(dir);
+    ledger = await Ledger.open({ workDir: dir });
     for (let n = 1; n <= 7; n++) {
-      await journal.append({
+      await ledger.record({
         type: "track",
         sha256: sha(n),
         file: `t${n}.mp3`,
@@ -81,11 +81,11 @@ describe("mint stage", () => {
         profile: "unixfs-v1-2025",
         mimeType: "audio/mpeg",
       });
-      await journal.append({ type: "verified", sha256: sha(n), metadataCid: `m${n}` });
+      await ledger.record({ type: "verified", sha256: sha(n), metadataCid: `m${n}` });
     }
   });
   afterEach(async () => {
-    await journal.close();
+    await ledger.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -93,7 +93,7 @@ describe("mint stage", () => {
     const minted: string[] = [];
     const failed: string[] = [];
     const stage = new MintStage(
-      journal,
+      { ledger, record: (record) => ledger.record(record) },
       chain,
       { batchSize, recipient },
       {
@@ -110,12 +110,12 @@ describe("mint stage", () => {
   };
   const items = (...ns: number[]) => ns.map((n) => ({ sha256: sha(n), metadataCid: `m${n}` }));
 
-  it("mints in batches of the configured size and journals every token", async () => {
+  it("mints in batches of the configured size and records every token", async () => {
     const chain = new ModelChain();
     const result = await run(chain, items(1, 2, 3, 4, 5, 6, 7));
     expect(chain.sent.map((b) => b.length)).to.deep.equal([3, 3, 1]);
     expect(result.minted).to.have.length(7);
-    expect(journal.track(sha(5))!.minted.size).to.equal(1);
+    expect((await ledger.track(sha(5)))!.minted.size).to.equal(1);
   });
 
   it("skips what the chain already holds and isolates a track minted by someone else", async () => {
@@ -123,21 +123,21 @@ describe("mint stage", () => {
     chain.tokens.set(sha(2), 99n);
     const result = await run(chain, items(1, 2, 3));
     expect(chain.sent.flat().map((i) => i.sha256)).to.deep.equal([sha(1), sha(3)]);
-    expect(journal.track(sha(2))!.minted.get(`31337:${deployment.contract.toLowerCase()}`)?.tokenId).to.equal(
-      99n,
-    );
+    expect(
+      (await ledger.track(sha(2)))!.minted.get(`31337:${deployment.contract.toLowerCase()}`)?.tokenId,
+    ).to.equal(99n);
     expect(result.failed).to.deep.equal([]);
   });
 
   it("settles a transaction a crash left pending instead of sending it again", async () => {
     const chain = new ModelChain();
     const hash = await chain.sendMintBatch(recipient, items(1, 2));
-    await journal.append({ type: "mint-sent", deployment, txHash: hash, sha256s: [sha(1), sha(2)] });
+    await ledger.record({ type: "mint-sent", deployment, txHash: hash, sha256s: [sha(1), sha(2)] });
 
     const result = await run(chain, []);
     expect(chain.sent).to.have.length(1);
     expect(result.minted).to.deep.equal([sha(1), sha(2)]);
-    expect(journal.pendingMints(deployment)).to.deep.equal([]);
+    expect(await ledger.pendingMints(deployment)).to.deep.equal([]);
   });
 
   it("sends again what a restarted node dropped", async () => {

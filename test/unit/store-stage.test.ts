@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
 import pLimit from "p-limit";
-import { Journal } from "../../pipeline/journal/journal.js";
+import { Ledger } from "../../pipeline/ledger/ledger.js";
 import type { PutRequest, StorageProvider, StoredObject } from "../../pipeline/providers/types.js";
 import { storeObject } from "../../pipeline/stages/store.js";
 
@@ -35,20 +35,20 @@ function countingProvider(): StorageProvider & { puts: number } {
 
 describe("store stage", () => {
   let dir: string;
-  let journal: Journal;
+  let ledger: Ledger;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-store-"));
-    journal = await Journal.open(dir);
+    ledger = await Ledger.open({ workDir: dir });
   });
   afterEach(async () => {
-    await journal.close();
+    await ledger.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("sends an object shared by tracks that reach it together once, journals it for each, counts its bytes once", async () => {
+  it("sends an object shared by tracks that reach it together once, records it for each, counts its bytes once", async () => {
     const tracks = [1, 2, 3].map(sha);
-    for (const n of [1, 2, 3]) await journal.append(trackRecord(n));
+    for (const n of [1, 2, 3]) await ledger.record(trackRecord(n));
     const provider = countingProvider();
     const cover: PutRequest = {
       kind: "artwork",
@@ -59,16 +59,24 @@ describe("store stage", () => {
     };
     const targets = [{ role: "ipfs" as const, provider }];
     const limit = pLimit(5);
-    const outcomes = await Promise.all(tracks.map((t) => storeObject(journal, t, targets, cover, limit)));
+    const store = async (sha256: string) =>
+      storeObject({
+        targets,
+        request: cover,
+        existing: (await ledger.track(sha256))?.stored ?? [],
+        uploadLimit: limit,
+        onStored: (object) => ledger.record({ type: "stored", sha256, object }),
+      });
+    const outcomes = await Promise.all(tracks.map(store));
 
     expect(provider.puts).to.equal(1);
     expect(outcomes.map((o) => o.uploadedBytes).sort()).to.deep.equal([0, 0, 5000]);
     for (const track of tracks)
-      expect(journal.track(track)?.stored.map((o) => o.cid)).to.deep.equal(["bafk-cover"]);
+      expect((await ledger.track(track))?.stored.map((o) => o.cid)).to.deep.equal(["bafk-cover"]);
 
     // Once that put is over, a later track asks the provider again (which knows whether it holds it).
-    await journal.append(trackRecord(4));
-    await storeObject(journal, sha(4), targets, cover, limit);
+    await ledger.record(trackRecord(4));
+    await store(sha(4));
     expect(provider.puts).to.equal(2);
   });
 });

@@ -11,10 +11,12 @@ const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 export const DeploymentSchema = z.object({ chainId: z.number().int().positive(), contract: Address });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
+export const deploymentKey = (d: Deployment): string => `${d.chainId}:${d.contract.toLowerCase()}`;
+
 /**
- * Every fact the pipeline learns, appended to the journal as one JSON line once it is true (after the
- * upload finished, after the transaction was sent). Replaying the lines rebuilds the state; a run never
- * repeats work a line says is done. No secret is ever part of a record.
+ * Every fact the pipeline learns, recorded in the ledger once it is true (after the upload finished, after
+ * the transaction was sent); a run never repeats work a record says is done. Older work directories hold
+ * the same records as JSON lines (`journal.jsonl`), imported on first open. No secret is ever part of a record.
  */
 export const JournalRecordSchema = z.discriminatedUnion("type", [
   z.object({

@@ -1,0 +1,223 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { PipelineConfig } from "../config/pipeline-config.js";
+import type { ContentAddress } from "../content/types.js";
+import { StoredObjectSchema } from "../providers/types.js";
+import { nameKey } from "../util/file-name.js";
+import { redact } from "../util/secrets.js";
+import { statementsFor } from "./apply.js";
+import type { LedgerDatabase, Row, Statement } from "./database.js";
+import { importJournal } from "./import-journal.js";
+import { acquireLock } from "./lock.js";
+import { openPostgres } from "./postgres.js";
+import { type Deployment, deploymentKey, type JournalRecord, JournalRecordSchema } from "./records.js";
+import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
+import { openSqlite } from "./sqlite.js";
+import { type TrackState, trackFromRows } from "./track-state.js";
+
+export type { TrackState } from "./track-state.js";
+
+export interface PendingMint {
+  deployment: Deployment;
+  txHash: `0x${string}`;
+  sha256s: string[];
+}
+
+export interface LedgerOptions {
+  workDir: string;
+  /** PostgreSQL, shared by workers (DCMX_DATABASE_URL); omitted: SQLite in the work directory. */
+  databaseUrl?: string;
+}
+
+const SQLITE_FILE = "ledger.sqlite";
+const LOCK_FILE = "journal.lock";
+const OLD_JOURNAL = "journal.jsonl";
+/** Records one commit takes at most: a burst of finished tracks is a few commits, not thousands. */
+const MAX_BATCH = 256;
+/** Tracks read from the database at once when streaming the catalog. */
+const PAGE = 500;
+
+/**
+ * The one owner of every track's state and of the run's own records (deployments, pending mint
+ * transactions). Stages never write it: they return results, and the runner records them here. A record
+ * resolves once its transaction is durable, and records made at the same moment share one commit (group
+ * commit), as the journal's fsynced appends did. Nothing about the catalog is held in memory: every read
+ * is a query, so memory stays the same for one album or a million tracks.
+ */
+export class Ledger {
+  readonly #db: LedgerDatabase;
+  readonly #unlock: () => Promise<void>;
+  #queue: Array<{ statements: Statement[]; done: (error?: unknown) => void }> = [];
+  #flushing: Promise<void> | undefined;
+
+  private constructor(db: LedgerDatabase, unlock: () => Promise<void>) {
+    this.#db = db;
+    this.#unlock = unlock;
+  }
+
+  /** "sqlite" or "postgres". */
+  get kind(): LedgerDatabase["kind"] {
+    return this.#db.kind;
+  }
+
+  /** Where the ledger lives, for messages (no credentials). */
+  get location(): string {
+    return this.#db.location;
+  }
+
+  /**
+   * Opens the work directory's ledger (locking the directory: one process per work directory), creates
+   * its tables, and imports an old journal found there.
+   */
+  static async open(options: LedgerOptions): Promise<Ledger> {
+    await mkdir(options.workDir, { recursive: true });
+    const unlock = await acquireLock(join(options.workDir, LOCK_FILE));
+    let db: LedgerDatabase | undefined;
+    try {
+      db =
+        options.databaseUrl === undefined
+          ? openSqlite(join(options.workDir, SQLITE_FILE))
+          : await openPostgres(options.databaseUrl);
+      await createSchema(db);
+      const ledger = new Ledger(db, unlock);
+      await importJournal(join(options.workDir, OLD_JOURNAL), (records) =>
+        db!.transaction(records.flatMap((r) => statementsFor(r))),
+      );
+      return ledger;
+    } catch (error) {
+      await db?.close();
+      await unlock();
+      throw error;
+    }
+  }
+
+  /** Records a fact durably; resolves once it is committed. */
+  async record(record: JournalRecord): Promise<void> {
+    const parsed = JournalRecordSchema.parse(JSON.parse(redact(JSON.stringify(record))));
+    const statements = statementsFor(parsed);
+    await new Promise<void>((resolve, reject) => {
+      this.#queue.push({ statements, done: (error) => (error ? reject(error) : resolve()) });
+      // Records made in the same turn of the event loop join the same commit.
+      this.#flushing ??= new Promise((r) => setImmediate(r)).then(() => this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      try {
+        await this.#db.transaction(batch.flatMap((entry) => entry.statements));
+        for (const entry of batch) entry.done();
+      } catch (error) {
+        for (const entry of batch) entry.done(error);
+      }
+    }
+    this.#flushing = undefined;
+  }
+
+  async track(sha256: string): Promise<TrackState | undefined> {
+    const [row] = await this.#db.query("SELECT * FROM tracks WHERE sha256 = ?", [sha256]);
+    if (row === undefined) return undefined;
+    return (await this.#withCopies([row]))[0];
+  }
+
+  /** The objects providers hold for a content hash, with or without a track (the manager API's files). */
+  async storedObjects(sha256: string) {
+    const rows = await this.#db.query("SELECT object FROM stored WHERE sha256 = ?", [sha256]);
+    return rows.map((row) => StoredObjectSchema.parse(JSON.parse(String(row.object))));
+  }
+
+  /**
+   * The content address recorded for a library file whose size, mtime and inode are unchanged since it was
+   * hashed, so a re-run does not read the bytes again.
+   */
+  async knownAddress(file: {
+    file: string;
+    nameBytes?: string;
+    size: number;
+    mtimeMs: number;
+    ino: number;
+    profile: string;
+  }): Promise<ContentAddress | undefined> {
+    const [row] = await this.#db.query(
+      `SELECT sha256, cid, size, profile FROM tracks
+       WHERE name_key = ? AND size = ? AND modified_ms = ? AND ino = ? AND profile = ? LIMIT 1`,
+      [nameKey(file), file.size, file.mtimeMs, file.ino, file.profile],
+    );
+    if (row === undefined) return undefined;
+    return {
+      size: Number(row.size),
+      sha256: String(row.sha256),
+      cid: String(row.cid),
+      profile: String(row.profile) as ContentAddress["profile"],
+    };
+  }
+
+  /** Every track, streamed in pages: the catalog is never in memory at once. */
+  async *tracks(): AsyncGenerator<TrackState> {
+    let after = "";
+    for (;;) {
+      const rows = await this.#db.query("SELECT * FROM tracks WHERE sha256 > ? ORDER BY sha256 LIMIT ?", [
+        after,
+        PAGE,
+      ]);
+      if (rows.length === 0) return;
+      yield* await this.#withCopies(rows);
+      after = String(rows.at(-1)!.sha256);
+    }
+  }
+
+  async deployment(chainId: number): Promise<Deployment | undefined> {
+    const [row] = await this.#db.query("SELECT chain_id, contract FROM deployments WHERE chain_id = ?", [
+      chainId,
+    ]);
+    return row === undefined ? undefined : { chainId: Number(row.chain_id), contract: String(row.contract) };
+  }
+
+  async pendingMints(deployment: Deployment): Promise<PendingMint[]> {
+    const rows = await this.#db.query(
+      "SELECT tx_hash, chain_id, contract, sha256s FROM pending_mints WHERE deployment = ? ORDER BY tx_hash",
+      [deploymentKey(deployment)],
+    );
+    return rows.map((row) => ({
+      deployment: { chainId: Number(row.chain_id), contract: String(row.contract) },
+      txHash: String(row.tx_hash) as `0x${string}`,
+      sha256s: JSON.parse(String(row.sha256s)) as string[],
+    }));
+  }
+
+  /** Waits for every record made so far, then releases the database and the work directory. */
+  async close(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    await this.#db.close();
+    await this.#unlock();
+  }
+
+  async #withCopies(rows: Row[]): Promise<TrackState[]> {
+    const hashes = rows.map((row) => String(row.sha256));
+    const marks = hashes.map(() => "?").join(", ");
+    const [stored, minted] = await Promise.all([
+      this.#db.query(`SELECT sha256, object FROM stored WHERE sha256 IN (${marks})`, hashes),
+      this.#db.query(
+        `SELECT sha256, deployment, token_id, tx_hash FROM minted WHERE sha256 IN (${marks})`,
+        hashes,
+      ),
+    ]);
+    return rows.map((row) => trackFromRows(row, stored, minted));
+  }
+}
+
+async function createSchema(db: LedgerDatabase): Promise<void> {
+  await db.migrate([
+    ...SCHEMA.map((sql) => ({ sql })),
+    {
+      sql: "INSERT INTO ledger_meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING",
+      params: [SCHEMA_VERSION],
+    },
+  ]);
+}
+
+/** The work directory's ledger: SQLite there, or the shared PostgreSQL when DCMX_DATABASE_URL is set. */
+export function openLedger(config: Pick<PipelineConfig, "workDir" | "databaseUrl">): Promise<Ledger> {
+  return Ledger.open({ workDir: config.workDir, databaseUrl: config.databaseUrl });
+}

@@ -1,0 +1,99 @@
+import pg from "pg";
+import { ConfigError } from "../errors.js";
+import { registerSecret } from "../util/secrets.js";
+import { type LedgerDatabase, numberedPlaceholders, type Row, type SqlValue } from "./database.js";
+
+/** Connections per process: one writer's transaction and a few reads at once is all a worker needs. */
+const POOL_SIZE = 4;
+/** The advisory lock key that serialises schema creation (any constant no other tool of ours uses). */
+const MIGRATION_LOCK = 0x64636d78;
+
+/**
+ * The shared ledger: PostgreSQL, for several workers on several machines (`DCMX_DATABASE_URL`). Commits
+ * are durable as configured on the server (synchronous_commit on by default). Numbers come back as
+ * numbers: every BIGINT the ledger stores (sizes, times, chain ids) fits a double exactly.
+ */
+export async function openPostgres(url: string): Promise<LedgerDatabase> {
+  const location = describe(url);
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+  pool.on("error", () => {
+    // An idle connection dropped by the server: the pool replaces it; the next query reports real trouble.
+  });
+  const types = {
+    getTypeParser: (oid: number, format?: string) =>
+      oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
+  };
+  const unreachable = (error: unknown) =>
+    new ConfigError(
+      "LEDGER_DB",
+      `cannot use the ledger database at ${location}: ${(error as Error).message}`,
+      {
+        field: "DCMX_DATABASE_URL",
+        hint: "check that PostgreSQL runs there and the URL's user, password and database are right",
+        cause: error,
+      },
+    );
+  const client = await pool.connect().catch((error: unknown) => {
+    throw unreachable(error);
+  });
+  client.release();
+  const inTransaction = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      await c.query("BEGIN");
+      const result = await work(c);
+      await c.query("COMMIT");
+      return result;
+    } catch (error) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      c.release();
+    }
+  };
+  const run = (c: pg.PoolClient | pg.Pool, sql: string, params: SqlValue[] = []) =>
+    c.query({ text: numberedPlaceholders(sql), values: params, types });
+  return {
+    kind: "postgres",
+    location,
+    async transaction(statements) {
+      await inTransaction(async (c) => {
+        for (const { sql, params } of statements) await run(c, sql, params);
+      });
+    },
+    async migrate(statements) {
+      await inTransaction(async (c) => {
+        // CREATE TABLE IF NOT EXISTS races with itself across sessions; a transaction lock serialises it.
+        await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+        for (const { sql, params } of statements) await run(c, sql, params);
+      });
+    },
+    async query(sql, params) {
+      return (await run(pool, sql, params)).rows as Row[];
+    },
+    async claim(select, update) {
+      return inTransaction(async (c) => {
+        const rows = (await run(c, `${select.sql} FOR UPDATE SKIP LOCKED`, select.params)).rows as Row[];
+        for (const { sql, params } of rows.length > 0 ? update(rows) : []) await run(c, sql, params);
+        return rows;
+      });
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** The server and database a URL names, without its password (which is also registered as a secret). */
+function describe(url: string): string {
+  try {
+    const parsed = new URL(url);
+    registerSecret(decodeURIComponent(parsed.password));
+    return `postgres://${parsed.host}${parsed.pathname}`;
+  } catch {
+    throw new ConfigError("LEDGER_DB", "is not a PostgreSQL URL", {
+      field: "DCMX_DATABASE_URL",
+      hint: "use postgres://user:password@host:5432/database",
+    });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The ledger's tables, one definition for SQLite and PostgreSQL. A track is its SHA-256; what happened to
+ * it lives in rows keyed by it, so a record about a track is one small upsert and a read of one track
+ * touches three indexed lookups, however large the catalog.
+ */
+export const SCHEMA_VERSION = "1";
+
+export const SCHEMA: string[] = [
+  `CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  // One row per distinct audio content. `name_key` is the file's name as the ledger keys it (its exact
+  // bytes when they are not the readable name), so an unchanged file is found again without reading it.
+  `CREATE TABLE IF NOT EXISTS tracks (
+    sha256 TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    name_bytes TEXT,
+    size BIGINT NOT NULL,
+    cid TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    modified_ms DOUBLE PRECISION,
+    ino DOUBLE PRECISION,
+    artwork TEXT,
+    metadata_cid TEXT,
+    metadata_path TEXT,
+    verified_metadata_cid TEXT,
+    failure_stage TEXT,
+    failure_error TEXT
+  )`,
+  `CREATE INDEX IF NOT EXISTS tracks_by_name ON tracks (name_key)`,
+  // A copy a provider holds. Not tied to a track row: objects stored outside a track (the manager API's
+  // `store_file`) are remembered too.
+  `CREATE TABLE IF NOT EXISTS stored (
+    sha256 TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    object TEXT NOT NULL,
+    PRIMARY KEY (sha256, provider, kind)
+  )`,
+  `CREATE TABLE IF NOT EXISTS deployments (chain_id BIGINT PRIMARY KEY, contract TEXT NOT NULL, tx_hash TEXT)`,
+  `CREATE TABLE IF NOT EXISTS minted (
+    deployment TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    tx_hash TEXT,
+    PRIMARY KEY (deployment, sha256)
+  )`,
+  `CREATE TABLE IF NOT EXISTS pending_mints (
+    tx_hash TEXT PRIMARY KEY,
+    deployment TEXT NOT NULL,
+    chain_id BIGINT NOT NULL,
+    contract TEXT NOT NULL,
+    sha256s TEXT NOT NULL
+  )`,
+];
