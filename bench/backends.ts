@@ -154,7 +154,7 @@ async function run(name: string, extra: Record<string, string>) {
     const { network } = await import("hardhat");
     const chain = await chainSetupFrom(await network.create(), { workDir });
     const started = performance.now();
-    const { report } = await runPipeline({ config, storage, chain, progress: quiet });
+    const { summary: report } = await runPipeline({ config, storage, chain, progress: quiet });
     return { seconds: (performance.now() - started) / 1000, totals: report.totals };
   } finally {
     await storage.close();

@@ -35,7 +35,7 @@ import { createS3Client } from "../pipeline/providers/s3/client.js";
 import type { S3ProviderConfig } from "../pipeline/providers/s3/config.js";
 import { localS3Config, startLocalS3 } from "../pipeline/providers/s3/local-s3.js";
 import { LineProgress, type Progress } from "../pipeline/report/progress.js";
-import type { RunReport } from "../pipeline/report/report.js";
+import type { RunSummary } from "../pipeline/report/report.js";
 import type { ChainSetup } from "../pipeline/run/deployment.js";
 import { runPipeline } from "../pipeline/run/run-pipeline.js";
 import { StorageSet } from "../pipeline/storage/storage-set.js";
@@ -255,7 +255,7 @@ async function pipelineRun(
   env: Record<string, string>,
   connection: NetworkConnection,
   serverPid: number,
-): Promise<{ ms: number; report: RunReport }> {
+): Promise<{ ms: number; report: RunSummary }> {
   const config = loadPipelineConfig(env);
   const opening = performance.now();
   const storage = await StorageSet.open({ env, workDir: config.workDir });
@@ -268,7 +268,7 @@ async function pipelineRun(
     const memory = new MemorySampler();
     const [cpuBefore, serverBefore] = [ownCpuSeconds(), await cpuSecondsOf(serverPid)];
     const started = performance.now();
-    const { report } = await runPipeline({ config, storage, chain, progress });
+    const { summary: report } = await runPipeline({ config, storage, chain, progress });
     const ms = performance.now() - started;
     const cpu = cpuLine(ownCpuSeconds() - cpuBefore, (await cpuSecondsOf(serverPid)) - serverBefore);
     const memoryLine = memory.stop();

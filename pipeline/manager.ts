@@ -12,7 +12,7 @@ import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
 import { encodeMetadata } from "./metadata/encode.js";
 import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
 import type { Progress } from "./report/progress.js";
-import type { RunReport } from "./report/report.js";
+import { type RunReport, readReport } from "./report/report.js";
 import { processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
 import { metadataAddress } from "./stages/metadata.js";
@@ -286,9 +286,14 @@ export async function uploadMusicLibrary(options: UploadMusicLibraryOptions): Pr
   let storage: StorageSet | undefined;
   try {
     storage = await StorageSet.open({ env, workDir: config.workDir });
-    return (
-      await runPipeline({ config, storage, ledger, progress: options.progress, signal: options.signal })
-    ).report;
+    const { reportPath } = await runPipeline({
+      config,
+      storage,
+      ledger,
+      progress: options.progress,
+      signal: options.signal,
+    });
+    return await readReport(reportPath);
   } finally {
     await storage?.close();
     await ledger.close();

@@ -1,7 +1,7 @@
 import { parseCidProfile } from "../../pipeline/content/profiles.js";
 import { InputError } from "../../pipeline/errors.js";
 import type { Problem } from "../../pipeline/library/problems.js";
-import { type ScanResult, scanLibrary } from "../../pipeline/library/scan.js";
+import { collectScan, type ScanResult } from "../../pipeline/library/scan.js";
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
 import { buildTrackMetadata, minutesSeconds } from "../../pipeline/metadata/track-metadata.js";
 import { parseCommandArgs } from "../args.js";
@@ -37,7 +37,7 @@ export const scanCommand: Command = {
         hint: "e.g. dcmx scan examples/library",
       });
     }
-    const result = await scanLibrary(positionals[0]!, {
+    const result = await collectScan(positionals[0]!, {
       metadataFile: values.metadata,
       artworkDir: values["artwork-dir"],
       extractDir: values["extract-dir"],

@@ -76,7 +76,7 @@ export async function mintLibrary(
     storage = await StorageSet.open({ env, workDir: config.workDir });
     if (storage.embeddedS3)
       console.log(`No Storj keys set: using the embedded local S3 server (data in ${config.workDir}/s3).`);
-    const { report } = await runPipeline({
+    const { summary: report } = await runPipeline({
       config,
       storage,
       chain: await chainSetupFrom(connection, {

@@ -90,6 +90,26 @@ const APPLY: { [T in JournalRecord["type"]]: (record: RecordOf<T>) => Statement[
       params: [...deploymentParams(r.txHash, r.deployment), JSON.stringify(r.sha256s)],
     },
   ],
+  "run-started": (r) => [{ sql: "DELETE FROM outcomes WHERE run = ?", params: [r.run] }],
+  outcome: (r) => [
+    {
+      sql: `INSERT INTO outcomes (run, file, ord, sha256, status, error, degraded, duplicate_of)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run, file) DO UPDATE SET ord = excluded.ord, sha256 = excluded.sha256,
+              status = excluded.status, error = excluded.error, degraded = excluded.degraded,
+              duplicate_of = excluded.duplicate_of`,
+      params: [
+        r.run,
+        r.file,
+        r.order,
+        r.sha256,
+        r.status,
+        r.error ?? null,
+        JSON.stringify(r.degraded),
+        r.duplicateOf ?? null,
+      ],
+    },
+  ],
   "mint-settled": (r) => [{ sql: "DELETE FROM pending_mints WHERE tx_hash = ?", params: [r.txHash] }],
   minted: (r) => [
     {

@@ -10,7 +10,13 @@ import type { LedgerDatabase, Row, Statement } from "./database.js";
 import { importJournal } from "./import-journal.js";
 import { acquireLock } from "./lock.js";
 import { openPostgres } from "./postgres.js";
-import { type Deployment, deploymentKey, type JournalRecord, JournalRecordSchema } from "./records.js";
+import {
+  type Deployment,
+  deploymentKey,
+  type JournalRecord,
+  JournalRecordSchema,
+  type RecordOf,
+} from "./records.js";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
 import { type TrackState, trackFromRows } from "./track-state.js";
@@ -164,6 +170,38 @@ export class Ledger {
       if (rows.length === 0) return;
       yield* await this.#withCopies(rows);
       after = String(rows.at(-1)!.sha256);
+    }
+  }
+
+  /** The tracks of these content hashes that the ledger knows, by hash. */
+  async tracksOf(hashes: string[]): Promise<Map<string, TrackState>> {
+    if (hashes.length === 0) return new Map();
+    const marks = hashes.map(() => "?").join(", ");
+    const rows = await this.#db.query(`SELECT * FROM tracks WHERE sha256 IN (${marks})`, hashes);
+    return new Map((await this.#withCopies(rows)).map((state) => [state.sha256, state]));
+  }
+
+  /** A run's outcomes in library order, streamed in pages. */
+  async *outcomes(run: string): AsyncGenerator<RecordOf<"outcome">[]> {
+    let after = -1;
+    for (;;) {
+      const rows = await this.#db.query(
+        "SELECT * FROM outcomes WHERE run = ? AND ord > ? ORDER BY ord, file LIMIT ?",
+        [run, after, PAGE],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => ({
+        type: "outcome" as const,
+        run,
+        order: Number(row.ord),
+        file: String(row.file),
+        sha256: String(row.sha256),
+        status: String(row.status) as RecordOf<"outcome">["status"],
+        error: row.error === null ? undefined : String(row.error),
+        degraded: JSON.parse(String(row.degraded)) as string[],
+        duplicateOf: row.duplicate_of === null ? undefined : String(row.duplicate_of),
+      }));
+      after = Number(rows.at(-1)!.ord);
     }
   }
 

@@ -68,6 +68,28 @@ export const JournalRecordSchema = z.discriminatedUnion("type", [
     tokenId: z.string().regex(/^\d+$/),
     txHash: Hex.optional(),
   }),
+  /**
+   * A run of a work directory begins: the outcomes its previous run left (the report was written from
+   * them, or the run was killed) are dropped.
+   */
+  z.object({ type: z.literal("run-started"), run: z.string() }),
+  /**
+   * What this run made of one library file, for its report: kept in the ledger rather than in memory, and
+   * read back in library order when the report is written. A later outcome for the file replaces it.
+   */
+  z.object({
+    type: z.literal("outcome"),
+    run: z.string(),
+    /** The file's place in the library. */
+    order: z.number().int().nonnegative(),
+    file: z.string(),
+    sha256: Sha256,
+    status: z.enum(["ready", "stored", "pending", "failed", "already-minted", "duplicate"]),
+    error: z.string().optional(),
+    /** Copies a backup did not take this run ("audio on kubo: <reason>"). */
+    degraded: z.array(z.string()).default([]),
+    duplicateOf: z.string().optional(),
+  }),
   z.object({
     type: z.literal("mint-settled"),
     deployment: DeploymentSchema,

@@ -45,6 +45,19 @@ export const SCHEMA: string[] = [
     tx_hash TEXT,
     PRIMARY KEY (deployment, sha256)
   )`,
+  // One run's outcome per library file, until the next run of the same work directory starts.
+  `CREATE TABLE IF NOT EXISTS outcomes (
+    run TEXT NOT NULL,
+    file TEXT NOT NULL,
+    ord BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    degraded TEXT NOT NULL,
+    duplicate_of TEXT,
+    PRIMARY KEY (run, file)
+  )`,
+  `CREATE INDEX IF NOT EXISTS outcomes_in_order ON outcomes (run, ord)`,
   `CREATE TABLE IF NOT EXISTS pending_mints (
     tx_hash TEXT PRIMARY KEY,
     deployment TEXT NOT NULL,

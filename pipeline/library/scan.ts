@@ -69,7 +69,19 @@ export const ScanResultSchema = z.object({
   tracks: z.array(ScannedTrackSchema),
   problems: z.array(ProblemSchema),
 });
+/** A whole library's scan held in memory (`collectScan`): for the plan and `dcmx scan`, not for a run. */
 export type ScanResult = z.infer<typeof ScanResultSchema>;
+
+/**
+ * What a streaming scan returns once every file is handed over: the problems that belong to no audio file
+ * handed over as a track (metadata.json, unreadable folders, files that are not audio, unused metadata
+ * entries, and audio files that are no track: unreadable ones and duplicates, as many as the bad input,
+ * not the library). Tracks and their warnings were handed over one by one and are not kept.
+ */
+export interface ScanSummary {
+  root: string;
+  problems: Problem[];
+}
 
 export interface ScanOptions {
   /** metadata.json; defaults to `<root>/metadata.json` when that file exists. */
@@ -91,17 +103,31 @@ export interface ScanOptions {
   /**
    * What became of each audio file, as soon as it is known: a caller can start on a track while other
    * files are still being hashed. Files of one size (the only ones that can be duplicates) come in
-   * library order; `tracks` in the result is in library order.
+   * library order; `order` gives every file's place in the library.
    */
   onAudioFile?: (outcome: AudioFileOutcome) => void;
+  /**
+   * Called before a file is hashed; the scan waits until it resolves. The returned function is called once
+   * the file's outcome needs nothing more from the scan's caller: at once for a file that is no track, or
+   * by the caller (`release` in the outcome) when it is done with the track. This is how a run keeps the
+   * scan only as far ahead of the uploads as its concurrency, whatever the size of the library.
+   */
+  admit?: () => Promise<() => void>;
   /** Stops hashing further files; the scan then returns what it has. */
   signal?: AbortSignal;
 }
 
 /** One audio file's scan: a usable track (with its warnings), or why it is not one (an error, a duplicate). */
 export type AudioFileOutcome =
-  | { kind: "track"; track: ScannedTrack; warnings: Problem[] }
-  | { kind: "rejected"; file: string; problem: Problem };
+  | { kind: "track"; track: ScannedTrack; warnings: Problem[]; order: number; release: () => void }
+  | {
+      kind: "rejected";
+      file: string;
+      problem: Problem;
+      order: number;
+      /** For a duplicate: the track it is a copy of. */
+      duplicateOf?: { file: string; sha256: string };
+    };
 
 /** What identifies a file's bytes between scans without reading them. */
 export interface FileIdentity {
@@ -118,10 +144,10 @@ const SIDE_FILES = new Set(["metadata.json", "release.json"]);
 
 /**
  * Scans a music library: finds audio by its bytes, hashes each file once, merges tags with
- * metadata.json and finds artwork. Never throws for a bad file; every problem is in `problems`, and
- * only files that are usable tracks are in `tracks` (one per distinct SHA-256, in library order).
+ * metadata.json and finds artwork. Never throws for a bad file. Each audio file's outcome is handed to
+ * `onAudioFile` as soon as it is known and not kept: memory follows `admit`, not the library's size.
  */
-export async function scanLibrary(root: string, options: ScanOptions = {}): Promise<ScanResult> {
+export async function scanLibrary(root: string, options: ScanOptions = {}): Promise<ScanSummary> {
   const libraryRoot = resolve(root);
   const artworkDir = options.artworkDir === undefined ? undefined : resolve(options.artworkDir);
   await requireDirectory(libraryRoot, "library");
@@ -150,6 +176,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     if (detection.kind !== "other") audio.push({ file: files[index]!, detection });
     else if (detection.problem) problems.push(detection.problem);
   }
+  detections.length = 0;
   options.onAudioFiles?.(audio.map(({ file }) => file));
 
   const finder = new ArtworkFinder({
@@ -159,32 +186,41 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     profile,
     limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
   });
-  // Hashing and describing run `limit` files at a time. Only files of the same size can be duplicates, so
-  // each size's files are decided in library order (the first of several identical files is the one
-  // minted) while files of other sizes go on: a long recording does not hold back the tracks after it.
-  const scanned = audio.map(({ file, detection }) =>
+  // Hashing and describing run `limit` files at a time, each once `admit` lets it. Only files of the same
+  // size can be duplicates, so each size's files are decided in library order (the first of several
+  // identical files is the one minted) while files of other sizes go on: a long recording does not hold
+  // back the tracks after it. A file's result is dropped once decided.
+  const scanned: Array<Promise<Scanned> | undefined> = audio.map(({ file, detection }) =>
     limit(async (): Promise<Scanned> => {
       if (detection.kind === "rejected") return detection;
       if (options.signal?.aborted) return { kind: "stopped" };
+      const release = (await options.admit?.()) ?? (() => {});
       const hashed = await hashAudio(file, detection.detected, profile, options);
-      if (hashed.kind === "rejected") return options.signal?.aborted ? { kind: "stopped" } : hashed;
-      return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder) };
+      if (hashed.kind === "rejected") {
+        release();
+        return options.signal?.aborted ? { kind: "stopped" } : hashed;
+      }
+      return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder), release };
     }),
   );
-  const firstBySha = new Map<string, AudioFile>();
   const usedKeys = new Set<string>();
-  const trackAt = new Map<number, ScannedTrack>();
-  const decide = (index: number, outcome: Scanned): void => {
+  const decide = (index: number, outcome: Scanned, firstBySha: Map<string, AudioFile>): void => {
     const { file } = audio[index]!;
     if (outcome.kind === "stopped") return;
     if (outcome.kind === "rejected") {
       problems.push(outcome.problem);
-      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem: outcome.problem });
+      options.onAudioFile?.({
+        kind: "rejected",
+        file: file.relativePath,
+        problem: outcome.problem,
+        order: index,
+      });
       return;
     }
-    const { item, described } = outcome;
+    const { item, described, release } = outcome;
     const first = firstBySha.get(item.content.sha256);
     if (first !== undefined) {
+      release();
       first.duplicates.push(file.relativePath);
       const problem: Problem = {
         severity: "skipped",
@@ -194,18 +230,30 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
         message: `${file.relativePath}: same bytes as ${first.file.relativePath} (sha256 ${first.content.sha256.slice(0, 12)}…) — minted once, as ${first.file.relativePath}`,
       };
       problems.push(problem);
-      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem });
+      options.onAudioFile?.({
+        kind: "rejected",
+        file: file.relativePath,
+        problem,
+        order: index,
+        duplicateOf: { file: first.file.relativePath, sha256: first.content.sha256 },
+      });
       return;
     }
     firstBySha.set(item.content.sha256, item);
     if (described.key !== undefined) usedKeys.add(described.key);
-    problems.push(...described.problems);
     if (described.track !== undefined) {
-      trackAt.set(index, described.track);
-      options.onAudioFile?.({ kind: "track", track: described.track, warnings: described.problems });
+      options.onAudioFile?.({
+        kind: "track",
+        track: described.track,
+        warnings: described.problems,
+        order: index,
+        release,
+      });
     } else {
+      release();
       const problem = described.problems.find((p) => p.severity === "error") ?? described.problems[0]!;
-      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem });
+      problems.push(...described.problems);
+      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem, order: index });
     }
   };
   const bySize = new Map<number, number[]>();
@@ -216,10 +264,15 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   }
   await Promise.all(
     [...bySize.values()].map(async (indices) => {
-      for (const index of indices) decide(index, await scanned[index]!);
+      // Duplicates have one size: the first of each content is remembered only while its size is scanned.
+      const firstBySha = new Map<string, AudioFile>();
+      for (const index of indices) {
+        const outcome = await scanned[index]!;
+        scanned[index] = undefined;
+        decide(index, outcome, firstBySha);
+      }
     }),
   );
-  const tracks = [...trackAt.keys()].sort((a, b) => a - b).map((index) => trackAt.get(index)!);
 
   for (const key of overrides?.entries.keys() ?? []) {
     if (usedKeys.has(key)) continue;
@@ -232,7 +285,32 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     });
   }
 
-  return { root: libraryRoot, tracks, problems: sortProblems(problems) };
+  return { root: libraryRoot, problems: sortProblems(problems) };
+}
+
+/**
+ * A whole library's scan in memory, tracks in library order with every warning: what the plan and
+ * `dcmx scan` show. A run streams instead (`scanLibrary` with `onAudioFile`).
+ */
+export async function collectScan(
+  root: string,
+  options: Omit<ScanOptions, "onAudioFile" | "admit"> = {},
+): Promise<ScanResult> {
+  const tracks: Array<{ order: number; track: ScannedTrack }> = [];
+  const warnings: Problem[] = [];
+  const summary = await scanLibrary(root, {
+    ...options,
+    onAudioFile: (outcome) => {
+      if (outcome.kind === "rejected") return;
+      tracks.push({ order: outcome.order, track: outcome.track });
+      warnings.push(...outcome.warnings);
+    },
+  });
+  return {
+    root: summary.root,
+    tracks: tracks.sort((a, b) => a.order - b.order).map((t) => t.track),
+    problems: sortProblems([...summary.problems, ...warnings]),
+  };
 }
 
 interface AudioFile {
@@ -254,7 +332,7 @@ type Detection =
 type Scanned =
   | { kind: "stopped" }
   | { kind: "rejected"; problem: Problem }
-  | { kind: "audio"; item: AudioFile; described: Described };
+  | { kind: "audio"; item: AudioFile; described: Described; release: () => void };
 
 /** Header reads at once while telling files apart: each is small, so well above the hashing limit. */
 const DETECT_CONCURRENCY = 16;

@@ -61,6 +61,12 @@ export const StoredObjectSchema = z.object({
   size: z.number().int().nonnegative(),
   /** True when the object was already there and no bytes were sent. */
   reused: z.boolean(),
+  /**
+   * S3 only: the server's ETag matched the MD5 rules over the exact bytes sent, with the SHA-256 of the
+   * last bytes, so a later check of this copy needs one ranged read, not a full download. Kept with the
+   * record (the ledger) rather than in the provider's memory, which would grow with the catalog.
+   */
+  confirmed: z.object({ etag: z.string(), tailSha256: z.string(), tailLength: z.number().int() }).optional(),
 });
 export type StoredObject = z.infer<typeof StoredObjectSchema>;
 

@@ -1,7 +1,5 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { redact } from "../util/secrets.js";
 import { formatBytes, formatDuration } from "./format.js";
 
 export const TrackStatusSchema = z.enum(["minted", "stored", "failed", "pending", "duplicate"]);
@@ -46,6 +44,8 @@ export const RunReportSchema = z.object({
     failed: z.number(),
     pending: z.number(),
     duplicates: z.number(),
+    /** Tracks some backup did not take this run (see each track's `degraded`). */
+    degraded: z.number().default(0),
     bytes: z.number(),
     uploadedBytes: z.number(),
     mintTransactions: z.number(),
@@ -53,17 +53,16 @@ export const RunReportSchema = z.object({
   }),
 });
 export type RunReport = z.infer<typeof RunReportSchema>;
+/** A report without its rows: what a run hands back (the rows are in the file). */
+export type RunSummary = Omit<RunReport, "tracks" | "skipped">;
 
-/** Written atomically (temp file + rename), redacted, so a reader never sees half a report or a secret. */
-export async function writeReport(path: string, report: RunReport): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${redact(JSON.stringify(RunReportSchema.parse(report), null, 2))}\n`);
-  await rename(temp, path);
+/** A report file read back whole (a catalog's report is large: streaming readers read the file themselves). */
+export async function readReport(path: string): Promise<RunReport> {
+  return RunReportSchema.parse(JSON.parse(await readFile(path, "utf8")));
 }
 
 /** The closing lines in the original design's format. */
-export function summaryLines(report: RunReport, reportPath: string): string[] {
+export function summaryLines(report: RunSummary, reportPath: string): string[] {
   const t = report.totals;
   const lines = [
     "",
@@ -72,10 +71,9 @@ export function summaryLines(report: RunReport, reportPath: string): string[] {
     `  Failed: ${t.failed} tracks`,
   ];
   if (t.pending > 0) lines.push(`  Pending: ${t.pending} tracks (stored; run again to finish)`);
-  const degraded = report.tracks.filter((track) => track.degraded.length > 0).length;
-  if (degraded > 0)
+  if (t.degraded > 0)
     lines.push(
-      `  Degraded: ${degraded} tracks lack a backup copy (see "degraded" in the report; run again to retry)`,
+      `  Degraded: ${t.degraded} tracks lack a backup copy (see "degraded" in the report; run again to retry)`,
     );
   if (t.duplicates > 0) lines.push(`  Duplicates: ${t.duplicates} files (same audio as another track)`);
   lines.push(

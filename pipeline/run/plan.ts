@@ -14,7 +14,7 @@ import {
   providerCostLine,
 } from "../cost/monthly-cost.js";
 import { loadCostConfig } from "../cost/prices.js";
-import { scanLibrary } from "../library/scan.js";
+import { collectScan } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
 import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
@@ -58,7 +58,7 @@ export async function planRun(options: {
   const { config, env = process.env } = options;
   const extractDir = await mkdtemp(join(tmpdir(), "dcmx-plan-"));
   try {
-    const scan = await scanLibrary(config.library, {
+    const scan = await collectScan(config.library, {
       metadataFile: config.metadataFile,
       artworkDir: config.artworkDir,
       extractDir,

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { networkExposure } from "../chain/network-exposure.js";
@@ -5,20 +6,20 @@ import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, ConfigError } from "../errors.js";
 import { type Ledger, openLedger } from "../ledger/ledger.js";
-import { deploymentKey } from "../ledger/records.js";
+import { deploymentKey, type JournalRecord, type RecordOf } from "../ledger/records.js";
 import type { Problem } from "../library/problems.js";
-import { type ScannedTrack, type ScanResult, scanLibrary } from "../library/scan.js";
+import { type ScannedTrack, type ScanSummary, scanLibrary } from "../library/scan.js";
 import type { LibraryFile } from "../library/walk.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
-import { type RunReport, summaryLines, writeReport } from "../report/report.js";
+import { type RunSummary, summaryLines } from "../report/report.js";
 import { type MintRecords, MintStage } from "../stages/mint.js";
 import type { StorageSet } from "../storage/storage-set.js";
-import { buildReport } from "./build-report.js";
+import { writeRunReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
 import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "./local-disk.js";
-import { processTrack, type TrackResult } from "./process-track.js";
+import { processTrack } from "./process-track.js";
 
 export interface RunOptions {
   config: PipelineConfig;
@@ -35,14 +36,17 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  report: RunReport;
+  /** The report without its per-track rows, which are in the file at `reportPath` (`readReport`). */
+  summary: RunSummary;
   reportPath: string;
 }
 
 /**
  * The pipeline: scan → hash & CID → store audio (S3 primary + IPFS backup) → artwork → metadata → pin →
  * verify → mint → report. Tracks flow through the stages independently (uploads bounded by
- * MAX_CONCURRENT_UPLOADS) while a single minter sends batches as tracks become ready.
+ * MAX_CONCURRENT_UPLOADS) while a single minter sends batches as tracks become ready. The scan runs only
+ * as far ahead as the tracks in flight allow, each track's outcome goes to the ledger, and the report is
+ * written from there: memory follows the concurrency, not the library's size.
  */
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { config, storage, signal } = options;
@@ -56,17 +60,19 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   }
   const ledger = options.ledger ?? (await openLedger(config));
   const record = ledger.record.bind(ledger);
+  const run = runKey(config);
   try {
+    await record({ type: "run-started", run });
     for (const unused of storage.unusedBackends) progress.note(`  ! ${unused.provider}: ${unused.reason}`);
     progress.note(`Scanning ${config.library} ...`);
-    const results = new Map<string, TrackResult>();
-    const mintFailures = new Map<string, string>();
-    const byHash = new Map<string, ScannedTrack>();
+    // What the minter's callbacks need of the tracks waiting to be minted, and nothing more.
+    const waiting = new Map<string, { file: string; size: number; outcome: RecordOf<"outcome"> }>();
     const reported = new Set<Problem>();
     const uploadLimit = pLimit(config.maxConcurrentUploads);
     const pinLimit = pLimit(config.maxConcurrentUploads);
-    // Tracks beyond the upload limit wait here rather than holding open files and half-built state.
-    const trackLimit = pLimit(config.maxConcurrentUploads * 2);
+    // Tracks in flight at once (hashing included); the scan waits for a place before it reads a file.
+    const inFlight = new Slots(config.maxConcurrentUploads * 2);
+    const work = new WorkGroup();
     let uploadedBytes = 0;
     // The collection is deployed (or found) when the first track is ready, not for an empty library,
     // and its minter starts then; tracks ask for it before their first chain question.
@@ -79,29 +85,33 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
               chain,
               key: deploymentKey(chain.deployment),
               publicNetwork: remoteCopiesRequired(options.chain!, chain, config, (m) => progress.note(m)),
-              ...(await startMinting(
-                chain,
-                { ledger, record },
-                config,
-                progress,
-                byHash,
-                mintFailures,
-                signal,
-              )),
+              ...(await startMinting(chain, { ledger, record }, config, progress, waiting, record, signal)),
             }),
           )
         : Promise.resolve(undefined);
       return minting;
     };
 
-    const handle = async (track: ScannedTrack): Promise<void> => {
+    const handle = async (track: ScannedTrack, order: number): Promise<void> => {
       if (signal?.aborted) return;
       const mint = await startChain();
       const state = await ledger.track(track.content.sha256);
+      const outcome = (status: RecordOf<"outcome">["status"], extra: Partial<RecordOf<"outcome">> = {}) =>
+        ({
+          type: "outcome",
+          run,
+          order,
+          file: track.file,
+          sha256: track.content.sha256,
+          status,
+          degraded: [],
+          ...extra,
+        }) satisfies RecordOf<"outcome">;
       // A minted track goes through the stages again only to retry the backups that failed before: every
       // stored copy is skipped (ledger) and nothing is minted again.
       const minted = mint !== undefined && state?.minted.has(mint.key);
       if (minted && !copiesMissing(storage, config, track, state?.stored ?? [])) {
+        await record(outcome("already-minted"));
         progress.done(track.file, track.content.size, "already minted");
         return;
       }
@@ -120,30 +130,40 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         },
         track,
       );
-      results.set(track.content.sha256, result);
       uploadedBytes += result.uploadedBytes;
-      if (result.status === "failed") progress.failed(track.file, `${result.stage}: ${result.reason}`);
-      else if (result.status === "pending") progress.failed(track.file, `pending — ${result.reason}`);
-      else if (minted) progress.done(track.file, track.content.size, "already minted");
+      if (result.status === "failed") {
+        await record(outcome("failed", { error: `${result.stage}: ${result.reason}` }));
+        progress.failed(track.file, `${result.stage}: ${result.reason}`);
+        return;
+      }
+      if (result.status === "pending") {
+        await record(outcome("pending", { error: result.reason, degraded: result.degraded }));
+        progress.failed(track.file, `pending — ${result.reason}`);
+        return;
+      }
+      const ready = outcome(minted ? "already-minted" : mint ? "ready" : "stored", {
+        degraded: result.degraded,
+      });
+      await record(ready);
+      if (minted) progress.done(track.file, track.content.size, "already minted");
       else if (mint) {
         progress.ready(track.file);
+        waiting.set(track.content.sha256, { file: track.file, size: track.content.size, outcome: ready });
         mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
       } else progress.done(track.file, track.content.size, "stored");
     };
 
-    // Tracks go into the stages as the scan hands them over, while later files are still being hashed.
-    const work: Promise<void>[] = [];
     // Every track handed over finishes its current write, and the minter stops, before this returns or
-    // throws (allSettled: on Ctrl-C too), so nothing writes to the ledger after it is closed.
+    // throws (on Ctrl-C too), so nothing writes to the ledger after it is closed.
     const settle = async () => {
-      const outcomes = await Promise.allSettled(work);
+      await work.settled();
       await diskChecked;
       // A chain that could not be set up failed every track's work with its error, which is thrown below.
       const mint = await minting?.catch(() => undefined);
       mint?.stage.close();
-      return { outcomes, mint, mintError: await mint?.running };
+      return { mint, mintError: await mint?.running };
     };
-    let scan: ScanResult;
+    let scan: ScanSummary;
     try {
       scan = await scanLibrary(config.library, {
         metadataFile: config.metadataFile,
@@ -152,6 +172,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         profile: config.cidProfile,
         knownAddress: (file) => ledger.knownAddress(file),
         signal,
+        admit: () => inFlight.take(),
         onAudioFiles: (files) => {
           progress.start(files.length);
           // Reading free space cannot fail the run: without it there is only no warning.
@@ -167,19 +188,27 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         onAudioFile: (outcome) => {
           if (outcome.kind === "rejected") {
             reported.add(outcome.problem);
+            if (outcome.duplicateOf !== undefined) {
+              work.add(
+                record({
+                  type: "outcome",
+                  run,
+                  order: outcome.order,
+                  file: outcome.file,
+                  sha256: outcome.duplicateOf.sha256,
+                  status: "duplicate",
+                  degraded: [],
+                  duplicateOf: outcome.duplicateOf.file,
+                }),
+              );
+            }
             if (outcome.problem.severity === "skipped")
               progress.skipped(outcome.file, outcome.problem.message);
             else progress.failed(outcome.file, outcome.problem.message);
             return;
           }
-          for (const warning of outcome.warnings) {
-            reported.add(warning);
-            progress.note(`  ! ${warning.message}`);
-          }
-          byHash.set(outcome.track.content.sha256, outcome.track);
-          const running = trackLimit(() => handle(outcome.track));
-          running.catch(() => {});
-          work.push(running);
+          for (const warning of outcome.warnings) progress.note(`  ! ${warning.message}`);
+          work.add(handle(outcome.track, outcome.order).finally(outcome.release));
         },
       });
     } catch (error) {
@@ -190,40 +219,86 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       if (!reported.has(problem))
         progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);
     }
-    const { outcomes, mint, mintError } = await settle();
+    const { mint, mintError } = await settle();
     const chain = mint?.chain;
     if (signal?.aborted) throw new AbortedError();
-    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+    if (work.error !== undefined) throw work.error;
     if (mintError !== undefined) throw mintError;
     progress.stop();
 
-    const report = await buildReport({
+    const summary = await writeRunReport({
+      path: config.reportPath,
+      run,
       scan,
       ledger,
       storage,
       chain,
-      results,
-      mintFailures,
       startedAt,
       uploadedBytes,
       mintTransactions: mint?.stage.transactions ?? 0,
     });
-    await writeReport(config.reportPath, report);
-    if (
-      uploadedBytes === 0 &&
-      report.totals.mintTransactions === 0 &&
-      report.totals.failed === 0 &&
-      report.totals.pending === 0
-    ) {
+    const totals = summary.totals;
+    if (uploadedBytes === 0 && totals.mintTransactions === 0 && totals.failed === 0 && totals.pending === 0) {
       progress.note(
         "\nNothing to do: every track is already stored and minted; no upload and no transaction was made.",
       );
     }
-    for (const line of summaryLines(report, config.reportPath)) progress.note(line);
-    return { report, reportPath: config.reportPath };
+    for (const line of summaryLines(summary, config.reportPath)) progress.note(line);
+    return { summary, reportPath: config.reportPath };
   } finally {
     progress.stop();
     if (options.ledger === undefined) await ledger.close();
+  }
+}
+
+/** A work directory's runs share one key: each run replaces the outcomes the previous one left. */
+function runKey(config: PipelineConfig): string {
+  return `${hostname()}:${config.workDir}`;
+}
+
+/** A counting semaphore: `take` resolves with the release of one place once one is free (first come, first served). */
+class Slots {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async take(): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+  }
+}
+
+/** Work started along the way, awaited as a whole without keeping a promise per track. */
+class WorkGroup {
+  #running = 0;
+  #idle: (() => void) | undefined;
+  /** The first failure; every other piece of work still finishes. */
+  error: unknown;
+
+  add(work: Promise<unknown>): void {
+    this.#running++;
+    work
+      .catch((error: unknown) => {
+        this.error ??= error;
+      })
+      .finally(() => {
+        if (--this.#running === 0) this.#idle?.();
+      });
+  }
+
+  async settled(): Promise<void> {
+    while (this.#running > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
   }
 }
 
@@ -280,8 +355,8 @@ async function startMinting(
   records: MintRecords,
   config: PipelineConfig,
   progress: Progress,
-  byHash: Map<string, { file: string; content: { size: number } }>,
-  mintFailures: Map<string, string>,
+  waiting: Map<string, { file: string; size: number; outcome: RecordOf<"outcome"> }>,
+  record: (record: JournalRecord) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<Pick<Minting, "stage" | "running">> {
   const recipient = config.recipient ?? (await chain.defaultRecipient());
@@ -291,13 +366,14 @@ async function startMinting(
     { batchSize: config.mintBatchSize, recipient, signal },
     {
       minted: (token, alreadyOnChain) => {
-        const track = byHash.get(token.sha256);
-        if (track)
-          progress.done(track.file, track.content.size, alreadyOnChain ? "already minted" : "minted");
+        const track = waiting.get(token.sha256);
+        waiting.delete(token.sha256);
+        if (track) progress.done(track.file, track.size, alreadyOnChain ? "already minted" : "minted");
       },
-      failed: (sha256, reason) => {
-        mintFailures.set(sha256, reason);
-        const track = byHash.get(sha256);
+      failed: async (sha256, reason) => {
+        const track = waiting.get(sha256);
+        waiting.delete(sha256);
+        if (track) await record({ ...track.outcome, status: "failed", error: reason });
         progress.failed(track?.file ?? sha256, reason);
       },
     },

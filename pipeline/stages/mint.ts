@@ -6,8 +6,8 @@ import type { JournalRecord } from "../ledger/records.js";
 import { withRetry } from "../util/retry.js";
 
 export interface MintCallbacks {
-  minted(token: MintedToken, alreadyOnChain: boolean): void;
-  failed(sha256: string, reason: string): void;
+  minted(token: MintedToken, alreadyOnChain: boolean): void | Promise<void>;
+  failed(sha256: string, reason: string): void | Promise<void>;
 }
 
 export interface MintStageOptions {
@@ -95,7 +95,7 @@ export class MintStage {
         await this.#mint(fresh.slice(0, half));
         await this.#mint(fresh.slice(half));
       } else {
-        this.callbacks.failed(fresh[0]!.sha256, `mint: ${describeError(error)}`);
+        await this.callbacks.failed(fresh[0]!.sha256, `mint: ${describeError(error)}`);
       }
       return;
     }
@@ -146,7 +146,7 @@ export class MintStage {
     const items = resend ?? (await this.#itemsFromLedger(sha256s));
     const fresh = await this.#notYetMinted(items);
     if (outcome.status === "reverted" && fresh.length === 1) {
-      this.callbacks.failed(fresh[0]!.sha256, `mint transaction ${txHash} reverted: ${outcome.reason}`);
+      await this.callbacks.failed(fresh[0]!.sha256, `mint transaction ${txHash} reverted: ${outcome.reason}`);
       return;
     }
     for (const item of fresh) this.add(item);
@@ -169,6 +169,6 @@ export class MintStage {
       tokenId: token.tokenId.toString(),
       txHash: token.txHash,
     });
-    this.callbacks.minted(token, alreadyOnChain);
+    await this.callbacks.minted(token, alreadyOnChain);
   }
 }

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { PublicClient } from "viem";
-import { scanLibrary } from "../../pipeline/library/scan.js";
+import { collectScan } from "../../pipeline/library/scan.js";
 import type { RunReport } from "../../pipeline/report/report.js";
 import { mp3, toneWav } from "../support/audio-fixtures.js";
 import { buildCorpus, type CorpusCase, type CorpusExpectation } from "../support/fault-corpus.js";
@@ -226,7 +226,7 @@ describe("reliability: hostile inputs", function () {
     }
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
-    const scan = await scanLibrary(root, { extractDir: join(dir, "tiny", "artwork") });
+    const scan = await collectScan(root, { extractDir: join(dir, "tiny", "artwork") });
     const seconds = (performance.now() - started) / 1000;
     const grewMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     console.log(

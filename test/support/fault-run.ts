@@ -9,7 +9,7 @@ import { chainSetupFrom } from "../../pipeline/hardhat/chain-setup.js";
 import { Ledger } from "../../pipeline/ledger/ledger.js";
 import { deploymentKey } from "../../pipeline/ledger/records.js";
 import { LineProgress } from "../../pipeline/report/progress.js";
-import type { RunReport } from "../../pipeline/report/report.js";
+import { type RunReport, readReport } from "../../pipeline/report/report.js";
 import type { ChainSetup } from "../../pipeline/run/deployment.js";
 import { runPipeline } from "../../pipeline/run/run-pipeline.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
@@ -39,7 +39,7 @@ export async function runInProcess(
   const storage = await StorageSet.open({ env: full, workDir: config.workDir });
   options.storage?.(storage);
   try {
-    const { report } = await runPipeline({
+    const { reportPath } = await runPipeline({
       config,
       storage,
       chain: (options.chain ?? ((setup) => setup))(
@@ -47,7 +47,7 @@ export async function runInProcess(
       ),
       progress: new LineProgress((line) => lines.push(line)),
     });
-    return { report, lines };
+    return { report: await readReport(reportPath), lines };
   } finally {
     await storage.close();
   }

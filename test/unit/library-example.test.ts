@@ -2,13 +2,13 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { scanLibrary } from "../../pipeline/library/scan.js";
+import { collectScan } from "../../pipeline/library/scan.js";
 import { buildCollectionMetadata, loadReleaseConfig } from "../../pipeline/metadata/collection.js";
 
 describe("examples/library (what the README's first command mints)", () => {
   it("scans without a problem: five formats, overrides applied, cover and embedded art", async () => {
     const root = join(import.meta.dirname, "..", "..", "examples", "library");
-    const scan = await scanLibrary(root, { extractDir: await mkdtemp(join(tmpdir(), "dcmx-example-art-")) });
+    const scan = await collectScan(root, { extractDir: await mkdtemp(join(tmpdir(), "dcmx-example-art-")) });
     expect(scan.problems).to.deep.equal([]);
     expect(scan.tracks.map((t) => [t.file, t.format, t.tags.title, t.artwork?.source])).to.deep.equal([
       ["01 Opening.mp3", "mp3", "Opening", "cover-file"],

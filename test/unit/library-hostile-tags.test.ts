@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type ScanResult, scanLibrary } from "../../pipeline/library/scan.js";
+import { collectScan, type ScanResult } from "../../pipeline/library/scan.js";
 import { mp3, toneWav } from "../support/audio-fixtures.js";
 
 /** ID3v2.3 tags written byte by byte: what tag editors and damaged copies produce, which encoders refuse to. */
@@ -54,7 +54,7 @@ describe("library scan: hostile tags", function () {
       await mp3(join(dir, "tone.wav"), join(dir, "raw.mp3"));
       await writeFile(join(lib, name), Buffer.concat([tag, await readFile(join(dir, "raw.mp3"))]));
     }
-    result = await scanLibrary(lib, { extractDir: join(dir, "artwork") });
+    result = await collectScan(lib, { extractDir: join(dir, "artwork") });
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { main } from "../../cli/main.js";
-import { type ScanResult, scanLibrary } from "../../pipeline/library/scan.js";
+import { collectScan, type ScanResult } from "../../pipeline/library/scan.js";
 import { decodeName, escapeControls, libraryName } from "../../pipeline/util/file-name.js";
 import { buildHostileNames, type NameCase } from "../support/hostile-names.js";
 
@@ -20,7 +20,7 @@ describe("library scan: names are bytes", function () {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-names-"));
     cases = await buildHostileNames(dir);
-    result = await scanLibrary(library(), { extractDir: join(dir, "artwork") });
+    result = await collectScan(library(), { extractDir: join(dir, "artwork") });
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });

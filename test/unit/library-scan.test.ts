@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { main } from "../../cli/main.js";
 import { addressFile } from "../../pipeline/content/address.js";
-import { ScannedTrackSchema, type ScanResult, scanLibrary } from "../../pipeline/library/scan.js";
+import {
+  collectScan,
+  type ScannedTrack,
+  ScannedTrackSchema,
+  type ScanResult,
+  scanLibrary,
+} from "../../pipeline/library/scan.js";
 import { type AudioFixtures, audioFixtures, toneWav } from "../support/audio-fixtures.js";
 
 describe("library scan on real audio", () => {
@@ -20,7 +26,7 @@ describe("library scan on real audio", () => {
 
   before(async () => {
     fx = await audioFixtures();
-    result = await scanLibrary(fx.library, {
+    result = await collectScan(fx.library, {
       artworkDir: fx.artworkDir,
       extractDir: join(fx.dir, "extracted"),
     });
@@ -136,7 +142,8 @@ describe("library scan on real audio", () => {
   it("hands each audio file's outcome on as soon as it is scanned, after counting the audio files", async () => {
     const log: string[] = [];
     let count: number | undefined;
-    const again = await scanLibrary(fx.library, {
+    const handed: Array<{ order: number; track: ScannedTrack }> = [];
+    await scanLibrary(fx.library, {
       artworkDir: fx.artworkDir,
       extractDir: join(fx.dir, "extracted"),
       concurrency: 1,
@@ -149,13 +156,16 @@ describe("library scan on real audio", () => {
         count = files.length;
         log.push("count");
       },
-      onAudioFile: (outcome) =>
+      onAudioFile: (outcome) => {
+        if (outcome.kind === "track") handed.push({ order: outcome.order, track: outcome.track });
         log.push(
           outcome.kind === "track"
             ? `track ${outcome.track.file}`
             : `${outcome.problem.code} ${outcome.file}`,
-        ),
+        );
+      },
     });
+    const again = { tracks: handed.sort((a, b) => a.order - b.order).map((h) => h.track) };
     const outcomes = log.filter((line) => !line.startsWith("hash ") && line !== "count");
     // Every audio file once (broken ones and the duplicate included); one at a time, so in library order.
     expect(count).to.equal(outcomes.length);
@@ -188,14 +198,56 @@ describe("library scan on real audio", () => {
       JSON.stringify({ "01 long": artist, "02 a": artist, "03 b": artist, "04 c": artist }),
     );
     const order: string[] = [];
-    const scan = await scanLibrary(dir, {
+    const places: string[] = [];
+    await scanLibrary(dir, {
       extractDir: join(dir, "art"),
       concurrency: 2,
-      onAudioFile: (outcome) =>
-        order.push(outcome.kind === "track" ? outcome.track.file : `✗ ${outcome.file}`),
+      onAudioFile: (outcome) => {
+        order.push(outcome.kind === "track" ? outcome.track.file : `✗ ${outcome.file}`);
+        if (outcome.kind === "track") places[outcome.order] = outcome.track.file;
+      },
     });
     expect(order.indexOf("01 long.wav")).to.equal(3);
-    expect(scan.tracks.map((t) => t.file)).to.deep.equal(["01 long.wav", "02 a.wav", "03 b.wav", "04 c.wav"]);
+    expect(places).to.deep.equal(["01 long.wav", "02 a.wav", "03 b.wav", "04 c.wav"]);
+  });
+
+  it("hashes no further ahead than admit lets it, and every admitted file is released once", async () => {
+    let held = 0;
+    let most = 0;
+    let released = 0;
+    const waiting: Array<() => void> = [];
+    const tracks: string[] = [];
+    const summary = await scanLibrary(fx.library, {
+      artworkDir: fx.artworkDir,
+      extractDir: join(fx.dir, "extracted-admit"),
+      concurrency: 4,
+      admit: async () => {
+        if (held >= 2) await new Promise<void>((resolve) => waiting.push(resolve));
+        held++;
+        most = Math.max(most, held);
+        let done = false;
+        return () => {
+          expect(done, "released twice").to.equal(false);
+          done = true;
+          held--;
+          released++;
+          waiting.shift()?.();
+        };
+      },
+      // The caller finishes each track a moment later, as uploads do.
+      onAudioFile: (outcome) => {
+        if (outcome.kind === "track") {
+          tracks.push(outcome.track.file);
+          setTimeout(outcome.release, 5);
+        }
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(most).to.equal(2);
+    expect(held).to.equal(0);
+    expect(tracks.sort()).to.deep.equal(result.tracks.map((t) => t.file).sort());
+    expect(released).to.be.at.least(tracks.length);
+    expect(summary.problems.some((p) => p.severity === "warning" && p.code === "NO_ARTWORK")).to.equal(false);
   });
 
   it("drops a malformed tag with a warning and keeps the track", () => {
@@ -214,7 +266,7 @@ describe("library scan on real audio", () => {
     }
 
     it("reports invalid JSON with the file and still scans the tracks", async () => {
-      const scan = await scanLibrary(await libraryWith('{"song1": {"title": "x",}}'), { extractDir: fx.dir });
+      const scan = await collectScan(await libraryWith('{"song1": {"title": "x",}}'), { extractDir: fx.dir });
       expect(scan.tracks.map((t) => t.file)).to.deep.equal(["song1.mp3", "song2.flac"]);
       expect(scan.problems[0]).to.include({ severity: "error", file: "metadata.json", field: "(file)" });
       expect(scan.problems[0]!.message).to.match(/^metadata\.json: \(file\): is not valid JSON/);
@@ -224,7 +276,7 @@ describe("library scan on real audio", () => {
       const dir = await libraryWith(
         JSON.stringify({ song1: { titel: "x", bpm: "fast" }, song2: { artist: "Fine" } }),
       );
-      const scan = await scanLibrary(dir, { extractDir: fx.dir });
+      const scan = await collectScan(dir, { extractDir: fx.dir });
       expect(scan.tracks.map((t) => [t.file, t.tags.artist])).to.deep.equal([["song2.flac", "Fine"]]);
       const errors = scan.problems.filter((p) => p.severity === "error");
       expect(errors.map((p) => [p.file, p.field])).to.have.deep.members([
@@ -238,7 +290,7 @@ describe("library scan on real audio", () => {
 
     it("rejects a metadata.json artwork that is not an image", async () => {
       const dir = await libraryWith(JSON.stringify({ song1: { artwork: "song1.mp3" } }));
-      const scan = await scanLibrary(dir, { extractDir: fx.dir });
+      const scan = await collectScan(dir, { extractDir: fx.dir });
       expect(scan.tracks.map((t) => t.file)).to.deep.equal(["song2.flac"]);
       expect(scan.problems.find((p) => p.file === "song1.mp3")!.message).to.include(
         "song1.mp3: artwork: song1.mp3: not a JPEG, PNG, WebP or GIF image (its bytes are audio/mpeg)",

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { type ScannedTrack, scanLibrary } from "../../pipeline/library/scan.js";
+import { collectScan, type ScannedTrack } from "../../pipeline/library/scan.js";
 import { canonicalJson } from "../../pipeline/metadata/canonical-json.js";
 import { buildCollectionMetadata, loadReleaseConfig } from "../../pipeline/metadata/collection.js";
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
@@ -128,8 +128,8 @@ describe("ERC-721 track metadata", () => {
     before(async () => {
       const fx = await audioFixtures();
       const options = { artworkDir: fx.artworkDir, extractDir: join(fx.dir, "extracted") };
-      tracks = (await scanLibrary(fx.library, options)).tracks;
-      again = (await scanLibrary(fx.library, options)).tracks;
+      tracks = (await collectScan(fx.library, options)).tracks;
+      again = (await collectScan(fx.library, options)).tracks;
     });
 
     it("gives every track a document valid under the schema", () => {

@@ -97,8 +97,12 @@ describe("mint stage", () => {
       chain,
       { batchSize, recipient },
       {
-        minted: (t) => minted.push(t.sha256),
-        failed: (s, reason) => failed.push(`${s}:${reason}`),
+        minted: (t) => {
+          minted.push(t.sha256);
+        },
+        failed: (s, reason) => {
+          failed.push(`${s}:${reason}`);
+        },
       },
     );
     await stage.settlePending();

@@ -74,8 +74,6 @@ export class S3Provider implements StorageProvider {
   #bucketReady?: Promise<void>;
   /** Failures of parts that were already retried on their own: the whole upload is not tried again. */
   readonly #retriedParts = new WeakSet<object>();
-  /** Objects this instance uploaded whose ETag proved the server got our bytes; see `verify`. */
-  readonly #confirmed = new Map<string, UploadFingerprint>();
 
   constructor(config: S3ProviderConfig, options: S3ProviderOptions = {}) {
     this.name = config.name;
@@ -93,6 +91,7 @@ export class S3Provider implements StorageProvider {
     const key = objectKey(request.kind, address.sha256, request.extension);
     await this.#ensureBucket(signal);
     let sent = false;
+    let confirmed: UploadFingerprint | undefined;
     await this.#attempt(`PUT ${key}`, signal, async () => {
       // Size and metadata are what we sent, not proof of the bytes: an object already there is read back,
       // so a corrupt copy (a faulty server, an earlier bad upload) is overwritten rather than reused.
@@ -103,10 +102,10 @@ export class S3Provider implements StorageProvider {
       // The server's ETag equal to the MD5 rules over the bytes the guard let through proves it stored
       // exactly those bytes, with the metadata sent in the same request; otherwise ask it what it has.
       if (etag === fingerprint.etag) {
-        this.#confirmed.set(key, fingerprint);
+        confirmed = fingerprint;
         return;
       }
-      this.#confirmed.delete(key);
+      confirmed = undefined;
       const stored = await this.#headOnce(key, signal);
       if (!matches(stored, address) || !(await this.#holds(key, address, signal))) {
         throw new IntegrityError(
@@ -127,6 +126,7 @@ export class S3Provider implements StorageProvider {
       cid: address.cid,
       size: address.size,
       reused: !sent,
+      ...(confirmed && { confirmed }),
     };
   }
 
@@ -144,16 +144,16 @@ export class S3Provider implements StorageProvider {
   }
 
   /**
-   * Checks the stored copy against the SHA-256 we recorded (the hash minted on-chain). For an object this
-   * instance uploaded and whose ETag matched the MD5 rules over the very bytes the content guard let
+   * Checks the stored copy against the SHA-256 we recorded (the hash minted on-chain). For an object whose
+   * upload was `confirmed` (its ETag matched the MD5 rules over the very bytes the content guard let
    * through (SHA-256-checked), the server has already proven it received them: one ranged GET of the
    * last 64 KiB, answering with the same ETag and total size and the same tail bytes (so the object is
    * still ours and is served intact to its end), then suffices and spares Storj egress. Everything else
-   * (objects from an earlier run, servers whose ETags are not MD5s because of encryption at rest, any
+   * (objects recorded without that proof, servers whose ETags are not MD5s because of encryption at rest, any
    * mismatch) is streamed back whole and hashed, and only that full read can fail the check.
    */
   async verify(object: StoredObject, signal?: AbortSignal): Promise<void> {
-    const fingerprint = this.#confirmed.get(object.locator);
+    const fingerprint = object.confirmed;
     if (fingerprint !== undefined && (await this.#tailMatches(object, fingerprint, signal))) return;
     await this.#attempt(`verify ${object.locator}`, signal, async () => {
       const { size, sha256 } = await hashStream(await this.#getOnce(object.locator, signal), signal);
