@@ -48,15 +48,26 @@ function wavHeader(dataBytes: number, title: string): Buffer {
   return Buffer.concat([riff, fmt, info, data]);
 }
 
-/** The track's header and seeded samples; sizes vary a little around `trackBytes`, in whole stereo frames. */
-function wavTrack(index: number, trackBytes: number): { header: Buffer; dataBytes: number; size: number } {
-  const dataBytes = Math.floor((trackBytes + ((index * 7919) % 65_536)) / 4) * 4;
+export interface WavLibraryOptions {
+  /** Sizes run from `trackBytes` to `trackBytes + spread` (default 64 KiB), so tracks differ in length too. */
+  spread?: number;
+  /** Files written at a time: tiny tracks are bound by file creation, not by generating bytes. */
+  concurrency?: number;
+}
+
+/** The track's header and seeded samples; sizes vary a little above `trackBytes`, in whole stereo frames. */
+function wavTrack(
+  index: number,
+  trackBytes: number,
+  spread = 65_536,
+): { header: Buffer; dataBytes: number; size: number } {
+  const dataBytes = Math.floor((trackBytes + ((index * 7919) % spread)) / 4) * 4;
   const header = wavHeader(dataBytes, `Bench Track ${index + 1}`);
   return { header, dataBytes, size: header.length + dataBytes };
 }
 
-async function* wavBytes(index: number, trackBytes: number): AsyncGenerator<Uint8Array> {
-  const { header, dataBytes } = wavTrack(index, trackBytes);
+async function* wavBytes(index: number, trackBytes: number, spread?: number): AsyncGenerator<Uint8Array> {
+  const { header, dataBytes } = wavTrack(index, trackBytes, spread);
   yield header;
   yield* seededChunks(`bench-pipeline-${index}`, dataBytes);
 }
@@ -69,15 +80,16 @@ export async function makeWavLibrary(
   directory: string,
   tracks: number,
   trackBytes: number,
+  { spread, concurrency = 2 }: WavLibraryOptions = {},
 ): Promise<string[]> {
   await mkdir(directory, { recursive: true });
-  const limit = pLimit(2);
+  const limit = pLimit(concurrency);
   return Promise.all(
     Array.from({ length: tracks }, (_, i) =>
       limit(async () => {
         const path = join(directory, `${String(i + 1).padStart(3, "0")} Bench Track ${i + 1}.wav`);
-        if ((await stat(path).catch(() => undefined))?.size !== wavTrack(i, trackBytes).size)
-          await pipeline(Readable.from(wavBytes(i, trackBytes)), createWriteStream(path));
+        if ((await stat(path).catch(() => undefined))?.size !== wavTrack(i, trackBytes, spread).size)
+          await pipeline(Readable.from(wavBytes(i, trackBytes, spread)), createWriteStream(path));
         return path;
       }),
     ),
