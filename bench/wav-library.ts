@@ -3,12 +3,12 @@
  * detects audio by its bytes and every track has distinct content.
  */
 import { createWriteStream } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pLimit from "p-limit";
-import { seededChunks } from "../test/support/seeded-bytes.js";
+import { seededBytes, seededChunks } from "../test/support/seeded-bytes.js";
 
 /** A RIFF INFO chunk with title and artist, so the tracks carry real tags. */
 function infoChunk(title: string, artist: string): Buffer {
@@ -48,17 +48,44 @@ function wavHeader(dataBytes: number, title: string): Buffer {
   return Buffer.concat([riff, fmt, info, data]);
 }
 
-/** The track's header and seeded samples; sizes vary a little around `trackBytes`, in whole stereo frames. */
-function wavTrack(index: number, trackBytes: number): { header: Buffer; dataBytes: number; size: number } {
-  const dataBytes = Math.floor((trackBytes + ((index * 7919) % 65_536)) / 4) * 4;
+export interface WavLibraryOptions {
+  /** Sizes run from `trackBytes` to `trackBytes + spread` (default 64 KiB), so tracks differ in length too. */
+  spread?: number;
+  /** Files written at a time: tiny tracks are bound by file creation, not by generating bytes. */
+  concurrency?: number;
+}
+
+/** The track's header and seeded samples; sizes vary a little above `trackBytes`, in whole stereo frames. */
+function wavTrack(
+  index: number,
+  trackBytes: number,
+  spread = 65_536,
+): { header: Buffer; dataBytes: number; size: number } {
+  const dataBytes = Math.floor((trackBytes + ((index * 7919) % spread)) / 4) * 4;
   const header = wavHeader(dataBytes, `Bench Track ${index + 1}`);
   return { header, dataBytes, size: header.length + dataBytes };
 }
 
-async function* wavBytes(index: number, trackBytes: number): AsyncGenerator<Uint8Array> {
-  const { header, dataBytes } = wavTrack(index, trackBytes);
-  yield header;
-  yield* seededChunks(`bench-pipeline-${index}`, dataBytes);
+/** Tracks up to this size are written in one call: a catalog of tiny files is bound by per-file overhead. */
+const ONE_WRITE = 64 * 1024;
+
+async function writeWavTrack(
+  path: string,
+  index: number,
+  trackBytes: number,
+  spread?: number,
+): Promise<void> {
+  const { header, dataBytes, size } = wavTrack(index, trackBytes, spread);
+  const seed = `bench-pipeline-${index}`;
+  if (size <= ONE_WRITE) {
+    await writeFile(path, Buffer.concat([header, await seededBytes(seed, dataBytes)]));
+    return;
+  }
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    yield header;
+    yield* seededChunks(seed, dataBytes);
+  }
+  await pipeline(Readable.from(bytes()), createWriteStream(path));
 }
 
 /**
@@ -69,15 +96,16 @@ export async function makeWavLibrary(
   directory: string,
   tracks: number,
   trackBytes: number,
+  { spread, concurrency = 2 }: WavLibraryOptions = {},
 ): Promise<string[]> {
   await mkdir(directory, { recursive: true });
-  const limit = pLimit(2);
+  const limit = pLimit(concurrency);
   return Promise.all(
     Array.from({ length: tracks }, (_, i) =>
       limit(async () => {
         const path = join(directory, `${String(i + 1).padStart(3, "0")} Bench Track ${i + 1}.wav`);
-        if ((await stat(path).catch(() => undefined))?.size !== wavTrack(i, trackBytes).size)
-          await pipeline(Readable.from(wavBytes(i, trackBytes)), createWriteStream(path));
+        if ((await stat(path).catch(() => undefined))?.size !== wavTrack(i, trackBytes, spread).size)
+          await writeWavTrack(path, i, trackBytes, spread);
         return path;
       }),
     ),

@@ -14,7 +14,8 @@ const PIECE = 1024 * 1024;
 export async function* seededChunks(seed: string | number, length: number): AsyncGenerator<Uint8Array> {
   const key = createHash("sha256").update(`dcmx-seed:${seed}`).digest();
   const cipher = createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
-  const zeros = Buffer.alloc(PIECE);
+  // No bigger than needed: a catalog of tiny tracks would zero a whole piece per file.
+  const zeros = Buffer.alloc(Math.min(PIECE, length));
   for (let left = length; left > 0; left -= PIECE) {
     yield cipher.update(left >= PIECE ? zeros : zeros.subarray(0, left));
   }
