@@ -1,7 +1,7 @@
 import type { TracksChain } from "../chain/tracks-chain.js";
 import { deploymentKey, type Journal } from "../journal/journal.js";
-import type { ScanResult } from "../library/scan.js";
 import type { RunReport, TrackReport, TrackStatus } from "../report/report.js";
+import type { ScanResult } from "../scan/scan-library.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import type { TrackResult } from "./process-track.js";
 

@@ -3,8 +3,8 @@ import { dirname, join } from "node:path";
 import { addressBytes } from "../content/address.js";
 import type { ContentAddress } from "../content/types.js";
 import type { Journal } from "../journal/journal.js";
-import type { ScannedTrack } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
+import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { buildTrackMetadata, type TrackLocations } from "../metadata/track-metadata.js";
 
 export interface BuiltMetadata {

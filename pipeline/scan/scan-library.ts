@@ -1,68 +1,23 @@
 import { stat } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { z } from "zod";
-import { addressFile } from "../content/address.js";
-import { asReadError } from "../content/read.js";
-import {
-  type CidProfile,
-  type ContentAddress,
-  ContentAddressSchema,
-  DEFAULT_CID_PROFILE,
-} from "../content/types.js";
+import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "../content/types.js";
 import { InputError } from "../errors.js";
-import {
-  ArtworkFinder,
-  type ArtworkLimits,
-  ArtworkSchema,
-  DEFAULT_ARTWORK_LIMITS,
-} from "../metadata/artwork.js";
+import { DETECT_CONCURRENCY, type Detection, detectAudio } from "../library/detect-audio.js";
+import { type AudioFile, type FileIdentity, hashAudio } from "../library/hash-audio.js";
+import { type Problem, ProblemSchema, problemFrom } from "../library/problems.js";
+import { displayPath, type LibraryFile, walkLibrary } from "../library/walk.js";
+import { ArtworkFinder, type ArtworkLimits, DEFAULT_ARTWORK_LIMITS } from "../metadata/artwork.js";
+import { type Described, describe } from "../metadata/describe-track.js";
 import {
   loadOverrides,
-  type OverrideEntry,
   OverrideEntrySchema,
   type Overrides,
   overrideKeysFor,
 } from "../metadata/overrides.js";
-import { AudioTechnicalSchema, readTrack } from "../metadata/read-track.js";
-import { TrackTagsSchema } from "../metadata/track-tags.js";
-import { FilePathSchema, libraryName, NameBytesSchema, NameEncodingSchema } from "../util/file-name.js";
-import {
-  AudioFormatSchema,
-  claimsToBeAudio,
-  declaredLengthShortfall,
-  detectFile,
-  notAudioError,
-} from "./audio-format.js";
-import { type Problem, ProblemSchema, problemFrom } from "./problems.js";
-import { displayPath, type LibraryFile, walkLibrary } from "./walk.js";
-
-/** One track as the pipeline sees it: every later stage works from this, never from the file's name. */
-export const ScannedTrackSchema = z.object({
-  /** The exact bytes of the file's path: what every stage opens. */
-  path: FilePathSchema,
-  /** Relative to the library root, "/"-separated, readable (marked when its decoding is a guess): the name every report uses. */
-  file: z.string(),
-  /** How the name's bytes were decoded for `file`; anything but utf-8 is a guess. */
-  nameEncoding: NameEncodingSchema,
-  /** The relative path's exact bytes (base64) when `file` does not spell them: the journal keys by them. */
-  nameBytes: NameBytesSchema.optional(),
-  /** Size, SHA-256 and CID from the one pass over the bytes; the pipeline never hashes the file again. */
-  content: ContentAddressSchema,
-  format: AudioFormatSchema,
-  mimeType: z.string(),
-  extension: z.string(),
-  audio: AudioTechnicalSchema,
-  /** Tags from the file with metadata.json applied on top. */
-  tags: TrackTagsSchema.partial().extend({ title: z.string(), artist: z.string() }),
-  artwork: ArtworkSchema.optional(),
-  /** Other files in the library with the same bytes, reported and not minted again. */
-  duplicates: z.array(z.string()),
-  /** Modification time and inode when hashed, so the journal can let a later scan skip re-hashing. */
-  modifiedMs: z.number(),
-  ino: z.number(),
-});
-export type ScannedTrack = z.infer<typeof ScannedTrackSchema>;
+import { type ScannedTrack, ScannedTrackSchema } from "../metadata/scanned-track.js";
+import { libraryName } from "../util/file-name.js";
 
 export const ScanResultSchema = z.object({
   root: z.string(),
@@ -102,19 +57,6 @@ export interface ScanOptions {
 export type AudioFileOutcome =
   | { kind: "track"; track: ScannedTrack; warnings: Problem[] }
   | { kind: "rejected"; file: string; problem: Problem };
-
-/** What identifies a file's bytes between scans without reading them. */
-export interface FileIdentity {
-  file: string;
-  nameBytes?: string;
-  size: number;
-  mtimeMs: number;
-  ino: number;
-  profile: CidProfile;
-}
-
-/** Names the scan reads itself and therefore never reports as stray files. */
-const SIDE_FILES = new Set(["metadata.json", "release.json"]);
 
 /**
  * Scans a music library: finds audio by its bytes, hashes each file once, merges tags with
@@ -235,187 +177,10 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   return { root: libraryRoot, tracks, problems: sortProblems(problems) };
 }
 
-interface AudioFile {
-  kind: "audio";
-  file: LibraryFile;
-  content: ScannedTrack["content"];
-  detected: DetectedAudio;
-  duplicates: string[];
-}
-
-type DetectedAudio = Pick<ScannedTrack, "format" | "mimeType" | "extension">;
-
-/** An audio file is one detected as audio, or one named like audio that turned out unusable. */
-type Detection =
-  | { kind: "audio"; detected: DetectedAudio }
-  | { kind: "rejected"; problem: Problem }
-  | { kind: "other"; problem?: Problem };
-
 type Scanned =
   | { kind: "stopped" }
   | { kind: "rejected"; problem: Problem }
   | { kind: "audio"; item: AudioFile; described: Described };
-
-/** Header reads at once while telling files apart: each is small, so well above the hashing limit. */
-const DETECT_CONCURRENCY = 16;
-
-async function detectAudio(file: LibraryFile): Promise<Detection> {
-  const name = file.relativePath;
-  try {
-    const detected = await detectFile(file.path);
-    if (detected.kind !== "audio") {
-      if (claimsToBeAudio(file.name.text)) {
-        const detectedAs = detected.kind === "image" ? detected.mimeType : detected.detected;
-        return {
-          kind: "rejected",
-          problem: problemFrom(notAudioError(name, detectedAs, file.size), "error", name),
-        };
-      }
-      if (detected.kind === "image" || SIDE_FILES.has(basename(file.name.text))) return { kind: "other" };
-      return {
-        kind: "other",
-        problem: {
-          severity: "skipped",
-          code: "UNSUPPORTED",
-          file: name,
-          message: `${name}: not audio (${detected.detected ?? "unrecognised bytes"}); skipped — supported: MP3, FLAC, Ogg Vorbis/Opus, WAV, AIFF, M4A/AAC`,
-        },
-      };
-    }
-    const shortBy = await declaredLengthShortfall(file.path, detected.format, file.size);
-    if (shortBy > 0) {
-      throw new InputError("TRUNCATED", `is truncated: ${shortBy} bytes shorter than its header says`, {
-        file: name,
-        field: "content",
-        hint: "copy or download the file again",
-      });
-    }
-    const { format, mimeType, extension } = detected;
-    return { kind: "audio", detected: { format, mimeType, extension } };
-  } catch (error) {
-    // An errno (permission denied, vanished) becomes a sentence naming the file, not a raw path dump.
-    const problem = problemFrom(asReadError(error, name), "error", name);
-    return claimsToBeAudio(file.name.text) ? { kind: "rejected", problem } : { kind: "other", problem };
-  }
-}
-
-async function hashAudio(
-  file: LibraryFile,
-  detected: DetectedAudio,
-  profile: CidProfile,
-  { knownAddress, signal }: Pick<ScanOptions, "knownAddress" | "signal"> = {},
-): Promise<AudioFile | { kind: "rejected"; problem: Problem }> {
-  const identity = {
-    file: file.relativePath,
-    nameBytes: file.name.bytes,
-    size: file.size,
-    mtimeMs: file.mtimeMs,
-    ino: file.ino,
-    profile,
-  };
-  try {
-    const content = knownAddress?.(identity) ?? (await addressFile(file.path, { profile, signal }));
-    return { kind: "audio", file, content, detected, duplicates: [] };
-  } catch (error) {
-    return {
-      kind: "rejected",
-      problem: problemFrom(asReadError(error, file.relativePath), "error", file.relativePath),
-    };
-  }
-}
-
-/** A track with its warnings, or the problems that keep the file from being one; `key` is its metadata.json entry. */
-type Described = { key?: string; problems: Problem[]; track?: ScannedTrack };
-
-async function describe(
-  item: AudioFile,
-  overrides: Overrides | undefined,
-  finder: ArtworkFinder,
-): Promise<Described> {
-  const keys = overrideKeysFor(item.file.name.text);
-  const key = keys.find((k) => overrides?.entries.has(k) || overrides?.invalid.has(k));
-  try {
-    return { key, ...(await describeTrack(item, key, overrides, finder)) };
-  } catch (error) {
-    return { key, problems: [problemFrom(error, "error", item.file.relativePath)] };
-  }
-}
-
-async function describeTrack(
-  item: AudioFile,
-  key: string | undefined,
-  overrides: Overrides | undefined,
-  finder: ArtworkFinder,
-): Promise<{ track?: ScannedTrack; problems: Problem[] }> {
-  const name = item.file.relativePath;
-  const invalid = key === undefined ? undefined : overrides?.invalid.get(key);
-  if (invalid !== undefined) {
-    // A half-applied entry would mint wrong metadata for good; the track waits until the entry is fixed.
-    return { problems: invalid.map((error) => problemFrom(error, "error", overrides!.file)) };
-  }
-  const entry: OverrideEntry = (key === undefined ? undefined : overrides?.entries.get(key)) ?? {};
-  const reading = await readTrack(item.file.path, name, item.detected.mimeType);
-  const problems = reading.warnings.map((w) => problemFrom(w, "warning", name));
-
-  const { artwork: artworkOverride, ...tagOverrides } = entry;
-  const stem = basename(item.file.name.text, extname(item.file.name.text));
-  const merged = { ...reading.tags, ...tagOverrides };
-  // An override of `artist` alone must not leave the file's old co-artists behind.
-  if (tagOverrides.artist !== undefined && tagOverrides.artists === undefined)
-    merged.artists = [tagOverrides.artist];
-  if (merged.title === undefined) {
-    problems.push({
-      severity: "warning",
-      code: "NO_TITLE",
-      file: name,
-      field: "title",
-      message: `${name}: title: no title tag; using the file name "${stem}" — set a title tag or "title" in metadata.json`,
-    });
-  }
-  const artist = merged.artist ?? merged.artists?.join(", ");
-  if (artist === undefined) {
-    // With the tags that were dropped on the way: they often say why no artist is left.
-    const error = new InputError("NO_ARTIST", "no artist tag and no artist in metadata.json", {
-      file: name,
-      field: "artist",
-      hint: `add an artist tag, or {"${stem}": {"artist": "…"}} to metadata.json`,
-    });
-    return { problems: [...problems, problemFrom(error, "error", name)] };
-  }
-
-  const found = await finder.find({
-    file: name,
-    audioPath: item.file.path,
-    stem,
-    override:
-      artworkOverride === undefined
-        ? undefined
-        : {
-            artwork: artworkOverride,
-            metadataFile: overrides!.path,
-            entry: `${overrides!.file}: ${key}.artwork`,
-          },
-    picture: reading.picture,
-  });
-  if (found.error) return { problems: [...problems, problemFrom(found.error, "error", name)] };
-  problems.push(...found.warnings.map((w) => problemFrom(w, "warning", name)));
-
-  const track: ScannedTrack = {
-    path: item.file.path,
-    file: name,
-    nameEncoding: item.file.name.encoding,
-    nameBytes: item.file.name.bytes,
-    content: item.content,
-    ...item.detected,
-    audio: reading.technical,
-    tags: { ...merged, title: merged.title ?? stem, artist },
-    artwork: found.artwork,
-    duplicates: item.duplicates,
-    modifiedMs: item.file.mtimeMs,
-    ino: item.file.ino,
-  };
-  return { track, problems };
-}
 
 async function requireDirectory(path: string, what: string): Promise<void> {
   const info = await stat(path).catch(() => undefined);
