@@ -1,3 +1,5 @@
+// Longer than 300 lines because it is the one runner wiring scan, per-track stages, minter and report together;
+// the ledger (issue #18) takes the run's state out of it.
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { networkExposure } from "../chain/network-exposure.js";
