@@ -25,6 +25,10 @@ export type Detection =
 /** Header reads at once while telling files apart: each is small, so well above the hashing limit. */
 export const DETECT_CONCURRENCY = 16;
 
+/**
+ * Tells an audio file from the others by its header bytes. A file named like audio that is not usable
+ * audio is rejected (the user meant it as a track); any other file is at most reported as skipped.
+ */
 export async function detectAudio(file: LibraryFile): Promise<Detection> {
   const name = file.relativePath;
   try {

@@ -30,6 +30,7 @@ export interface HashOptions {
   signal?: AbortSignal;
 }
 
+/** The one pass over a file's bytes (size, SHA-256, CID), or the address an unchanged file already has. */
 export async function hashAudio(
   file: LibraryFile,
   detected: DetectedAudio,

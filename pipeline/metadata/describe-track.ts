@@ -3,14 +3,17 @@ import { InputError } from "../errors.js";
 import type { AudioFile } from "../library/hash-audio.js";
 import { type Problem, problemFrom } from "../library/problems.js";
 import type { ArtworkFinder } from "./artwork.js";
-import type { OverrideEntry, Overrides } from "./overrides.js";
-import { overrideKeysFor } from "./overrides.js";
+import { type OverrideEntry, type Overrides, overrideKeysFor } from "./overrides.js";
 import { readTrack } from "./read-track.js";
 import type { ScannedTrack } from "./scanned-track.js";
 
 /** A track with its warnings, or the problems that keep the file from being one; `key` is its metadata.json entry. */
 export type Described = { key?: string; problems: Problem[]; track?: ScannedTrack };
 
+/**
+ * The metadata merging of the scan: the file's tags with its metadata.json entry on top, and its artwork
+ * found; never throws, a file that cannot be a track comes back with the problems that say why.
+ */
 export async function describe(
   item: AudioFile,
   overrides: Overrides | undefined,
