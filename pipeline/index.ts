@@ -5,7 +5,6 @@
 export { loadPipelineConfig, type PipelineConfig } from "./config/pipeline-config.js";
 export * from "./content/index.js";
 export * from "./errors.js";
-export { type ScannedTrack, type ScanResult, scanLibrary, scanTrack } from "./library/scan.js";
 export {
   type CompleteTrack,
   DecentralizedStorageManager,
@@ -14,9 +13,12 @@ export {
   type UploadMusicLibraryOptions,
   uploadMusicLibrary,
 } from "./manager.js";
+export type { ScannedTrack } from "./metadata/scanned-track.js";
 export { buildTrackMetadata, type TrackMetadata, TrackMetadataSchema } from "./metadata/track-metadata.js";
 export type { ProviderStats, StorageProvider, StoredObject } from "./providers/types.js";
 export { type RunReport, RunReportSchema } from "./report/report.js";
 export type { ChainSetup } from "./run/deployment.js";
 export { type RunOptions, type RunResult, runPipeline } from "./run/run-pipeline.js";
+export { collectScan, type ScanResult, type ScanSummary, scanLibrary } from "./scan/scan-library.js";
+export { scanTrack } from "./scan/scan-track.js";
 export { StorageSet } from "./storage/storage-set.js";

@@ -7,7 +7,6 @@ import type { ContentAddress } from "./content/types.js";
 import { InputError } from "./errors.js";
 import { type Ledger, openLedger } from "./ledger/ledger.js";
 import { claimsToBeAudio, detectFile } from "./library/audio-format.js";
-import { scanTrack } from "./library/scan.js";
 import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
 import { encodeMetadata } from "./metadata/encode.js";
 import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
@@ -15,6 +14,7 @@ import type { Progress } from "./report/progress.js";
 import { type RunReport, readReport } from "./report/report.js";
 import { processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
+import { scanTrack } from "./scan/scan-track.js";
 import { metadataAddress } from "./stages/metadata.js";
 import { type StoreOutcome, type StoreTarget, storeObject } from "./stages/store.js";
 import { StorageSet } from "./storage/storage-set.js";
@@ -286,14 +286,8 @@ export async function uploadMusicLibrary(options: UploadMusicLibraryOptions): Pr
   let storage: StorageSet | undefined;
   try {
     storage = await StorageSet.open({ env, workDir: config.workDir });
-    const { reportPath } = await runPipeline({
-      config,
-      storage,
-      ledger,
-      progress: options.progress,
-      signal: options.signal,
-    });
-    return await readReport(reportPath);
+    const { progress, signal } = options;
+    return await readReport((await runPipeline({ config, storage, ledger, progress, signal })).reportPath);
   } finally {
     await storage?.close();
     await ledger.close();

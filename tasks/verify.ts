@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { PublicClient } from "viem";
 import { resolveCollection } from "../pipeline/audit/collection-target.js";
-import { runAudit } from "../pipeline/audit/run-audit.js";
+import { runAudit } from "../pipeline/commands/verify/run-audit.js";
 
 export interface VerifyCollectionTaskArguments {
   contract: string;

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { findingLine } from "../../pipeline/audit/doctor/finding.js";
-import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
+import { findingLine } from "../../pipeline/commands/doctor/finding.js";
+import { runDoctor } from "../../pipeline/commands/doctor/run-doctor.js";
 import { InputError } from "../../pipeline/errors.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";

@@ -1,4 +1,4 @@
-import { defaultExportDir, exportCollection } from "../../pipeline/audit/marketplace-export.js";
+import { defaultExportDir, exportCollection } from "../../pipeline/commands/export/marketplace-export.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";

@@ -1,6 +1,6 @@
+import { runMigrate } from "../../pipeline/commands/migrate/migrate.js";
 import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
 import { InputError } from "../../pipeline/errors.js";
-import { runMigrate } from "../../pipeline/migrate/migrate.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 

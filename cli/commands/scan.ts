@@ -1,9 +1,9 @@
 import { parseCidProfile } from "../../pipeline/content/profiles.js";
 import { InputError } from "../../pipeline/errors.js";
 import type { Problem } from "../../pipeline/library/problems.js";
-import { collectScan, type ScanResult } from "../../pipeline/library/scan.js";
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
 import { buildTrackMetadata, minutesSeconds } from "../../pipeline/metadata/track-metadata.js";
+import { collectScan, type ScanResult } from "../../pipeline/scan/scan-library.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 

@@ -1,4 +1,4 @@
-import { storageUsage, usageLines } from "../../pipeline/audit/storage-usage.js";
+import { storageUsage, usageLines } from "../../pipeline/commands/stats/storage-usage.js";
 import { loadDotEnv } from "../../pipeline/config/dotenv.js";
 import { DEFAULT_WORKDIR, loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
 import { loadCostConfig } from "../../pipeline/cost/prices.js";

@@ -1,4 +1,4 @@
-import { streamingUrls } from "../../pipeline/audit/stream-urls.js";
+import { streamingUrls } from "../../pipeline/commands/url/stream-urls.js";
 import { InputError } from "../../pipeline/errors.js";
 import { StorageSet } from "../../pipeline/storage/storage-set.js";
 import { parseCommandArgs } from "../args.js";

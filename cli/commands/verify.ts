@@ -1,4 +1,4 @@
-import { runAudit } from "../../pipeline/audit/run-audit.js";
+import { runAudit } from "../../pipeline/commands/verify/run-audit.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { COLLECTION_OPTIONS_HELP, collectionFrom, collectionOptions, positiveInt } from "./options.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ScannedTrack } from "../library/scan.js";
+import type { ScannedTrack } from "./scanned-track.js";
 import { yearOf } from "./track-tags.js";
 
 const ipfsUri = z.string().regex(/^ipfs:\/\/[a-zA-Z0-9]+$/, "expected ipfs://<cid>");

@@ -3,8 +3,8 @@ import { dirname } from "node:path";
 import type { TracksChain } from "../chain/tracks-chain.js";
 import type { Ledger } from "../ledger/ledger.js";
 import { deploymentKey, type RecordOf } from "../ledger/records.js";
-import type { ScanSummary } from "../library/scan.js";
 import { type RunSummary, type TrackReport, TrackReportSchema, type TrackStatus } from "../report/report.js";
+import type { ScanSummary } from "../scan/scan-library.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { redact } from "../util/secrets.js";
 

@@ -14,12 +14,12 @@ import {
   providerCostLine,
 } from "../cost/monthly-cost.js";
 import { loadCostConfig } from "../cost/prices.js";
-import { collectScan } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
 import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
 import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
 import { formatBytes } from "../report/format.js";
+import { collectScan } from "../scan/scan-library.js";
 import { localDirectoriesFor } from "../storage/storage-set.js";
 import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
 

@@ -2,7 +2,7 @@ import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { JournalRecord } from "../ledger/records.js";
-import type { ScannedTrack } from "../library/scan.js";
+import type { ScannedTrack } from "../metadata/scanned-track.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { buildMetadata } from "../stages/metadata.js";
 import { type StoreOutcome, storeObject } from "../stages/store.js";

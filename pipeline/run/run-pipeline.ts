@@ -1,3 +1,5 @@
+// Longer than 300 lines because it is the one runner wiring scan, per-track stages, minter and report together;
+// the ledger (issue #18) takes the run's state out of it.
 import { hostname } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
@@ -8,12 +10,13 @@ import { AbortedError, ConfigError } from "../errors.js";
 import { type Ledger, openLedger } from "../ledger/ledger.js";
 import { deploymentKey, type JournalRecord, type RecordOf } from "../ledger/records.js";
 import type { Problem } from "../library/problems.js";
-import { type ScannedTrack, type ScanSummary, scanLibrary } from "../library/scan.js";
 import type { LibraryFile } from "../library/walk.js";
+import type { ScannedTrack } from "../metadata/scanned-track.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunSummary, summaryLines } from "../report/report.js";
+import { type ScanSummary, scanLibrary } from "../scan/scan-library.js";
 import { type MintRecords, MintStage } from "../stages/mint.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { writeRunReport } from "./build-report.js";

@@ -2,8 +2,8 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { addressBytes } from "../content/address.js";
 import type { ContentAddress } from "../content/types.js";
-import type { ScannedTrack } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
+import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { buildTrackMetadata, type TrackLocations } from "../metadata/track-metadata.js";
 
 export interface BuiltMetadata {

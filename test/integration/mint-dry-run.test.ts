@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { runDoctor } from "../../pipeline/audit/doctor/run-doctor.js";
+import { runDoctor } from "../../pipeline/commands/doctor/run-doctor.js";
 import { DISK_SHORT_FIX } from "../../pipeline/run/local-disk.js";
 import { mountTmpfs } from "../support/fault-tmpfs.js";
 import { startHardhatNode } from "../support/hardhat-node.js";

@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { checkStorj } from "../../pipeline/audit/doctor/provider-checks.js";
+import { checkStorj } from "../../pipeline/commands/doctor/provider-checks.js";
 import { billedSize } from "../../pipeline/cost/monthly-cost.js";
 import { PUBLISHED_PRICES } from "../../pipeline/cost/prices.js";
 import { AbortedError, AuthError, IntegrityError, ProviderError, QuotaError } from "../../pipeline/errors.js";

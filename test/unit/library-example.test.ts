@@ -2,8 +2,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { collectScan } from "../../pipeline/library/scan.js";
 import { buildCollectionMetadata, loadReleaseConfig } from "../../pipeline/metadata/collection.js";
+import { collectScan } from "../../pipeline/scan/scan-library.js";
 
 describe("examples/library (what the README's first command mints)", () => {
   it("scans without a problem: five formats, overrides applied, cover and embedded art", async () => {

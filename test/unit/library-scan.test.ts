@@ -4,13 +4,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { main } from "../../cli/main.js";
 import { addressFile } from "../../pipeline/content/address.js";
-import {
-  collectScan,
-  type ScannedTrack,
-  ScannedTrackSchema,
-  type ScanResult,
-  scanLibrary,
-} from "../../pipeline/library/scan.js";
+import { type ScannedTrack, ScannedTrackSchema } from "../../pipeline/metadata/scanned-track.js";
+import { collectScan, type ScanResult, scanLibrary } from "../../pipeline/scan/scan-library.js";
 import { type AudioFixtures, audioFixtures, toneWav } from "../support/audio-fixtures.js";
 
 describe("library scan on real audio", () => {

@@ -4,11 +4,12 @@ import { expect } from "chai";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { collectScan, type ScannedTrack } from "../../pipeline/library/scan.js";
 import { canonicalJson } from "../../pipeline/metadata/canonical-json.js";
 import { buildCollectionMetadata, loadReleaseConfig } from "../../pipeline/metadata/collection.js";
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
+import type { ScannedTrack } from "../../pipeline/metadata/scanned-track.js";
 import { buildTrackMetadata, TrackMetadataSchema } from "../../pipeline/metadata/track-metadata.js";
+import { collectScan } from "../../pipeline/scan/scan-library.js";
 import { audioFixtures } from "../support/audio-fixtures.js";
 
 const GOLDEN = join(import.meta.dirname, "..", "fixtures", "golden");

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { knownObjects } from "../../pipeline/commands/migrate/known-objects.js";
 import { metadataCid } from "../../pipeline/content/index.js";
 import { Ledger } from "../../pipeline/ledger/ledger.js";
 import type { JournalRecord } from "../../pipeline/ledger/records.js";
-import { knownObjects } from "../../pipeline/migrate/known-objects.js";
 import type { ObjectKind, StoredObject } from "../../pipeline/providers/types.js";
 
 const sha = (n: number) => n.toString(16).padStart(64, "0");

@@ -1,3 +1,5 @@
+// Longer than 300 lines because it is one table: every IPFS variable of the environment with its schema, and
+// how each backend's settings are built and cross-checked from it (pairs, closed services, public origins).
 import { join } from "node:path";
 import { z } from "zod";
 import { parseEnv } from "../../config/env.js";

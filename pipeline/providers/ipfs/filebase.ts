@@ -1,3 +1,5 @@
+// Longer than 300 lines because it is one service's API: Filebase's S3 bucket that imports our CAR, sent in
+// parts from a spooled file, its CID read back from the object, with one error mapping for every request.
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";

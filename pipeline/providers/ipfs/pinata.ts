@@ -1,3 +1,5 @@
+// Longer than 300 lines because it is one service's API: Pinata's v3 upload in both its forms (one POST, and
+// TUS resumed from the server's offset) and its file listing, sharing one auth, error mapping and parsing.
 import { createWriteStream, openAsBlob } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,17 +1,23 @@
 import { extname, resolve } from "node:path";
-import { acceptCid } from "../content/accepted-cid.js";
-import { AbortedError, describeError } from "../errors.js";
-import type { Ledger } from "../ledger/ledger.js";
-import type { TrackMetadata } from "../metadata/track-metadata.js";
-import type { PutRequest, StorageProvider } from "../providers/types.js";
-import type { Progress } from "../report/progress.js";
-import { metadataPath } from "../stages/metadata.js";
-import { type CopyCandidate, findVerifiedCopy, type WantedObject } from "../storage/verified-copy.js";
+import {
+  type AuditReport,
+  type Check,
+  countStatuses,
+  FAILING,
+  type TokenAudit,
+} from "../../audit/audit-report.js";
+import { audioLocator, audioObject } from "../../audit/check-audio.js";
+import { checkMetadata } from "../../audit/check-metadata.js";
+import { metadataRecord } from "../../audit/metadata-source.js";
+import { acceptCid } from "../../content/accepted-cid.js";
+import { AbortedError, describeError } from "../../errors.js";
+import type { Ledger } from "../../ledger/ledger.js";
+import type { TrackMetadata } from "../../metadata/track-metadata.js";
+import type { PutRequest, StorageProvider } from "../../providers/types.js";
+import type { Progress } from "../../report/progress.js";
+import { metadataPath } from "../../stages/metadata.js";
+import { type CopyCandidate, findVerifiedCopy, type WantedObject } from "../../storage/verified-copy.js";
 import { auditToken, type TokenAuditContext } from "./audit-collection.js";
-import { type AuditReport, type Check, countStatuses, FAILING, type TokenAudit } from "./audit-report.js";
-import { audioLocator, audioObject } from "./check-audio.js";
-import { checkMetadata } from "./check-metadata.js";
-import { metadataRecord } from "./metadata-source.js";
 
 export interface RepairContext extends TokenAuditContext {
   /** IPFS providers that should hold every metadata document. */

@@ -9,12 +9,12 @@ import {
   providerCost,
   providerCostLine,
   totalMonthlyUsd,
-} from "../cost/monthly-cost.js";
-import type { CostConfig } from "../cost/prices.js";
-import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
-import { formatBytes } from "../report/format.js";
-import { RunReportSchema } from "../report/report.js";
-import type { StorageSet } from "../storage/storage-set.js";
+} from "../../cost/monthly-cost.js";
+import type { CostConfig } from "../../cost/prices.js";
+import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
+import { formatBytes } from "../../report/format.js";
+import { RunReportSchema } from "../../report/report.js";
+import type { StorageSet } from "../../storage/storage-set.js";
 
 export interface StorageUsage {
   providers: ProviderCost[];

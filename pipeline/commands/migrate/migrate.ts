@@ -1,13 +1,18 @@
 import pLimit, { type LimitFunction } from "p-limit";
-import { loadDotEnv } from "../config/dotenv.js";
-import { loadPipelineConfig } from "../config/pipeline-config.js";
-import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
-import { type Ledger, openLedger } from "../ledger/ledger.js";
-import type { StorageProvider, StoredObject } from "../providers/types.js";
-import { formatBytes } from "../report/format.js";
-import { createProgress, type Progress } from "../report/progress.js";
-import { StorageSet } from "../storage/storage-set.js";
-import { type CopyCandidate, clearScratch, findVerifiedCopy, scratchDir } from "../storage/verified-copy.js";
+import { loadDotEnv } from "../../config/dotenv.js";
+import { loadPipelineConfig } from "../../config/pipeline-config.js";
+import { AbortedError, describeError, InputError, IntegrityError } from "../../errors.js";
+import { type Ledger, openLedger } from "../../ledger/ledger.js";
+import type { StorageProvider, StoredObject } from "../../providers/types.js";
+import { formatBytes } from "../../report/format.js";
+import { createProgress, type Progress } from "../../report/progress.js";
+import { StorageSet } from "../../storage/storage-set.js";
+import {
+  type CopyCandidate,
+  clearScratch,
+  findVerifiedCopy,
+  scratchDir,
+} from "../../storage/verified-copy.js";
 import { type KnownObject, knownObjects } from "./known-objects.js";
 
 export interface MigrationSummary {

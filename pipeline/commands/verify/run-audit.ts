@@ -1,14 +1,14 @@
 import { SingleBar } from "cli-progress";
 import type { PublicClient } from "viem";
-import type { Hex } from "../chain/tracks-chain.js";
-import type { PipelineConfig } from "../config/pipeline-config.js";
-import { openLedger } from "../ledger/ledger.js";
-import { createProgress } from "../report/progress.js";
-import { StorageSet } from "../storage/storage-set.js";
-import { clearScratch, scratchDir } from "../storage/verified-copy.js";
+import { type AuditReport, auditFailed, auditTable, writeAuditReport } from "../../audit/audit-report.js";
+import { auditReportPath } from "../../audit/collection-target.js";
+import type { Hex } from "../../chain/tracks-chain.js";
+import type { PipelineConfig } from "../../config/pipeline-config.js";
+import { openLedger } from "../../ledger/ledger.js";
+import { createProgress } from "../../report/progress.js";
+import { StorageSet } from "../../storage/storage-set.js";
+import { clearScratch, scratchDir } from "../../storage/verified-copy.js";
 import { auditCollection, metadataSources } from "./audit-collection.js";
-import { type AuditReport, auditFailed, auditTable, writeAuditReport } from "./audit-report.js";
-import { auditReportPath } from "./collection-target.js";
 import { repairReport } from "./repair.js";
 
 export interface RunAuditOptions {

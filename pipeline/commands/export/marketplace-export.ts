@@ -1,24 +1,24 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { tracksAbi } from "../chain/tracks-abi.js";
-import { addressFile } from "../content/index.js";
-import { describeError, IntegrityError } from "../errors.js";
+import { fetchVerified } from "../../audit/check-metadata.js";
+import type { CollectionTarget } from "../../audit/collection-target.js";
+import { type MetadataSource, providerSource } from "../../audit/metadata-source.js";
+import { collectionSize } from "../../audit/read-collection.js";
+import { readVerifiedToken } from "../../audit/verified-token.js";
+import { tracksAbi } from "../../chain/tracks-abi.js";
+import { addressFile } from "../../content/index.js";
+import { describeError, IntegrityError } from "../../errors.js";
 import {
   buildCollectionMetadata,
   type CollectionMetadata,
   CollectionMetadataSchema,
   loadReleaseConfig,
-} from "../metadata/collection.js";
-import { gatewayUrl } from "../providers/ipfs/gateway-url.js";
-import type { StorageSet } from "../storage/storage-set.js";
-import type { FilePath } from "../util/file-name.js";
-import { redact } from "../util/secrets.js";
-import { fetchVerified } from "./check-metadata.js";
-import type { CollectionTarget } from "./collection-target.js";
-import { type MetadataSource, providerSource } from "./metadata-source.js";
-import { collectionSize } from "./read-collection.js";
-import { readVerifiedToken } from "./verified-token.js";
+} from "../../metadata/collection.js";
+import { gatewayUrl } from "../../providers/ipfs/gateway-url.js";
+import type { StorageSet } from "../../storage/storage-set.js";
+import type { FilePath } from "../../util/file-name.js";
+import { redact } from "../../util/secrets.js";
 
 /** One marketplace listing row: what OpenSea-style importers ask for, with HTTP URLs through `gateway`. */
 export interface Listing {

@@ -1,9 +1,9 @@
 import { extname, resolve } from "node:path";
-import { acceptCid } from "../content/accepted-cid.js";
-import type { ContentAddress } from "../content/types.js";
-import type { Ledger, TrackState } from "../ledger/ledger.js";
-import { artworkExtension } from "../metadata/artwork.js";
-import type { ObjectKind, StoredObject } from "../providers/types.js";
+import { acceptCid } from "../../content/accepted-cid.js";
+import type { ContentAddress } from "../../content/types.js";
+import type { Ledger, TrackState } from "../../ledger/ledger.js";
+import { artworkExtension } from "../../metadata/artwork.js";
+import type { ObjectKind, StoredObject } from "../../providers/types.js";
 
 /** One object of the release as the ledger knows it: what it is, where it lives, who references it. */
 export interface KnownObject {

@@ -1,13 +1,13 @@
 import pLimit from "p-limit";
 import type { PublicClient } from "viem";
-import type { Hex } from "../chain/tracks-chain.js";
-import type { StoreTarget } from "../stages/store.js";
-import type { StorageSet } from "../storage/storage-set.js";
-import { type AuditReport, type Check, countStatuses, type TokenAudit } from "./audit-report.js";
-import { audioLocator, checkAudio } from "./check-audio.js";
-import { checkMetadata } from "./check-metadata.js";
-import { gatewaySource, type MetadataSource, providerSource } from "./metadata-source.js";
-import { collectionSize, readToken } from "./read-collection.js";
+import { type AuditReport, type Check, countStatuses, type TokenAudit } from "../../audit/audit-report.js";
+import { audioLocator, checkAudio } from "../../audit/check-audio.js";
+import { checkMetadata } from "../../audit/check-metadata.js";
+import { gatewaySource, type MetadataSource, providerSource } from "../../audit/metadata-source.js";
+import { collectionSize, readToken } from "../../audit/read-collection.js";
+import type { Hex } from "../../chain/tracks-chain.js";
+import type { StoreTarget } from "../../stages/store.js";
+import type { StorageSet } from "../../storage/storage-set.js";
 
 export interface AuditOptions {
   client: PublicClient;

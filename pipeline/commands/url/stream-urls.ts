@@ -1,9 +1,9 @@
-import type { StorageSet } from "../storage/storage-set.js";
-import { audioLocator, audioObject } from "./check-audio.js";
-import type { CollectionTarget } from "./collection-target.js";
-import { providerSource } from "./metadata-source.js";
-import { resolveTokenRef } from "./read-collection.js";
-import { readVerifiedToken } from "./verified-token.js";
+import { audioLocator, audioObject } from "../../audit/check-audio.js";
+import type { CollectionTarget } from "../../audit/collection-target.js";
+import { providerSource } from "../../audit/metadata-source.js";
+import { resolveTokenRef } from "../../audit/read-collection.js";
+import { readVerifiedToken } from "../../audit/verified-token.js";
+import type { StorageSet } from "../../storage/storage-set.js";
 
 export interface StreamingUrls {
   tokenId: bigint;

@@ -1,0 +1,294 @@
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import pLimit from "p-limit";
+import { z } from "zod";
+import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "../content/types.js";
+import { InputError } from "../errors.js";
+import { DETECT_CONCURRENCY, type Detection, detectAudio } from "../library/detect-audio.js";
+import { type AudioFile, type FileIdentity, hashAudio } from "../library/hash-audio.js";
+import { type Problem, ProblemSchema, problemFrom } from "../library/problems.js";
+import { displayPath, type LibraryFile, walkLibrary } from "../library/walk.js";
+import { ArtworkFinder, type ArtworkLimits, DEFAULT_ARTWORK_LIMITS } from "../metadata/artwork.js";
+import { type Described, describe } from "../metadata/describe-track.js";
+import { loadOverrides } from "../metadata/overrides.js";
+import { type ScannedTrack, ScannedTrackSchema } from "../metadata/scanned-track.js";
+
+export const ScanResultSchema = z.object({
+  root: z.string(),
+  tracks: z.array(ScannedTrackSchema),
+  problems: z.array(ProblemSchema),
+});
+/** A whole library's scan held in memory (`collectScan`): for the plan and `dcmx scan`, not for a run. */
+export type ScanResult = z.infer<typeof ScanResultSchema>;
+
+/**
+ * What a streaming scan returns once every file is handed over: the problems that belong to no audio file
+ * handed over as a track (metadata.json, unreadable folders, files that are not audio, unused metadata
+ * entries, and audio files that are no track: unreadable ones and duplicates, as many as the bad input,
+ * not the library). Tracks and their warnings were handed over one by one and are not kept.
+ */
+export interface ScanSummary {
+  root: string;
+  problems: Problem[];
+}
+
+export interface ScanOptions {
+  /** metadata.json; defaults to `<root>/metadata.json` when that file exists. */
+  metadataFile?: string;
+  artworkDir?: string;
+  /** Where embedded pictures are extracted (default `.dcmx/artwork`). */
+  extractDir?: string;
+  profile?: CidProfile;
+  artworkLimits?: ArtworkLimits;
+  /** Files read at once; each read is I/O plus hashing, so a little above the core count. */
+  concurrency?: number;
+  /**
+   * Content addresses already computed for files that have not changed since (same path, size, mtime and
+   * inode, same profile): a re-run of a large library then reads no audio bytes at all.
+   */
+  knownAddress?: (file: FileIdentity) => Promise<ContentAddress | undefined>;
+  /** The library's audio files, once they are told apart from other files (before hashing). */
+  onAudioFiles?: (files: LibraryFile[]) => void;
+  /**
+   * What became of each audio file, as soon as it is known: a caller can start on a track while other
+   * files are still being hashed. Files of one size (the only ones that can be duplicates) come in
+   * library order; `order` gives every file's place in the library.
+   */
+  onAudioFile?: (outcome: AudioFileOutcome) => void;
+  /**
+   * Called before a file is hashed; the scan waits until it resolves. The returned function is called once
+   * the file's outcome needs nothing more from the scan's caller: at once for a file that is no track, or
+   * by the caller (`release` in the outcome) when it is done with the track. This is how a run keeps the
+   * scan only as far ahead of the uploads as its concurrency, whatever the size of the library.
+   */
+  admit?: () => Promise<() => void>;
+  /** Stops hashing further files; the scan then returns what it has. */
+  signal?: AbortSignal;
+}
+
+/** One audio file's scan: a usable track (with its warnings), or why it is not one (an error, a duplicate). */
+export type AudioFileOutcome =
+  | { kind: "track"; track: ScannedTrack; warnings: Problem[]; order: number; release: () => void }
+  | {
+      kind: "rejected";
+      file: string;
+      problem: Problem;
+      order: number;
+      /** For a duplicate: the track it is a copy of. */
+      duplicateOf?: { file: string; sha256: string };
+    };
+
+/**
+ * Scans a music library: finds audio by its bytes, hashes each file once, merges tags with
+ * metadata.json and finds artwork. Never throws for a bad file. Each audio file's outcome is handed to
+ * `onAudioFile` as soon as it is known and not kept: memory follows `admit`, not the library's size.
+ */
+export async function scanLibrary(root: string, options: ScanOptions = {}): Promise<ScanSummary> {
+  const libraryRoot = resolve(root);
+  const artworkDir = options.artworkDir === undefined ? undefined : resolve(options.artworkDir);
+  await requireDirectory(libraryRoot, "library");
+  if (artworkDir !== undefined) await requireDirectory(artworkDir, "--artwork-dir");
+  const metadataFile = await findMetadataFile(libraryRoot, options.metadataFile);
+  const profile = options.profile ?? DEFAULT_CID_PROFILE;
+  const limit = pLimit(options.concurrency ?? 3);
+  const problems: Problem[] = [];
+
+  const overrides =
+    metadataFile === undefined
+      ? undefined
+      : await loadOverrides(metadataFile, displayPath(libraryRoot, metadataFile));
+  for (const error of overrides?.fileErrors ?? [])
+    problems.push(problemFrom(error, "error", overrides!.file));
+
+  const { files, refused } = await walkLibrary(libraryRoot);
+  for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
+
+  // Telling audio from other files reads a few header bytes: all of it is done first, so the count of
+  // tracks to come is known before the first is hashed.
+  const detectLimit = pLimit(DETECT_CONCURRENCY);
+  const detections = await Promise.all(files.map((file) => detectLimit(() => detectAudio(file))));
+  const audio: Array<{ file: LibraryFile; detection: Exclude<Detection, { kind: "other" }> }> = [];
+  for (const [index, detection] of detections.entries()) {
+    if (detection.kind !== "other") audio.push({ file: files[index]!, detection });
+    else if (detection.problem) problems.push(detection.problem);
+  }
+  detections.length = 0;
+  options.onAudioFiles?.(audio.map(({ file }) => file));
+
+  const finder = new ArtworkFinder({
+    root: libraryRoot,
+    artworkDir,
+    extractDir: resolve(options.extractDir ?? join(".dcmx", "artwork")),
+    profile,
+    limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
+  });
+  // Hashing and describing run `limit` files at a time, each once `admit` lets it. Only files of the same
+  // size can be duplicates, so each size's files are decided in library order (the first of several
+  // identical files is the one minted) while files of other sizes go on: a long recording does not hold
+  // back the tracks after it. A file's result is dropped once decided.
+  const scanned: Array<Promise<Scanned> | undefined> = audio.map(({ file, detection }) =>
+    limit(async (): Promise<Scanned> => {
+      if (detection.kind === "rejected") return detection;
+      if (options.signal?.aborted) return { kind: "stopped" };
+      const release = (await options.admit?.()) ?? (() => {});
+      const hashed = await hashAudio(file, detection.detected, profile, options);
+      if (hashed.kind === "rejected") {
+        release();
+        return options.signal?.aborted ? { kind: "stopped" } : hashed;
+      }
+      return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder), release };
+    }),
+  );
+  const usedKeys = new Set<string>();
+  const decide = (index: number, outcome: Scanned, firstBySha: Map<string, AudioFile>): void => {
+    const { file } = audio[index]!;
+    if (outcome.kind === "stopped") return;
+    if (outcome.kind === "rejected") {
+      problems.push(outcome.problem);
+      options.onAudioFile?.({
+        kind: "rejected",
+        file: file.relativePath,
+        problem: outcome.problem,
+        order: index,
+      });
+      return;
+    }
+    const { item, described, release } = outcome;
+    const first = firstBySha.get(item.content.sha256);
+    if (first !== undefined) {
+      release();
+      first.duplicates.push(file.relativePath);
+      const problem: Problem = {
+        severity: "skipped",
+        code: "DUPLICATE",
+        file: file.relativePath,
+        field: "content",
+        message: `${file.relativePath}: same bytes as ${first.file.relativePath} (sha256 ${first.content.sha256.slice(0, 12)}…) — minted once, as ${first.file.relativePath}`,
+      };
+      problems.push(problem);
+      options.onAudioFile?.({
+        kind: "rejected",
+        file: file.relativePath,
+        problem,
+        order: index,
+        duplicateOf: { file: first.file.relativePath, sha256: first.content.sha256 },
+      });
+      return;
+    }
+    firstBySha.set(item.content.sha256, item);
+    if (described.key !== undefined) usedKeys.add(described.key);
+    if (described.track !== undefined) {
+      options.onAudioFile?.({
+        kind: "track",
+        track: described.track,
+        warnings: described.problems,
+        order: index,
+        release,
+      });
+    } else {
+      release();
+      const problem = described.problems.find((p) => p.severity === "error") ?? described.problems[0]!;
+      problems.push(...described.problems);
+      options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem, order: index });
+    }
+  };
+  const bySize = new Map<number, number[]>();
+  for (const [index, { file }] of audio.entries()) {
+    const group = bySize.get(file.size);
+    if (group === undefined) bySize.set(file.size, [index]);
+    else group.push(index);
+  }
+  await Promise.all(
+    [...bySize.values()].map(async (indices) => {
+      // Duplicates have one size: the first of each content is remembered only while its size is scanned.
+      const firstBySha = new Map<string, AudioFile>();
+      for (const index of indices) {
+        const outcome = await scanned[index]!;
+        scanned[index] = undefined;
+        decide(index, outcome, firstBySha);
+      }
+    }),
+  );
+
+  for (const key of overrides?.entries.keys() ?? []) {
+    if (usedKeys.has(key)) continue;
+    problems.push({
+      severity: "warning",
+      code: "METADATA_UNUSED",
+      file: overrides!.file,
+      field: key,
+      message: `${overrides!.file}: ${key}: no track in the library matches this key — use the track's file name without extension (e.g. "song1" for song1.mp3)`,
+    });
+  }
+
+  return { root: libraryRoot, problems: sortProblems(problems) };
+}
+
+/**
+ * A whole library's scan in memory, tracks in library order with every warning: what the plan and
+ * `dcmx scan` show. A run streams instead (`scanLibrary` with `onAudioFile`).
+ */
+export async function collectScan(
+  root: string,
+  options: Omit<ScanOptions, "onAudioFile" | "admit"> = {},
+): Promise<ScanResult> {
+  const tracks: Array<{ order: number; track: ScannedTrack }> = [];
+  const warnings: Problem[] = [];
+  const summary = await scanLibrary(root, {
+    ...options,
+    onAudioFile: (outcome) => {
+      if (outcome.kind === "rejected") return;
+      tracks.push({ order: outcome.order, track: outcome.track });
+      warnings.push(...outcome.warnings);
+    },
+  });
+  return {
+    root: summary.root,
+    tracks: tracks.sort((a, b) => a.order - b.order).map((t) => t.track),
+    problems: sortProblems([...summary.problems, ...warnings]),
+  };
+}
+
+type Scanned =
+  | { kind: "stopped" }
+  | { kind: "rejected"; problem: Problem }
+  | { kind: "audio"; item: AudioFile; described: Described; release: () => void };
+
+async function requireDirectory(path: string, what: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new InputError("NOT_A_DIRECTORY", `${path} is not a directory`, {
+      file: path,
+      field: what,
+      hint: "pass the folder that holds your tracks",
+    });
+  }
+}
+
+async function findMetadataFile(root: string, given: string | undefined): Promise<string | undefined> {
+  if (given !== undefined) {
+    const path = resolve(given);
+    if (!(await stat(path).catch(() => undefined))?.isFile()) {
+      throw new InputError("NO_METADATA_FILE", "file not found", {
+        file: path,
+        field: "--metadata",
+        hint: "pass the path of your metadata.json, or leave the option out",
+      });
+    }
+    return path;
+  }
+  const beside = join(root, "metadata.json");
+  return (await stat(beside).catch(() => undefined))?.isFile() ? beside : undefined;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, skipped: 2 } as const;
+
+/** Problems in a stable order (parallel work finishes in any order). */
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
+}
