@@ -196,25 +196,38 @@ describe("dcmx list: Seaport 1.6 listings posted to OpenSea and filled on chain 
     expect(await ownerOf(1n)).to.equal(BUYER!.address);
   });
 
-  it("does not approve again, and an expired listing cannot be filled", async () => {
+  it("lists what the seller still owns without asking again for approval, refuses a token sold, and an expired listing cannot be filled", async () => {
     // In process, as `dcmx list` calls it: a second CLI start would double this file's time.
     const lines: string[] = [];
-    const [listed] = await listTokens({
-      client: client() as PublicClient,
-      wallet: createWalletClient({ account: privateKeyToAccount(SELLER_KEY), transport: http(node.url) }),
-      collection,
-      seaport: await connectSeaport(client() as PublicClient, seaport, OPENSEA_CONDUIT_KEY, "seaport"),
-      openSea: interimOpenSea({ OPENSEA_API_KEY: API_KEY, OPENSEA_API_URL: api.url }),
-      chain: "sepolia",
-      price: parseEther("0.5"),
-      tokenIds: [3n],
-      expiresInSeconds: parseExpiry("90m"),
-      log: (line) => lines.push(line),
-    });
+    const listIn = async (tokenIds: bigint[] | undefined) =>
+      listTokens({
+        client: client() as PublicClient,
+        wallet: createWalletClient({ account: privateKeyToAccount(SELLER_KEY), transport: http(node.url) }),
+        collection,
+        seaport: await connectSeaport(client() as PublicClient, seaport, OPENSEA_CONDUIT_KEY, "seaport"),
+        openSea: interimOpenSea({ OPENSEA_API_KEY: API_KEY, OPENSEA_API_URL: api.url }),
+        chain: "sepolia",
+        price: parseEther("0.5"),
+        tokenIds,
+        expiresInSeconds: parseExpiry("90m"),
+        log: (line) => lines.push(line),
+      });
+    const listed = await listIn(undefined);
+    // Token 1 went to the buyer in the test before.
+    expect(listed.map((l) => l.tokenId)).to.deep.equal([2n, 3n]);
     expect(lines.join("\n")).not.to.include("Approving");
+    const before = market.listings.length;
+    let refused: unknown;
+    try {
+      await listIn([1n]);
+    } catch (e) {
+      refused = e;
+    }
+    expect(String(refused)).to.include(`token 1 belongs to ${BUYER!.address}`);
+    expect(market.listings.length).to.equal(before);
+
     const posted = market.listings.at(-1)!;
-    expect(posted.orderHash).to.equal(listed!.orderHash);
-    expect(posted.body.parameters.offer[0]!.identifierOrCriteria).to.equal(3n);
+    expect(posted.orderHash).to.equal(listed[1]!.orderHash);
     await rpc("evm_increaseTime", [2 * 3600]);
     await rpc("evm_mine", []);
     let error: unknown;
