@@ -5,6 +5,7 @@ import {
   type Address,
   createPublicClient,
   createWalletClient,
+  getAddress,
   type Hex,
   http,
   keccak256,
@@ -15,6 +16,7 @@ import {
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
+import { ConfigError } from "../../pipeline/errors.js";
 import { parseExpiry } from "../../pipeline/marketplace/listing/list-options.js";
 import { listTokens } from "../../pipeline/marketplace/listing/list-tokens.js";
 import { interimOpenSea } from "../../pipeline/marketplace/listing/opensea-interim.js";
@@ -69,7 +71,7 @@ describe("dcmx list: Seaport 1.6 listings posted to OpenSea and filled on chain 
       args,
       chain: null,
     });
-    return (await client().waitForTransactionReceipt({ hash })).contractAddress!;
+    return getAddress((await client().waitForTransactionReceipt({ hash })).contractAddress!);
   }
   async function send(hash: Promise<Hex>) {
     const receipt = await client().waitForTransactionReceipt({ hash: await hash });
@@ -238,6 +240,19 @@ describe("dcmx list: Seaport 1.6 listings posted to OpenSea and filled on chain 
     }
     expect(String(error)).to.include("InvalidTime");
     expect(await ownerOf(3n)).to.equal(SELLER!.address);
+  });
+
+  it("checks the configured Seaport: refuses an address that is not Seaport 1.6; with no conduit the seller approves Seaport", async () => {
+    let error: unknown;
+    try {
+      await connectSeaport(client() as PublicClient, collection, OPENSEA_CONDUIT_KEY, "DCMX_SEAPORT_ADDRESS");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    expect(String(error)).to.include("DCMX_SEAPORT_ADDRESS: no Seaport answers");
+    const direct = await connectSeaport(client() as PublicClient, seaport, zeroHash, "DCMX_SEAPORT_ADDRESS");
+    expect(direct.operator).to.equal(seaport);
   });
 
   it("the stand-in refuses a tampered signature and an order without the required fee, as OpenSea does", async () => {
