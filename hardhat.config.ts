@@ -15,6 +15,16 @@ const SOLC_VERSION = (createRequire(import.meta.url)(solcPath) as { longVersion:
   "+",
 )[0]!;
 
+const compiler = (runs: number) => ({
+  version: SOLC_VERSION,
+  path: solcPath,
+  // Cancun is live on Ethereum and on every major L2, so one build deploys anywhere.
+  settings: { optimizer: { enabled: true, runs }, evmVersion: "cancun" },
+});
+
+// Seaport 1.6 from its npm sources, deployed on local nodes by the listing tests (`dcmx list`).
+const SEAPORT_SOURCES = ["seaport-core/src/Seaport.sol", "seaport-core/src/conduit/ConduitController.sol"];
+
 const option = <N extends string>(name: N, description: string) => ({ name, description, defaultValue: "" });
 
 export default defineConfig({
@@ -68,13 +78,10 @@ export default defineConfig({
     hardhatKeystore,
   ],
   solidity: {
-    version: SOLC_VERSION,
-    path: solcPath,
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      // Cancun is live on Ethereum and on every major L2, so one build deploys anywhere.
-      evmVersion: "cancun",
-    },
+    compilers: [compiler(10_000)],
+    npmFilesToBuild: SEAPORT_SOURCES,
+    // At 10,000 runs Seaport's code passes the 24,576-byte limit and a node refuses to deploy it.
+    overrides: { "seaport-core/src/Seaport.sol": compiler(200) },
   },
   paths: {
     tests: { mocha: "test" },

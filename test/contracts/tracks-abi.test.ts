@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { artifacts } from "hardhat";
 import { type AbiItem, toEventSignature, toFunctionSignature } from "viem";
 import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
+import { conduitControllerAbi, seaportAbi } from "../../pipeline/marketplace/seaport/seaport-abi.js";
 
 /** A fragment's identity: kind, signature, and for functions their outputs and mutability. */
 function shape(item: AbiItem): string {
@@ -13,11 +14,22 @@ function shape(item: AbiItem): string {
   return item.type;
 }
 
-describe("the pipeline's DCMXTracks ABI", () => {
-  it("has every fragment exactly as the compiled contract declares it", async () => {
-    const compiled = new Set(
-      ((await artifacts.readArtifact("DCMXTracks")).abi as readonly AbiItem[]).map(shape),
-    );
-    for (const item of tracksAbi) expect([...compiled], shape(item)).to.include(shape(item));
+// The hand-written ABIs the pipeline calls, each against the contract it is compiled from.
+const CHECKED: [string, string, readonly AbiItem[]][] = [
+  ["DCMXTracks", "DCMXTracks", tracksAbi],
+  ["Seaport 1.6", "Seaport", seaportAbi],
+  ["Seaport's ConduitController", "ConduitController", conduitControllerAbi],
+];
+
+for (const [title, artifact, abi] of CHECKED) {
+  describe(`the pipeline's ${title} ABI`, () => {
+    it("has every fragment exactly as the compiled contract declares it", async () => {
+      const compiled = new Set(
+        ((await artifacts.readArtifact(artifact)).abi as readonly AbiItem[]).map(shape),
+      );
+      for (const item of abi) {
+        expect([...compiled], shape(item)).to.include(shape(item));
+      }
+    });
   });
-});
+}
