@@ -4,6 +4,7 @@ import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { exportCommand } from "./commands/export.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { pageCommand } from "./commands/page.js";
 import { rolesCommand } from "./commands/roles.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
@@ -24,6 +25,7 @@ const commands: Command[] = [
   serveCommand,
   statsCommand,
   exportCommand,
+  pageCommand,
   rolesCommand,
 ];
 
