@@ -53,11 +53,20 @@ export const pageCommand: Command = {
         chainId: release.chainId,
       });
       await writeReleasePage({ release, config, outDir, ipfs: ipfs.providers, profile: cidProfile });
-      const cid = await pinFolder(ipfs.node, outDir, cidProfile);
+      const pin = await pinFolder({
+        dir: outDir,
+        checkFile: "index.html",
+        node: ipfs.node,
+        providers: ipfs.providers,
+        profile: cidProfile,
+      });
       console.log(`Release page: ${outDir} (${release.tracks.length} tracks, playing from ${gateway})`);
-      console.log(`CID: ${cid}`);
-      console.log(`Open: ${config.gateway}/ipfs/${cid}/`);
-      return 0;
+      console.log(`Pinned on: ${pin.pinned.join(", ")}`);
+      for (const { provider, error } of pin.failed) console.log(`Not pinned on ${provider}: ${error}`);
+      console.log(`CID: ${pin.cid}`);
+      console.log(`Open: ${config.gateway}/ipfs/${pin.cid}/`);
+      // A backend the user configured that does not hold the page is a failure to publish it.
+      return pin.failed.length > 0 ? 1 : 0;
     } finally {
       await ipfs.close();
     }

@@ -13,6 +13,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { createIpfsBackends, type IpfsBackends } from "../../pipeline/providers/ipfs/factory.js";
 import { type RunReport, RunReportSchema } from "../../pipeline/report/report.js";
 import { type HardhatNode, runDcmx, runMintLibrary, startHardhatNode } from "../support/hardhat-node.js";
+import { type KuboStandIn, startKuboStandIn } from "../support/ipfs-service/kubo-rpc.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const LIBRARY = resolve("examples/library");
@@ -144,6 +145,7 @@ describe("dcmx page: the release page in a real browser (hardhat node, chromium)
   let pageCid: string;
   let output: string;
   let pageDir: string;
+  let kubo: KuboStandIn;
 
   before(async () => {
     if (!existsSync(CHROMIUM))
@@ -161,7 +163,14 @@ describe("dcmx page: the release page in a real browser (hardhat node, chromium)
     report = RunReportSchema.parse(JSON.parse(await readFile(join(dir, "work", "report.json"), "utf8")));
     proxy = await startTamperProxy();
     pageDir = join(dir, "page");
-    const built = await runDcmx(["page", "--out", pageDir, "--gateway", proxy.url], env);
+    // A remote backend for the page only (the tracks were minted without it): the folder is pushed there
+    // too, and read back through its gateway once a short invisible window has passed.
+    kubo = await startKuboStandIn({ invisibleMs: 300 });
+    const built = await runDcmx(["page", "--out", pageDir, "--gateway", proxy.url], {
+      ...env,
+      KUBO_RPC_URL: kubo.url,
+      KUBO_GATEWAY_URL: kubo.gatewayUrl,
+    });
     expect(built.code, built.output).to.equal(0);
     output = built.output;
     pageCid = /^CID: (\S+)$/m.exec(output)![1]!;
@@ -176,6 +185,7 @@ describe("dcmx page: the release page in a real browser (hardhat node, chromium)
     await browser?.close();
     await ipfs?.close();
     await proxy?.close();
+    await kubo?.close();
     await node?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -191,6 +201,21 @@ describe("dcmx page: the release page in a real browser (hardhat node, chromium)
     expect(output).to.include(`Release page: ${pageDir} (5 tracks`);
     expect(pageCid).to.equal(await ipfsCarFolderCid(pageDir));
     expect(await ipfs.node.isPinned(pageCid)).to.equal(true);
+  });
+
+  it("pins the folder on the remote backend too (contract test, stand-in): its gateway serves the page by path", async () => {
+    expect(output).to.match(/^Pinned on: ipfs, kubo$/m);
+    expect(kubo.store.held(pageCid), "the stand-in holds the root it computed itself").to.not.equal(
+      undefined,
+    );
+    expect(kubo.store.hiddenReads, "the read-back waited out the invisible window").to.be.greaterThan(0);
+    for (const file of ["index.html", "app.js", "style.css"]) {
+      const served = await fetch(`${kubo.gatewayUrl}/ipfs/${pageCid}/${file}`);
+      expect(
+        Buffer.from(await served.arrayBuffer()).equals(await readFile(join(pageDir, file))),
+        file,
+      ).to.equal(true);
+    }
     expect(output).to.include(`Open: ${proxy.url}/ipfs/${pageCid}/`);
   });
 
