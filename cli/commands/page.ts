@@ -41,7 +41,7 @@ export const pageCommand: Command = {
     const ipfs = await createIpfsBackends(loadDotEnv(), { workDir });
     try {
       const journal = await Journal.open(workDir);
-      const release = await readRelease({ target, journal, ipfs: ipfs.providers }).finally(() =>
+      const release = await readRelease({ target, records: journal, ipfs: ipfs.providers }).finally(() =>
         journal.close(),
       );
       const outDir = resolve(values.out ?? `${workDir}/page`);

@@ -2,8 +2,9 @@ import { fetchVerified } from "../audit/check-metadata.js";
 import type { CollectionTarget } from "../audit/collection-target.js";
 import { collectionDocument } from "../audit/marketplace-export.js";
 import { type MetadataSource, providerSource } from "../audit/metadata-source.js";
+import { collectionSize, readToken } from "../audit/read-collection.js";
 import { InputError, IntegrityError } from "../errors.js";
-import { deploymentKey, type Journal } from "../journal/journal.js";
+import { deploymentKey } from "../journal/journal.js";
 import { type TrackMetadata, TrackMetadataSchema } from "../metadata/track-metadata.js";
 import type { StorageProvider } from "../providers/types.js";
 
@@ -12,6 +13,19 @@ export interface PageTrack {
   tokenId: string;
   metadataCid: string;
   metadata: TrackMetadata;
+}
+
+/**
+ * What the page needs of the run's records: a track by its audio SHA-256 (sync for the journal, async for
+ * a database), with its tokens per deployment key and its metadata CID.
+ */
+export interface TrackRecords {
+  track(sha256: string): RecordedTrack | undefined | Promise<RecordedTrack | undefined>;
+}
+interface RecordedTrack {
+  minted: Map<string, { tokenId: bigint }>;
+  metadata?: { cid: string };
+  verifiedMetadataCid?: string;
 }
 
 /** What a release page is built from: the collection, its chain, and its tokens in token order. */
@@ -27,36 +41,36 @@ export interface Release {
 }
 
 /**
- * Reads a release from the run's records: which tracks the journal says were minted on this collection and
- * their metadata documents, each fetched from the IPFS providers and checked against its CID (a page is
- * never built from a document we could not verify).
+ * Reads a release: the collection's tokens from the chain, each one's metadata CID from the run's records
+ * (tokens the records do not know are left out), and the metadata documents, each fetched from the IPFS
+ * providers and checked against its CID (a page is never built from a document we could not verify).
  */
 export async function readRelease(options: {
   target: CollectionTarget;
-  journal: Journal;
+  records: TrackRecords;
   ipfs: StorageProvider[];
 }): Promise<Release> {
-  const { target, journal } = options;
+  const { target, records } = options;
   const chainId = await target.client.getChainId();
   const key = deploymentKey({ chainId, contract: target.contract });
   const sources = options.ipfs.map(providerSource);
-  const minted = journal
-    .tracks()
-    .flatMap((track) => {
-      const token = track.minted.get(key);
-      const metadataCid = track.verifiedMetadataCid ?? track.metadata?.cid;
-      return token === undefined || metadataCid === undefined
-        ? []
-        : [{ tokenId: token.tokenId, metadataCid }];
-    })
-    .sort((a, b) => (a.tokenId < b.tokenId ? -1 : 1));
+  const minted: Array<{ tokenId: bigint; metadataCid: string }> = [];
+  const total = await collectionSize(target.client, target.contract);
+  for (let tokenId = 1n; tokenId <= total; tokenId++) {
+    const { contentHash } = await readToken(target.client, target.contract, tokenId);
+    const track = await records.track(contentHash);
+    const metadataCid = track?.verifiedMetadataCid ?? track?.metadata?.cid;
+    if (track?.minted.get(key)?.tokenId === tokenId && metadataCid !== undefined) {
+      minted.push({ tokenId, metadataCid });
+    }
+  }
   if (minted.length === 0) {
     throw new InputError(
       "NOTHING_MINTED",
-      `the journal records no token of ${target.contract} on chain ${chainId}`,
+      `the run's records know none of the ${total} tokens of ${target.contract} on chain ${chainId}`,
       {
-        file: journal.path,
-        field: "--contract",
+        file: target.config.workDir,
+        field: "--workdir",
         hint: "build the page from the work directory that minted the collection (--workdir), on its chain (--rpc)",
       },
     );
