@@ -5,6 +5,7 @@ import { doctorCommand } from "./commands/doctor.js";
 import { exportCommand } from "./commands/export.js";
 import { listCommand } from "./commands/list.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { pageCommand } from "./commands/page.js";
 import { rolesCommand } from "./commands/roles.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
@@ -26,6 +27,7 @@ const commands: Command[] = [
   statsCommand,
   exportCommand,
   listCommand,
+  pageCommand,
   rolesCommand,
 ];
 

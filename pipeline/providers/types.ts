@@ -46,6 +46,11 @@ export interface PutRequest {
    */
   meta?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * For a folder (a directory DAG the embedded node already holds, `address.cid` its root): the path of the
+   * file under the root whose size and SHA-256 `address` gives, read back to prove a backend serves the folder.
+   */
+  folderFile?: string;
   /** Told of bytes as they go out, for progress; providers that can tell call it (a part sent again counts again). */
   onSent?: (bytes: number) => void;
 }

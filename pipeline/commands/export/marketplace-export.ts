@@ -98,7 +98,7 @@ export async function exportCollection(options: {
  * one release.json describes, with the CIDs its images have under the run's profile (the cover is the
  * tracks' artwork, so the pipeline has pinned it).
  */
-async function collectionDocument(
+export async function collectionDocument(
   target: CollectionTarget,
   sources: MetadataSource[],
 ): Promise<{ collection?: CollectionMetadata; source?: string }> {

@@ -96,7 +96,7 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
     if (!reused) {
       const root = await this.call(() => this.upload(cid, request), signal);
       assertSameCid(this.name, cid, root);
-      await this.#readBack(object, signal);
+      await this.#readBack(object, request.folderFile, signal);
       this.#objects++;
       this.#bytes += address.size;
     }
@@ -146,14 +146,17 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
   /**
    * Reads what the backend now serves for the object and hashes it against ours. A 404 is retried until
    * the read-back window closes (fresh uploads take seconds to appear on hosted gateways); any bytes that
-   * are not ours fail at once with IntegrityError.
+   * are not ours fail at once with IntegrityError. For a folder, `folderFile` is read by its path under the root.
    */
-  async #readBack(object: StoredObject, signal?: AbortSignal): Promise<void> {
+  async #readBack(object: StoredObject, folderFile: string | undefined, signal?: AbortSignal): Promise<void> {
     const windowMs = this.#options.readBackWindowMs ?? 60_000;
     const deadline = Date.now() + windowMs;
     const response = await this.call(
       async () => {
-        const answer = await this.read(object.cid, signal);
+        const answer = await this.read(
+          folderFile === undefined ? object.cid : `${object.cid}/${folderFile}`,
+          signal,
+        );
         if (answer !== undefined) return answer;
         const open = Date.now() < deadline;
         throw new ProviderError(

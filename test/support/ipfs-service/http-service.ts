@@ -77,7 +77,8 @@ export async function serveGateway(
   res: ServerResponse,
   url: URL,
 ): Promise<boolean> {
-  const match = /^\/ipfs\/([^/?]+)$/.exec(url.pathname);
+  // A CID, or a path under one (a folder's file).
+  const match = /^\/ipfs\/([^?]+)$/.exec(url.pathname);
   if (req.method !== "GET" || match === null) return false;
   const cid = match[1]!;
   const fault = faults.take("gateway");

@@ -103,9 +103,10 @@ export class ServiceStore {
     this.roots.delete(parse(cid).toV1().toString());
   }
 
-  /** The file's bytes, read from the stored blocks (UnixFS exporter), as a gateway serves them. */
+  /** The file's bytes (a CID or a path under one), read from the stored blocks (UnixFS exporter), as a gateway serves them. */
   async *cat(cid: string | CID): AsyncGenerator<Uint8Array> {
-    const entry = await exporter(parse(cid), this.#blockstore());
+    parse(cid);
+    const entry = await exporter(cid, this.#blockstore());
     if (entry.type !== "file" && entry.type !== "raw") throw new Error(`${cid} is not a file`);
     yield* entry.content();
   }
@@ -157,6 +158,7 @@ export class ServiceStore {
   }
 }
 
+/** A CID, or the root of an IPFS path (`<cid>/index.html`): what a service holds and pins is the root. */
 function parse(cid: string | CID): CID {
-  return typeof cid === "string" ? CID.parse(cid) : cid;
+  return typeof cid === "string" ? CID.parse(cid.split("/")[0]!) : cid;
 }
