@@ -3,6 +3,7 @@ import type { Command } from "./command.js";
 import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { exportCommand } from "./commands/export.js";
+import { marketplaceCommand } from "./commands/marketplace.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { rolesCommand } from "./commands/roles.js";
 import { scanCommand } from "./commands/scan.js";
@@ -24,6 +25,7 @@ const commands: Command[] = [
   serveCommand,
   statsCommand,
   exportCommand,
+  marketplaceCommand,
   rolesCommand,
 ];
 

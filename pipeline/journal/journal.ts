@@ -55,6 +55,8 @@ export class Journal {
   readonly #byFile = new Map<string, TrackState>();
   readonly #deployments = new Map<number, Deployment>();
   readonly #pending = new Map<string, PendingMint>();
+  /** tokenId → tokenURI last seen on the marketplace, per `deploymentKey:marketplace`. */
+  readonly #marketplace = new Map<string, Map<string, string>>();
   readonly #handle: Awaited<ReturnType<typeof open>>;
   readonly #unlock: () => Promise<void>;
   #queue: Array<{ line: string; done: (error?: unknown) => void }> = [];
@@ -150,6 +152,11 @@ export class Journal {
     return [...this.#pending.values()].filter((p) => deploymentKey(p.deployment) === key);
   }
 
+  /** Token id → the tokenURI `marketplace` was last seen showing, for this deployment. */
+  marketplaceSynced(deployment: Deployment, marketplace: RecordOf<"marketplace-synced">["marketplace"]) {
+    return new Map(this.#marketplace.get(`${deploymentKey(deployment)}:${marketplace}`));
+  }
+
   async close(): Promise<void> {
     await this.#flushing;
     await this.#handle.close();
@@ -173,7 +180,16 @@ export class Journal {
         for (const track of this.#tracks.values()) track.minted.delete(key);
         for (const [hash, pending] of this.#pending)
           if (deploymentKey(pending.deployment) === key) this.#pending.delete(hash);
+        for (const synced of this.#marketplace.keys())
+          if (synced.startsWith(`${key}:`)) this.#marketplace.delete(synced);
         this.#deployments.set(record.deployment.chainId, record.deployment);
+        return;
+      }
+      case "marketplace-synced": {
+        const key = `${deploymentKey(record.deployment)}:${record.marketplace}`;
+        const synced = this.#marketplace.get(key) ?? new Map<string, string>();
+        synced.set(record.tokenId, record.tokenURI);
+        this.#marketplace.set(key, synced);
         return;
       }
       case "mint-sent":
