@@ -89,8 +89,13 @@ export async function mintLibrary(
       signal: controller.signal,
       journal,
     });
-    const client = (await connection.viem.getPublicClient()) as unknown as PublicClient;
-    await syncMarketplaceAfterRun({ env, report, client, journal, signal: controller.signal });
+    await syncMarketplaceAfterRun({
+      env,
+      report,
+      journal,
+      client: (await connection.viem.getPublicClient()) as unknown as PublicClient,
+      signal: controller.signal,
+    });
     if (report.totals.failed > 0) return EXIT.failed;
     return report.totals.pending > 0 ? EXIT.pending : EXIT.ok;
   } catch (error) {
