@@ -4,6 +4,7 @@ import { cidCommand } from "./commands/cid.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { exportCommand } from "./commands/export.js";
 import { listCommand } from "./commands/list.js";
+import { marketplaceCommand } from "./commands/marketplace.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { pageCommand } from "./commands/page.js";
 import { rolesCommand } from "./commands/roles.js";
@@ -28,6 +29,7 @@ const commands: Command[] = [
   exportCommand,
   listCommand,
   pageCommand,
+  marketplaceCommand,
   rolesCommand,
 ];
 

@@ -9,8 +9,11 @@ const DEFAULT_EXPORT_GATEWAY = "https://ipfs.io";
 const usage = `Usage: dcmx export [--contract 0x…] [--rpc URL] [--gateway URL] [--out DIR] [--workdir W]
 
 Writes listing-ready data for a minted collection: tokens.json and tokens.csv (per token: token id,
-name, image and animation URLs through the chosen gateway, content hash, attributes) and collection.json
-(the contractURI document; from release.json when the chain has none yet). Only metadata that verifies
+name, description, image and animation URLs through the chosen gateway, the media type animation_url
+serves, external_url, content hash, attributes; from the chain: chain and chain id, contract, token
+standard, tokenURI as metadata_url, owner, royalty receiver and basis points, frozen or not; the OpenSea
+page, and where the token falls short of OpenSea's metadata standard) and collection.json (the
+contractURI document; from release.json when the chain has none yet), with its own advice printed. Only metadata that verifies
 against its CID and the on-chain hash is exported; other tokens are listed as skipped (exit 1).
 To correct a token's metadata, pin the new document and call the contract's setMetadataDigest (admin):
 its ERC-4906 MetadataUpdate event tells marketplaces to refresh; dcmx verify then checks it.
@@ -41,6 +44,9 @@ export const exportCommand: Command = {
       });
       console.log(`Exported ${result.listings.length} tokens: ${result.files.join(", ")}`);
       if (result.collectionSource) console.log(`Collection document from ${result.collectionSource}`);
+      for (const advice of result.collectionAdvice) console.log(`  OpenSea advice, collection ${advice}`);
+      for (const { tokenId, openSeaAdvice } of result.listings)
+        for (const advice of openSeaAdvice) console.log(`  OpenSea advice, token ${tokenId} ${advice}`);
       for (const { tokenId, reason } of result.skipped) console.log(`  skipped token ${tokenId}: ${reason}`);
       return result.skipped.length > 0 ? 1 : 0;
     } finally {

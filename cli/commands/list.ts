@@ -4,10 +4,11 @@ import { z } from "zod";
 import { loadDotEnv } from "../../pipeline/config/dotenv.js";
 import { parseEnv } from "../../pipeline/config/env.js";
 import { envString } from "../../pipeline/config/env-values.js";
-import { InputError } from "../../pipeline/errors.js";
+import { ConfigError, InputError } from "../../pipeline/errors.js";
 import { parseExpiry, parsePrice, parseTokenList } from "../../pipeline/marketplace/listing/list-options.js";
 import { listTokens } from "../../pipeline/marketplace/listing/list-tokens.js";
-import { interimChainSlug, interimOpenSea } from "../../pipeline/marketplace/listing/opensea-interim.js";
+import { openSeaChain } from "../../pipeline/marketplace/opensea/chains.js";
+import { OpenSeaClient } from "../../pipeline/marketplace/opensea/client.js";
 import {
   connectSeaport,
   OPENSEA_CONDUIT_KEY,
@@ -83,7 +84,13 @@ export const listCommand: Command = {
         hint: "set the key of the account that holds the tokens (in .env, never in a command line)",
       });
     }
-    const openSea = interimOpenSea(dotEnv);
+    const openSea = OpenSeaClient.fromEnv(dotEnv);
+    if (openSea === undefined) {
+      throw new ConfigError("CONFIG", "is not set; listing posts to OpenSea's API", {
+        field: "OPENSEA_API_KEY",
+        hint: "get a key at opensea.io/settings/developer and set it in .env",
+      });
+    }
     const target = await collectionFrom(values);
     const seaport = await connectSeaport(
       target.client,
@@ -102,7 +109,7 @@ export const listCommand: Command = {
       collection: target.contract,
       seaport,
       openSea,
-      chain: interimChainSlug(seaport.chainId),
+      chain: openSeaChain(seaport.chainId).slug,
       price,
       tokenIds,
       expiresInSeconds,

@@ -53,3 +53,7 @@ export const envDecimal = (min: number) =>
       }
       return parsed;
     });
+
+/** An optional http(s) URL (an API, a gateway); `what` says what it should point at. */
+export const envHttpUrl = (what: string) =>
+  envString().pipe(z.url({ protocol: /^https?$/, error: `expected an http(s) URL of ${what}` }).optional());

@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import type { NetworkConnection } from "hardhat/types/network";
+import type { PublicClient } from "viem";
 import { deployTracks } from "../../ignition/modules/deploy-tracks.js";
 import { networkExposure } from "../chain/network-exposure.js";
 import type { Hex } from "../chain/tracks-chain.js";
@@ -8,6 +9,7 @@ import { loadDotEnv } from "../config/dotenv.js";
 import { loadPipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, DcmxError, describeError } from "../errors.js";
 import { type Ledger, openLedger } from "../ledger/ledger.js";
+import { syncMarketplaceAfterRun } from "../marketplace/after-run.js";
 import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
@@ -86,6 +88,13 @@ export async function mintLibrary(
       }),
       signal: controller.signal,
       ledger,
+    });
+    await syncMarketplaceAfterRun({
+      env,
+      report,
+      ledger,
+      client: (await connection.viem.getPublicClient()) as unknown as PublicClient,
+      signal: controller.signal,
     });
     if (report.totals.failed > 0) return EXIT.failed;
     return report.totals.pending > 0 ? EXIT.pending : EXIT.ok;

@@ -76,6 +76,7 @@ const APPLY: { [T in JournalRecord["type"]]: (record: RecordOf<T>) => Statement[
     return [
       { sql: "DELETE FROM minted WHERE deployment = ?", params: [key] },
       { sql: "DELETE FROM pending_mints WHERE deployment = ?", params: [key] },
+      { sql: "DELETE FROM marketplace_synced WHERE deployment = ?", params: [key] },
       {
         sql: `INSERT INTO deployments (chain_id, contract, tx_hash) VALUES (?, ?, ?)
               ON CONFLICT (chain_id) DO UPDATE SET contract = excluded.contract, tx_hash = excluded.tx_hash`,
@@ -88,6 +89,13 @@ const APPLY: { [T in JournalRecord["type"]]: (record: RecordOf<T>) => Statement[
       sql: `INSERT INTO pending_mints (tx_hash, deployment, chain_id, contract, sha256s) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (tx_hash) DO NOTHING`,
       params: [...deploymentParams(r.txHash, r.deployment), JSON.stringify(r.sha256s)],
+    },
+  ],
+  "marketplace-synced": (r) => [
+    {
+      sql: `INSERT INTO marketplace_synced (deployment, marketplace, token_id, token_uri) VALUES (?, ?, ?, ?)
+            ON CONFLICT (deployment, marketplace, token_id) DO UPDATE SET token_uri = excluded.token_uri`,
+      params: [deploymentKey(r.deployment), r.marketplace, r.tokenId, r.tokenURI],
     },
   ],
   "run-started": (r) => [{ sql: "DELETE FROM outcomes WHERE run = ?", params: [r.run] }],

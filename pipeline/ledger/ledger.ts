@@ -224,6 +224,18 @@ export class Ledger {
     }));
   }
 
+  /** Token id → the tokenURI `marketplace` was last seen showing, for this deployment. */
+  async marketplaceSynced(
+    deployment: Deployment,
+    marketplace: RecordOf<"marketplace-synced">["marketplace"],
+  ): Promise<Map<string, string>> {
+    const rows = await this.#db.query(
+      "SELECT token_id, token_uri FROM marketplace_synced WHERE deployment = ? AND marketplace = ?",
+      [deploymentKey(deployment), marketplace],
+    );
+    return new Map(rows.map((row) => [String(row.token_id), String(row.token_uri)]));
+  }
+
   /** Waits for every record made so far, then releases the database and the work directory. */
   async close(): Promise<void> {
     while (this.#flushing) await this.#flushing;

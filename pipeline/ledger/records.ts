@@ -96,6 +96,14 @@ export const JournalRecordSchema = z.discriminatedUnion("type", [
     txHash: Hex,
     outcome: z.enum(["mined", "dropped", "reverted"]),
   }),
+  /** A marketplace was seen showing the token with this tokenURI: a later tokenURI is a change to sync. */
+  z.object({
+    type: z.literal("marketplace-synced"),
+    deployment: DeploymentSchema,
+    marketplace: z.literal("opensea"),
+    tokenId: z.string().regex(/^\d+$/),
+    tokenURI: z.string(),
+  }),
 ]);
 export type JournalRecord = z.infer<typeof JournalRecordSchema>;
 export type RecordOf<T extends JournalRecord["type"]> = Extract<JournalRecord, { type: T }>;

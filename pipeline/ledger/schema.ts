@@ -58,6 +58,14 @@ export const SCHEMA: string[] = [
     PRIMARY KEY (run, file)
   )`,
   `CREATE INDEX IF NOT EXISTS outcomes_in_order ON outcomes (run, ord)`,
+  // The tokenURI a marketplace was last seen showing for a token, per deployment.
+  `CREATE TABLE IF NOT EXISTS marketplace_synced (
+    deployment TEXT NOT NULL,
+    marketplace TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    token_uri TEXT NOT NULL,
+    PRIMARY KEY (deployment, marketplace, token_id)
+  )`,
   `CREATE TABLE IF NOT EXISTS pending_mints (
     tx_hash TEXT PRIMARY KEY,
     deployment TEXT NOT NULL,

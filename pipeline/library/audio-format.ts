@@ -1,7 +1,7 @@
 import { openAsBlob } from "node:fs";
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
-import { fileTypeFromBlob } from "file-type";
+import { fileTypeFromBlob, fileTypeFromBuffer } from "file-type";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { FilePath } from "../util/file-name.js";
@@ -31,6 +31,9 @@ const BY_DETECTED_EXT: Record<string, FormatInfo> = {
   mp4: { format: "m4a", mimeType: "audio/mp4", extension: ".m4a" },
   aac: { format: "aac", mimeType: "audio/aac", extension: ".aac" },
 };
+
+/** What OpenSea's player plays (its docs: MP3, WAV, OGG/OGA); other audio shows as a dead player. */
+export const MARKETPLACE_PLAYABLE: ReadonlySet<AudioFormat> = new Set(["mp3", "wav", "ogg"]);
 
 /** Extensions that claim to be audio: such a file that is not audio is an error, not a stray file. */
 const AUDIO_EXTENSIONS = new Set([
@@ -64,11 +67,20 @@ export async function detectFile(path: FilePath): Promise<Detected> {
   } finally {
     await handle.close();
   }
+  return detected(type);
+}
+
+function detected(type: Awaited<ReturnType<typeof fileTypeFromBuffer>>): Detected {
   if (type === undefined) return { kind: "other" };
   const audio = BY_DETECTED_EXT[type.ext];
   if (audio !== undefined) return { kind: "audio", ...audio };
   if (type.mime.startsWith("image/")) return { kind: "image", mimeType: type.mime };
   return { kind: "other", detected: type.mime };
+}
+
+/** Decides what bytes are from their head (4100 bytes are enough), as `detectFile` does for a file. */
+export async function detectBytes(head: Uint8Array): Promise<Detected> {
+  return detected(await fileTypeFromBuffer(head));
 }
 
 export function claimsToBeAudio(path: string): boolean {

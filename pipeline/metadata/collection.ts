@@ -17,6 +17,8 @@ export const ReleaseConfigSchema = z.strictObject({
   description: z.string().trim().min(1),
   image: z.string().trim().min(1),
   banner_image: z.string().trim().min(1).optional(),
+  /** The image OpenSea features the collection with (home and category pages). */
+  featured_image: z.string().trim().min(1).optional(),
   external_link: z.url().optional(),
   /** Accounts marketplaces let edit the collection page besides the owner. */
   collaborators: z.array(address).optional(),
@@ -24,9 +26,10 @@ export const ReleaseConfigSchema = z.strictObject({
 export type ReleaseConfig = z.infer<typeof ReleaseConfigSchema>;
 
 /** release.json with its images resolved to the files that will be read. */
-export type LoadedRelease = Omit<ReleaseConfig, "image" | "banner_image"> & {
+export type LoadedRelease = Omit<ReleaseConfig, "image" | "banner_image" | "featured_image"> & {
   image: FilePath;
   banner_image?: FilePath;
+  featured_image?: FilePath;
 };
 
 /**
@@ -64,7 +67,7 @@ export async function loadReleaseConfig(file: string): Promise<LoadedRelease> {
   }
   const base = dirname(file);
   const config = result.data;
-  const image = (field: "image" | "banner_image", given: string) =>
+  const image = (field: "image" | "banner_image" | "featured_image", given: string) =>
     confine(resolve(base, given), {
       file,
       field,
@@ -76,6 +79,8 @@ export async function loadReleaseConfig(file: string): Promise<LoadedRelease> {
     image: await image("image", config.image),
     banner_image:
       config.banner_image === undefined ? undefined : await image("banner_image", config.banner_image),
+    featured_image:
+      config.featured_image === undefined ? undefined : await image("featured_image", config.featured_image),
   };
 }
 
@@ -89,14 +94,18 @@ export const CollectionMetadataSchema = z.strictObject({
     .string()
     .regex(/^ipfs:\/\/[a-zA-Z0-9]+$/)
     .optional(),
+  featured_image: z
+    .string()
+    .regex(/^ipfs:\/\/[a-zA-Z0-9]+$/)
+    .optional(),
   external_link: z.url().optional(),
   collaborators: z.array(address).optional(),
 });
 export type CollectionMetadata = z.infer<typeof CollectionMetadataSchema>;
 
 export function buildCollectionMetadata(
-  release: Omit<ReleaseConfig, "image" | "banner_image">,
-  locations: { imageCid: string; bannerCid?: string },
+  release: Omit<ReleaseConfig, "image" | "banner_image" | "featured_image">,
+  locations: { imageCid: string; bannerCid?: string; featuredCid?: string },
 ): CollectionMetadata {
   return CollectionMetadataSchema.parse({
     name: release.name,
@@ -104,6 +113,7 @@ export function buildCollectionMetadata(
     description: release.description,
     image: `ipfs://${locations.imageCid}`,
     banner_image: locations.bannerCid === undefined ? undefined : `ipfs://${locations.bannerCid}`,
+    featured_image: locations.featuredCid === undefined ? undefined : `ipfs://${locations.featuredCid}`,
     external_link: release.external_link,
     collaborators: release.collaborators,
   });

@@ -28,6 +28,11 @@ export const TrackMetadataSchema = z.strictObject({
   /** The audio itself: OpenSea plays MP3, WAV and OGG/OGA here. */
   animation_url: ipfsUri,
   external_url: url.optional(),
+  /** OpenSea's item background: six hex digits, no leading #. */
+  background_color: z
+    .string()
+    .regex(/^[0-9a-fA-F]{6}$/, "expected six hex digits without # (OpenSea's background_color)")
+    .optional(),
   attributes: z.array(TraitSchema),
 
   version: z.literal(MUSIC_METADATA_VERSION),

@@ -10,7 +10,9 @@ export type TrackOutcome =
   | "pending"
   /** `dcmx migrate` and `verify --repair`: one object sent to a provider, or found there already. */
   | "copied"
-  | "already there";
+  | "already there"
+  /** `dcmx marketplace sync`: the marketplace shows the token as its metadata says. */
+  | "synced";
 
 /** Where the pipeline tells a person what is happening. */
 export interface Progress {
@@ -36,6 +38,7 @@ const OUTCOME_LABEL: Record<TrackOutcome, string> = {
   pending: "Pending",
   copied: "Copied",
   "already there": "Already there",
+  synced: "Synced",
 };
 
 /**
@@ -53,9 +56,9 @@ export class LineProgress implements Progress {
 
   done(file: string, bytes: number, outcome: TrackOutcome): void {
     this.#count++;
-    this.write(
-      `  ✓ ${OUTCOME_LABEL[outcome]}: ${file} (${formatBytes(bytes)}) [${this.#count}/${this.#total}]`,
-    );
+    // Tokens synced with a marketplace move no bytes of ours: no size to show.
+    const size = bytes > 0 ? ` (${formatBytes(bytes)})` : "";
+    this.write(`  ✓ ${OUTCOME_LABEL[outcome]}: ${file}${size} [${this.#count}/${this.#total}]`);
   }
 
   failed(file: string, reason: string): void {
@@ -92,11 +95,15 @@ export class BarProgress implements Progress {
   #sentBytes = 0;
   #startedAt = 0;
 
-  /** `unit` is what the bar counts: tracks on their way to a mint, or objects copied between providers. */
+  /**
+   * `unit` is what the bar counts: tracks on their way to a mint, objects copied between providers, or
+   * tokens synced with a marketplace (which sends none of our bytes).
+   */
   constructor(unit: ProgressUnit = "tracks") {
     const waiting = unit === "tracks" ? " | {ready} stored, waiting to mint" : "";
+    const bytes = unit === "tokens" ? "" : " | {sent} sent, {rate}";
     this.#multi = new MultiBar({
-      format: `  {bar} {percentage}% | {value}/{total} ${unit} | {sent} sent, {rate}${waiting} | {last}`,
+      format: `  {bar} {percentage}% | {value}/{total} ${unit}${bytes}${waiting} | {last}`,
       hideCursor: true,
       clearOnComplete: false,
       stream: process.stderr,
@@ -162,7 +169,7 @@ function withoutFile(file: string, reason: string): string {
   return reason.startsWith(`${file}: `) ? reason.slice(file.length + 2) : reason;
 }
 
-export type ProgressUnit = "tracks" | "objects";
+export type ProgressUnit = "tracks" | "objects" | "tokens";
 
 export function createProgress(
   interactive = Boolean(process.stderr.isTTY) && process.env.CI === undefined,

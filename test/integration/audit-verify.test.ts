@@ -255,7 +255,11 @@ describe("dcmx verify (hardhat node)", function () {
       expect(row.attributes.length).to.be.greaterThan(0);
     }
     const csv = (await readFile(join(out, "tokens.csv"), "utf8")).trimEnd().split("\n");
-    expect(csv[0]).to.equal("token_id,name,image,animation_url,content_hash,attributes");
+    expect(csv[0]).to.equal(
+      "token_id,name,description,image,animation_url,animation_mime_type,external_url,content_hash,attributes,chain,chain_id,contract,token_standard,metadata_url,owner,royalty_receiver,royalty_bps,frozen,marketplace_url,opensea_advice",
+    );
+    // A local chain is not on OpenSea: no slug, no page.
+    expect(listings[0]).to.include({ chain: null, chainId: 31337, marketplaceUrl: null });
     expect(csv).to.have.length(5);
     expect(csv[1]).to.include(`,0x${minted.tracks.find((t) => t.tokenId === "1")!.sha256},`);
     const collection = JSON.parse(await readFile(join(out, "collection.json"), "utf8"));

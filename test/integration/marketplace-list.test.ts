@@ -19,7 +19,7 @@ import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
 import { ConfigError } from "../../pipeline/errors.js";
 import { parseExpiry } from "../../pipeline/marketplace/listing/list-options.js";
 import { listTokens } from "../../pipeline/marketplace/listing/list-tokens.js";
-import { interimOpenSea } from "../../pipeline/marketplace/listing/opensea-interim.js";
+import { OpenSeaClient } from "../../pipeline/marketplace/opensea/client.js";
 import type { ListingPostSchema } from "../../pipeline/marketplace/opensea/listings.js";
 import { connectSeaport, OPENSEA_CONDUIT_KEY } from "../../pipeline/marketplace/seaport/deployment.js";
 import {
@@ -207,7 +207,7 @@ describe("dcmx list: Seaport 1.6 listings posted to OpenSea and filled on chain 
         wallet: createWalletClient({ account: privateKeyToAccount(SELLER_KEY), transport: http(node.url) }),
         collection,
         seaport: await connectSeaport(client() as PublicClient, seaport, OPENSEA_CONDUIT_KEY, "seaport"),
-        openSea: interimOpenSea({ OPENSEA_API_KEY: API_KEY, OPENSEA_API_URL: api.url }),
+        openSea: new OpenSeaClient({ apiKey: API_KEY, baseUrl: api.url }),
         chain: "sepolia",
         price: parseEther("0.5"),
         tokenIds,

@@ -215,6 +215,38 @@ export function describeLedger(backend: LedgerBackend): void {
       await again.close();
     });
 
+    it("keeps the tokenURI a marketplace last showed per token, and forgets them when the contract is deployed anew", async () => {
+      const market = { ...deployment, chainId: 11155111 };
+      const synced = (tokenId: string, tokenURI: string) =>
+        ({
+          type: "marketplace-synced",
+          deployment: market,
+          marketplace: "opensea",
+          tokenId,
+          tokenURI,
+        }) as const;
+      let ledger = await open();
+      await ledger.record({ type: "deployed", deployment: market });
+      await ledger.record(synced("1", "ipfs://a"));
+      await ledger.record(synced("2", "ipfs://b"));
+      await ledger.record(synced("1", "ipfs://c"));
+      await ledger.close();
+      ledger = await open();
+      try {
+        const shown = await ledger.marketplaceSynced(market, "opensea");
+        expect([...shown].sort()).to.deep.equal([
+          ["1", "ipfs://c"],
+          ["2", "ipfs://b"],
+        ]);
+        expect((await ledger.marketplaceSynced({ ...market, chainId: 1 }, "opensea")).size).to.equal(0);
+        // A reset chain deploys to the same address again: nothing of the old contract is on the marketplace.
+        await ledger.record({ type: "deployed", deployment: market });
+        expect((await ledger.marketplaceSynced(market, "opensea")).size).to.equal(0);
+      } finally {
+        await ledger.close();
+      }
+    });
+
     it("never keeps a registered secret", async () => {
       registerSecret("ledger-secret-token-123");
       const ledger = await open();

@@ -209,7 +209,7 @@ describe("ERC-7572 collection metadata", () => {
       message = error.message;
     });
     expect(message).to.equal(
-      `${bad}: collaborators.0: expected a 0x-prefixed 20-byte address — allowed fields: name, symbol, description, image, banner_image, external_link, collaborators`,
+      `${bad}: collaborators.0: expected a 0x-prefixed 20-byte address — allowed fields: name, symbol, description, image, banner_image, featured_image, external_link, collaborators`,
     );
   });
 

@@ -1,12 +1,6 @@
-import type { Address } from "viem";
 import { InputError } from "../../errors.js";
+import type { FeeShare } from "../opensea/listings.js";
 import type { Payee } from "../seaport/order.js";
-
-/** A marketplace fee in basis points of the price. */
-export interface FeeShare {
-  recipient: Address;
-  bps: number;
-}
 
 /**
  * Who a sale at `price` pays besides the seller: the ERC-2981 royalty and each fee, one entry per recipient.

@@ -1,8 +1,13 @@
 import { type Address, getAddress, type Hex } from "viem";
 import { z } from "zod";
 import { ProviderError } from "../../errors.js";
-import type { FeeShare } from "../listing/payees.js";
 import type { OrderComponents } from "../seaport/order.js";
+
+/** A marketplace fee in basis points of the price. */
+export interface FeeShare {
+  recipient: Address;
+  bps: number;
+}
 
 /**
  * The one call listing makes to OpenSea's REST API v2: `method path` (from `/api/v2/…`) with `body` as JSON,

@@ -3,15 +3,12 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { parseEnv } from "../../config/env.js";
-import { envInt, envString } from "../../config/env-values.js";
+import { envHttpUrl, envInt, envString } from "../../config/env-values.js";
 import { ConfigError } from "../../errors.js";
 import { registerSecret } from "../../util/secrets.js";
 import { closedService, closedServiceLine } from "./closed-services.js";
 import { authorizationHeader, refuseUrlCredentials } from "./http-auth.js";
 import { parsePublicOrigins } from "./public-origin.js";
-
-const httpUrl = (what: string) =>
-  envString().pipe(z.url({ protocol: /^https?$/, error: `expected an http(s) URL of ${what}` }).optional());
 
 /** Every IPFS variable; each remote backend is enabled by setting its credentials. */
 export const IpfsEnvSchema = z.object({
@@ -20,31 +17,31 @@ export const IpfsEnvSchema = z.object({
   /** Port of the embedded node's local gateway (0 picks a free one). */
   IPFS_GATEWAY_PORT: envInt(8180, 0, 65_535),
   /** HTTP gateway that `ipfs://` links are rewritten to; default the embedded node's local gateway. */
-  IPFS_GATEWAY_URL: httpUrl("an IPFS gateway"),
+  IPFS_GATEWAY_URL: envHttpUrl("an IPFS gateway"),
   W3UP_KEY: envString(),
   W3UP_PROOF: envString(),
   WEB3_STORAGE_TOKEN: envString(),
-  STORACHA_SERVICE_URL: httpUrl("the Storacha upload service"),
+  STORACHA_SERVICE_URL: envHttpUrl("the Storacha upload service"),
   STORACHA_SERVICE_DID: envString().pipe(z.string().startsWith("did:", "expected a DID").optional()),
-  STORACHA_RECEIPTS_URL: httpUrl("the Storacha receipts endpoint"),
-  STORACHA_GATEWAY_URL: httpUrl("the gateway that serves Storacha content"),
+  STORACHA_RECEIPTS_URL: envHttpUrl("the Storacha receipts endpoint"),
+  STORACHA_GATEWAY_URL: envHttpUrl("the gateway that serves Storacha content"),
   NFT_STORAGE_TOKEN: envString(),
-  NFT_STORAGE_ENDPOINT: httpUrl("an NFT.Storage-compatible API"),
-  NFT_STORAGE_GATEWAY_URL: httpUrl("the gateway that serves NFT.Storage content"),
-  KUBO_RPC_URL: httpUrl("a Kubo RPC API"),
+  NFT_STORAGE_ENDPOINT: envHttpUrl("an NFT.Storage-compatible API"),
+  NFT_STORAGE_GATEWAY_URL: envHttpUrl("the gateway that serves NFT.Storage content"),
+  KUBO_RPC_URL: envHttpUrl("a Kubo RPC API"),
   /** `user:password` (HTTP Basic) or `Bearer <token>`, as the node's `API.Authorizations` expects. */
   KUBO_RPC_AUTH: envString(),
-  KUBO_GATEWAY_URL: httpUrl("the Kubo node's gateway"),
+  KUBO_GATEWAY_URL: envHttpUrl("the Kubo node's gateway"),
   LIGHTHOUSE_API_KEY: envString(),
-  LIGHTHOUSE_API_URL: httpUrl("Lighthouse's upload API"),
-  LIGHTHOUSE_GATEWAY_URL: httpUrl("Lighthouse's gateway"),
-  PINNING_SERVICE_ENDPOINT: httpUrl("an IPFS Pinning Service API"),
-  PINNING_SERVICE_GATEWAY_URL: httpUrl("the pinning service's gateway"),
+  LIGHTHOUSE_API_URL: envHttpUrl("Lighthouse's upload API"),
+  LIGHTHOUSE_GATEWAY_URL: envHttpUrl("Lighthouse's gateway"),
+  PINNING_SERVICE_ENDPOINT: envHttpUrl("an IPFS Pinning Service API"),
+  PINNING_SERVICE_GATEWAY_URL: envHttpUrl("the pinning service's gateway"),
   PINNING_SERVICE_TOKEN: envString(),
   /** Public multiaddrs of a node holding the content, sent as the pins' `origins`. */
   PINNING_SERVICE_ORIGINS: envString(),
   PINNING_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
-  IPFS_CLUSTER_URL: httpUrl("an IPFS Cluster REST API"),
+  IPFS_CLUSTER_URL: envHttpUrl("an IPFS Cluster REST API"),
   IPFS_CLUSTER_AUTH: envString(),
   IPFS_CLUSTER_REPLICATION: envString().transform((value, ctx) => {
     if (value === undefined) return undefined;
@@ -58,13 +55,13 @@ export const IpfsEnvSchema = z.object({
     }
     return replication;
   }),
-  IPFS_CLUSTER_GATEWAY_URL: httpUrl("the gateway of one of the cluster's IPFS peers"),
+  IPFS_CLUSTER_GATEWAY_URL: envHttpUrl("the gateway of one of the cluster's IPFS peers"),
   IPFS_CLUSTER_PIN_TIMEOUT_SECONDS: envInt(600, 1, 86_400),
   /** Pinata v3 Files API: an API key's JWT; the upload and API hosts; the account's dedicated gateway. */
   PINATA_JWT: envString(),
-  PINATA_UPLOAD_URL: httpUrl("Pinata's upload API"),
-  PINATA_API_URL: httpUrl("Pinata's API"),
-  PINATA_GATEWAY_URL: httpUrl("your Pinata dedicated gateway"),
+  PINATA_UPLOAD_URL: envHttpUrl("Pinata's upload API"),
+  PINATA_API_URL: envHttpUrl("Pinata's API"),
+  PINATA_GATEWAY_URL: envHttpUrl("your Pinata dedicated gateway"),
   /**
    * How long a remote backend's gateway may answer 404 for content it has just taken before the upload
    * counts as lost (hosted gateways need seconds to show fresh uploads).
@@ -74,8 +71,8 @@ export const IpfsEnvSchema = z.object({
   FILEBASE_SECRET_KEY: envString(),
   /** An IPFS bucket: only those give a CID for what is put in them. */
   FILEBASE_BUCKET: envString(),
-  FILEBASE_ENDPOINT: httpUrl("Filebase's S3 API for IPFS buckets"),
-  FILEBASE_GATEWAY_URL: httpUrl("the gateway that serves Filebase content"),
+  FILEBASE_ENDPOINT: envHttpUrl("Filebase's S3 API for IPFS buckets"),
+  FILEBASE_GATEWAY_URL: envHttpUrl("the gateway that serves Filebase content"),
 });
 
 /** How many cluster peers must pin a CID (`-1,-1`: every peer), as the cluster's own replication factors. */
