@@ -6,19 +6,19 @@ import type { Command } from "../command.js";
 
 const usage = `Usage: dcmx migrate --to <provider> [--from <provider>] [--workdir W]
 
-Copies every object the work directory's journal records (each track's audio, artwork and metadata) to
+Copies every object the work directory's ledger records (each track's audio, artwork and metadata) to
 another configured provider, e.g. off a service that is closing. Each object comes from its local copy
 while that still hashes to what was recorded (the library file under DCMX_LIBRARY, the artwork image,
-the metadata document), else from --from or any provider the journal says holds it, downloaded and
+the metadata document), else from --from or any provider the ledger says holds it, downloaded and
 verified first. The destination checks the CID and reads the content back before the object counts;
-each object is journaled there at once, so a run stopped at any point resumes without sending anything
+each object is recorded there at once, so a run stopped at any point resumes without sending anything
 twice. Tokens need no change: ipfs:// URIs name content, not a place. Exits 1 if an object failed,
 75 if objects wait for a provider that did not answer (run again).
 
 Options:
   --to P        the provider to copy to, by name (local-s3 or storj, ipfs, nft-storage, kubo…)
   --from P      the provider to read from first when a local copy is gone or changed
-  --workdir W   journal and local data (default ${DEFAULT_WORKDIR})
+  --workdir W   ledger and local data (default ${DEFAULT_WORKDIR})
 
 Concurrency: MAX_CONCURRENT_UPLOADS objects at once. Guide: docs/storage/migrate.md`;
 

@@ -23,7 +23,7 @@ export const collectionOptions = {
 
 export const COLLECTION_OPTIONS_HELP = `  --contract 0x…    the collection (default DCMX_CONTRACT, else the work directory's report.json)
   --rpc URL         JSON-RPC endpoint (default LOCALHOST_RPC_URL, else ${DEFAULT_RPC_URL})
-  --workdir W       journal and local data (default ${DEFAULT_WORKDIR})`;
+  --workdir W       ledger and local data (default ${DEFAULT_WORKDIR})`;
 
 export function collectionFrom(values: { contract?: string; rpc?: string; workdir?: string }) {
   return resolveCollection({ contract: values.contract, rpc: values.rpc, workDir: values.workdir });

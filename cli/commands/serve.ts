@@ -13,7 +13,7 @@ gateway URLs \`dcmx url\` prints can be played: GET /ipfs/<cid> streams a file, 
 ?format=car a verifiable CAR.
 
 Options:
-  --workdir W   journal and local data (default ${DEFAULT_WORKDIR})`;
+  --workdir W   ledger and local data (default ${DEFAULT_WORKDIR})`;
 
 export const serveCommand: Command = {
   name: "serve",

@@ -14,7 +14,7 @@ see docs/storage/storj.md), against DCMX_MONTHLY_BUDGET_USD when it is set. Serv
 price get none. Prices are overridden with DCMX_PRICE_* variables (.env.storage.example).
 
 Options:
-  --workdir W   journal and local data (default ${DEFAULT_WORKDIR})
+  --workdir W   ledger and local data (default ${DEFAULT_WORKDIR})
   --json        print the numbers as JSON`;
 
 export const statsCommand: Command = {

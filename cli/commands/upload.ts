@@ -8,13 +8,13 @@ const usage = `Usage: dcmx upload <dir> [--artwork-dir D] [--metadata F] [--work
 
 Stores a music library without minting: audio on Storj (or the embedded local S3) with the IPFS backup,
 artwork and ERC-721 metadata on IPFS, every CID verified. Resumable like the minting pipeline (same
-journal), configured by the same environment (.env.storage.example). Exits 1 if a track failed, 75 if
+ledger), configured by the same environment (.env.storage.example). Exits 1 if a track failed, 75 if
 tracks wait for a provider.
 
 Options:
   --artwork-dir D   folder of artwork named like the tracks
   --metadata F      metadata.json with per-track overrides (default: <dir>/metadata.json)
-  --workdir W       journal and local data (default ${DEFAULT_WORKDIR})
+  --workdir W       ledger and local data (default ${DEFAULT_WORKDIR})
   --concurrency N   uploads at once (default 5)`;
 
 export const uploadCommand: Command = {
