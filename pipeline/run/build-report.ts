@@ -52,7 +52,7 @@ export async function writeRunReport(input: ReportInput): Promise<RunSummary> {
         .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`)
         .join("")}  "tracks": [`,
     );
-    let first = true;
+    let written = 0;
     for await (const page of ledger.outcomes(input.run)) {
       const states = await ledger.tracksOf([...new Set(page.map((o) => o.sha256))]);
       const rows = page.map((outcome) => trackRow(outcome, states.get(outcome.sha256), key, storage, chain));
@@ -63,10 +63,9 @@ export async function writeRunReport(input: ReportInput): Promise<RunSummary> {
       }
       await write(
         rows
-          .map((row) => `${first ? "" : ","}\n    ${JSON.stringify(TrackReportSchema.parse(row))}`)
+          .map((row) => `${written++ === 0 ? "" : ","}\n    ${JSON.stringify(TrackReportSchema.parse(row))}`)
           .join(""),
       );
-      if (rows.length > 0) first = false;
     }
     const skipped = input.scan.problems.flatMap((p) =>
       p.severity === "warning" ? [] : [{ file: p.file, severity: p.severity, reason: p.message }],
