@@ -16,6 +16,7 @@ import type { RunReport } from "./report/report.js";
 import { processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
 import { metadataAddress } from "./stages/metadata.js";
+import { type PreviewSettings, previewSettings } from "./stages/preview.js";
 import { type StoreOutcome, storeObject } from "./stages/store.js";
 import { StorageSet } from "./storage/storage-set.js";
 
@@ -57,12 +58,14 @@ export class DecentralizedStorageManager {
   readonly storage: StorageSet;
   readonly #journal: Journal;
   readonly #limit: LimitFunction;
+  readonly #preview: PreviewSettings;
 
   private constructor(config: PipelineConfig, storage: StorageSet, journal: Journal) {
     this.config = config;
     this.storage = storage;
     this.#journal = journal;
     this.#limit = pLimit(config.maxConcurrentUploads);
+    this.#preview = previewSettings(config);
   }
 
   /** Builds the providers from the environment (embedded defaults for whatever is not configured). */
@@ -164,6 +167,7 @@ export class DecentralizedStorageManager {
         workDir: this.config.workDir,
         uploadLimit: this.#limit,
         pinLimit: this.#limit,
+        preview: this.#preview,
         note: () => {},
       },
       track,

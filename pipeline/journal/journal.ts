@@ -23,6 +23,8 @@ export interface TrackState {
   modifiedMs?: number;
   ino?: number;
   artwork?: RecordOf<"artwork">["artwork"];
+  /** The playable preview of a master OpenSea cannot play, in the last format encoded. */
+  preview?: RecordOf<"preview">["preview"];
   /** One entry per provider and kind; a later record for the same pair replaces the earlier one. */
   stored: StoredObject[];
   metadata?: { cid: string; path: string };
@@ -197,6 +199,9 @@ export class Journal {
     switch (record.type) {
       case "artwork":
         track.artwork = record.artwork;
+        break;
+      case "preview":
+        track.preview = record.preview;
         break;
       case "stored":
         track.stored = [

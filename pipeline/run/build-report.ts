@@ -14,6 +14,8 @@ export interface ReportInput {
   mintFailures: Map<string, string>;
   startedAt: Date;
   uploadedBytes: number;
+  /** Previews encoded this run (a re-run encodes none). */
+  previewsEncoded: number;
   mintTransactions: number;
 }
 
@@ -41,6 +43,8 @@ export function buildReport(input: ReportInput): RunReport {
       sha256,
       cid: track.content.cid,
       mimeType: track.mimeType,
+      preview:
+        state?.preview === undefined ? null : { cid: state.preview.cid, mimeType: state.preview.mimeType },
       artworkCid: track.artwork?.content.cid ?? null,
       metadataCid: state?.metadata?.cid ?? null,
       tokenId: minted?.tokenId.toString() ?? null,
@@ -93,6 +97,7 @@ export function buildReport(input: ReportInput): RunReport {
       duplicates: count("duplicate"),
       bytes: scan.tracks.reduce((sum, t) => sum + t.content.size, 0),
       uploadedBytes: input.uploadedBytes,
+      previewsEncoded: input.previewsEncoded,
       mintTransactions: input.mintTransactions,
       durationMs: Date.now() - input.startedAt.getTime(),
     },

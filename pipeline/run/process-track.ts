@@ -2,8 +2,9 @@ import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
 import type { Journal } from "../journal/journal.js";
 import type { ScannedTrack } from "../library/scan.js";
-import type { ObjectKind, StoredObject } from "../providers/types.js";
+import type { ObjectKind, PutRequest, StoredObject } from "../providers/types.js";
 import { buildMetadata } from "../stages/metadata.js";
+import { type PreviewSettings, preparePreview } from "../stages/preview.js";
 import { type StoreOutcome, storeObject } from "../stages/store.js";
 import { verifyTrack } from "../stages/verify.js";
 import type { StorageRole, StorageSet } from "../storage/storage-set.js";
@@ -29,18 +30,18 @@ export type TrackResult =
   | { status: "failed"; stage: string; reason: string; uploadedBytes: number };
 
 /** Kinds a token points at: on a public network each must be on a remote backend before minting. */
-const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "artwork", "metadata"];
+const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "preview", "artwork", "metadata"];
 
 /**
  * Whether a provider's failure to store an object holds the track back. Remote backends are backups:
  * a closed, misconfigured or unreachable one is reported and retried by the next run, never a reason to
  * wait (the public-network rule asks for *some* remote copy, separately). Audio is needed on the roles
- * DCMX_REQUIRE names; artwork and metadata on the embedded node (and the S3 bucket for artwork), which
+ * DCMX_REQUIRE names (and so is its preview); artwork and metadata on the embedded node (and the S3 bucket for artwork), which
  * serve them. Wrong bytes or a wrong CID fail the track whoever answered them, and so does its file gone or unreadable (`hasTrackFault`).
  */
 function blocks(kind: ObjectKind, role: StorageRole, policy: TrackPolicy): boolean {
   if (role === "remote") return false;
-  return kind !== "audio" || policy.require.includes(role);
+  return (kind !== "audio" && kind !== "preview") || policy.require.includes(role);
 }
 
 interface Context {
@@ -55,6 +56,7 @@ interface Context {
    * uploads only delays the track's mint.
    */
   pinLimit: LimitFunction;
+  preview: PreviewSettings;
   signal?: AbortSignal;
   note: (message: string) => void;
   /** Bytes that went out to a provider, for progress. */
@@ -89,6 +91,14 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     if (needed.length === 0) return undefined;
     return pending(`${kind}: ${needed.map((f) => f.reason).join("; ")}`);
   };
+  // A file to every provider its kind is routed to, its bytes counted and its failures judged by `setback`.
+  const upload = async (request: Omit<PutRequest, "signal" | "onSent">) => {
+    const targets = ctx.storage.providersFor(request.kind, ctx.policy.includeIpfsBackup);
+    const put = { ...request, signal: ctx.signal, onSent: ctx.sent };
+    const outcome = await storeObject(ctx.journal, sha256, targets, put, ctx.uploadLimit);
+    uploadedBytes += outcome.uploadedBytes;
+    return { outcome, setback: setback(request.kind, outcome) };
+  };
   try {
     const known = ctx.journal.track(sha256);
     if (
@@ -112,30 +122,38 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     }
 
     stage = "upload audio";
-    const audioTargets = ctx.storage.providersFor("audio", ctx.policy.includeIpfsBackup);
-    const audio = await storeObject(
-      ctx.journal,
-      sha256,
-      audioTargets,
-      {
-        kind: "audio",
-        source: { path: track.path },
-        address: track.content,
-        mimeType: track.mimeType,
-        extension: track.extension,
-        meta: descriptiveMeta(track),
-        signal: ctx.signal,
-        onSent: ctx.sent,
-      },
-      ctx.uploadLimit,
-    );
-    uploadedBytes += audio.uploadedBytes;
-    const audioSetback = setback("audio", audio);
+    const { outcome: audio, setback: audioSetback } = await upload({
+      kind: "audio",
+      source: { path: track.path },
+      address: track.content,
+      mimeType: track.mimeType,
+      extension: track.extension,
+      meta: descriptiveMeta(track),
+    });
     if (audioSetback) return audioSetback;
+
+    stage = "encode preview";
+    const holders = ctx.storage
+      .providersFor("preview", ctx.policy.includeIpfsBackup)
+      .map((t) => t.provider.name);
+    const preview = await preparePreview(ctx.journal, track, ctx.preview, holders, ctx.signal);
+    let previewStored: StoreOutcome | undefined;
+    if (preview !== undefined) {
+      stage = "upload preview";
+      const stored = await upload({
+        kind: "preview",
+        source: { path: preview.path },
+        address: preview,
+        mimeType: preview.mimeType,
+        extension: preview.extension,
+        meta: descriptiveMeta(track),
+      });
+      if (stored.setback) return stored.setback;
+      previewStored = stored.outcome;
+    }
 
     stage = "upload artwork";
     let artwork: StoreOutcome | undefined;
-    const artworkTargets = ctx.storage.providersFor("artwork", ctx.policy.includeIpfsBackup);
     if (track.artwork !== undefined) {
       const art = track.artwork;
       if (ctx.journal.track(sha256)?.artwork?.sha256 !== art.content.sha256) {
@@ -153,24 +171,15 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
           },
         });
       }
-      artwork = await storeObject(
-        ctx.journal,
-        sha256,
-        artworkTargets,
-        {
-          kind: "artwork",
-          source: { path: art.path },
-          address: art.content,
-          mimeType: art.mimeType,
-          extension: art.extension,
-          signal: ctx.signal,
-          onSent: ctx.sent,
-        },
-        ctx.uploadLimit,
-      );
-      uploadedBytes += artwork.uploadedBytes;
-      const artworkSetback = setback("artwork", artwork);
-      if (artworkSetback) return artworkSetback;
+      const stored = await upload({
+        kind: "artwork",
+        source: { path: art.path },
+        address: art.content,
+        mimeType: art.mimeType,
+        extension: art.extension,
+      });
+      if (stored.setback) return stored.setback;
+      artwork = stored.outcome;
     }
 
     stage = "build metadata";
@@ -181,6 +190,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       {
         audioCid: track.content.cid,
         artworkCid: track.artwork?.content.cid,
+        preview,
         storj:
           storjObject && !ctx.storage.embeddedS3
             ? { bucket: ctx.storage.storj.bucket, key: storjObject.locator }
@@ -209,7 +219,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     if (pinSetback) return pinSetback;
 
     if (ctx.policy.publicNetwork !== undefined) {
-      const held = { audio, artwork, metadata: pinned };
+      const held = { audio, preview: previewStored, artwork, metadata: pinned };
       const missing = FETCHED_BY_STRANGERS.filter(
         (kind) => held[kind] !== undefined && !held[kind].stored.some((o) => isRemote(held[kind]!, o)),
       );
@@ -220,6 +230,11 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     if (ctx.journal.track(sha256)?.verifiedMetadataCid !== metadata.cid) {
       const objects = [
         ...pairs(audio, track.content.cid, sha256).filter((p) => ctx.policy.require.includes(p.target.role)),
+        ...(previewStored && preview
+          ? pairs(previewStored, preview.cid, preview.sha256).filter((p) =>
+              ctx.policy.require.includes(p.target.role),
+            )
+          : []),
         ...(artwork && track.artwork
           ? pairs(artwork, track.artwork.content.cid, track.artwork.content.sha256)
           : []),

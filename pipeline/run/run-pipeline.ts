@@ -8,11 +8,13 @@ import { deploymentKey, Journal } from "../journal/journal.js";
 import type { Problem } from "../library/problems.js";
 import { type ScannedTrack, type ScanResult, scanLibrary } from "../library/scan.js";
 import type { LibraryFile } from "../library/walk.js";
+import { needsPreview } from "../preview/formats.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunReport, summaryLines, writeReport } from "../report/report.js";
 import { MintStage } from "../stages/mint.js";
+import { previewSettings } from "../stages/preview.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { buildReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
@@ -66,6 +68,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     // Tracks beyond the upload limit wait here rather than holding open files and half-built state.
     const trackLimit = pLimit(config.maxConcurrentUploads * 2);
     let uploadedBytes = 0;
+    let previewsEncoded = 0;
+    const preview = previewSettings(config, () => previewsEncoded++);
     // The collection is deployed (or found) when the first track is ready, not for an empty library,
     // and its minter starts then; tracks ask for it before their first chain question.
     let minting: Promise<Minting | undefined> | undefined;
@@ -103,6 +107,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           workDir: config.workDir,
           uploadLimit,
           pinLimit,
+          preview,
           signal,
           note: (m) => progress.note(m),
           sent: (bytes) => progress.sent(bytes),
@@ -193,6 +198,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       mintFailures,
       startedAt,
       uploadedBytes,
+      previewsEncoded,
       mintTransactions: mint?.stage.transactions ?? 0,
     });
     await writeReport(config.reportPath, report);
@@ -254,7 +260,9 @@ function copiesMissing(
   track: ScannedTrack,
   stored: StoredObject[],
 ): boolean {
-  const kinds: ObjectKind[] = track.artwork ? ["audio", "artwork", "metadata"] : ["audio", "metadata"];
+  const kinds: ObjectKind[] = ["audio", "metadata"];
+  if (track.artwork) kinds.push("artwork");
+  if (needsPreview(track)) kinds.push("preview");
   return kinds.some((kind) =>
     storage
       .providersFor(kind, config.includeIpfsBackup)
