@@ -9,7 +9,8 @@ export const NATIVE_REALTIME_FACTOR = 300 / 2.2;
 
 export interface PreviewEstimate {
   tracks: number;
-  /** From the format's typical bit rate and each master's duration. */
+  /** Each preview's size, from the format's typical bit rate and its master's duration. */
+  sizes: number[];
   bytes: number;
   /** Wall time with `parallel` encodes at once at NATIVE_REALTIME_FACTOR. */
   seconds: number;
@@ -24,9 +25,11 @@ export function estimatePreviews(
   const durations = tracks.filter(needsPreview).map((t) => t.audio.durationSeconds);
   const total = durations.reduce((sum, d) => sum + d, 0);
   const longest = Math.max(0, ...durations);
+  const sizes = durations.map((d) => Math.round((d * PREVIEW_FORMATS[format].typicalKbps * 1000) / 8));
   return {
     tracks: durations.length,
-    bytes: Math.round((total * PREVIEW_FORMATS[format].typicalKbps * 1000) / 8),
+    sizes,
+    bytes: sizes.reduce((sum, size) => sum + size, 0),
     // Encodes run `parallel` at a time, but no faster than the longest one alone.
     seconds: Math.max(longest, total / Math.max(1, parallel)) / NATIVE_REALTIME_FACTOR,
   };

@@ -18,6 +18,7 @@ import { scanLibrary } from "../library/scan.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
 import { estimatePreviews, NATIVE_REALTIME_FACTOR, type PreviewEstimate } from "../preview/estimate.js";
+import { systemFfmpeg } from "../preview/ffmpeg.js";
 import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
 import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
 import { formatBytes, formatDuration } from "../report/format.js";
@@ -86,14 +87,12 @@ export async function planRun(options: {
     const places = localDirectoriesFor(env, config.workDir);
     const storj = places.localS3 === undefined;
     const costConfig = loadCostConfig(env);
-    const audioSizes = [
-      ...scan.tracks.map((t) => t.content.size),
-      ...(previews.tracks ? [previews.bytes] : []),
-    ];
+    const audioSizes = [...scan.tracks.map((t) => t.content.size), ...previews.sizes];
     const s3Name = storj ? "storj" : "local S3";
     const s3Pricing = pricingOf("storj", costConfig, !storj);
     const s3Price = s3Pricing.kind === "priced" ? s3Pricing.price : undefined;
-    const audio = { objects: scan.tracks.length + previews.tracks, bytes: audioBytes };
+    const audio = { objects: scan.tracks.length, bytes: masterBytes };
+    const preview = previews.tracks > 0 ? [{ objects: previews.tracks, bytes: previews.bytes }] : [];
     const art = { objects: artwork.size, bytes: artworkBytes };
     const metadata = { objects: documents.length, bytes: metadataBytes };
     const plan: Plan = {
@@ -103,10 +102,19 @@ export async function planRun(options: {
         ...(storj
           ? [
               { role: "storj (audio)", ...audio },
+              ...preview.map((p) => ({ role: "storj (previews)", ...p })),
               { role: "storj (artwork)", ...art },
             ]
-          : [{ role: "local S3 (audio; no Storj keys set)", ...audio }]),
-        ...(config.includeIpfsBackup ? [{ role: "ipfs (audio backup)", ...audio }] : []),
+          : [
+              { role: "local S3 (audio; no Storj keys set)", ...audio },
+              ...preview.map((p) => ({ role: "local S3 (previews)", ...p })),
+            ]),
+        ...(config.includeIpfsBackup
+          ? [
+              { role: "ipfs (audio backup)", ...audio },
+              ...preview.map((p) => ({ role: "ipfs (preview backup)", ...p })),
+            ]
+          : []),
         { role: "ipfs (artwork)", ...art },
         { role: "ipfs (metadata)", ...metadata },
       ],
@@ -136,7 +144,10 @@ export async function planRun(options: {
           { kind: "local" },
         ),
       ],
-      warnings: storageWarnings(env, config, options.network),
+      warnings: [
+        ...storageWarnings(env, config, options.network),
+        ...(await encoderWarning(previews, config)),
+      ],
     };
     if (options.simulation !== undefined && items.length > 0) {
       const recipient = await options.simulation.defaultRecipient();
@@ -197,10 +208,19 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
   return lines;
 }
 
+/** The run would fail every track that needs a preview when ffmpeg is missing: said before, not after. */
+async function encoderWarning(previews: PreviewEstimate, config: PipelineConfig): Promise<string[]> {
+  if (previews.tracks === 0) return [];
+  return systemFfmpeg(config.ffmpeg).then(
+    () => [],
+    (error: Error) => [error.message],
+  );
+}
+
 function previewLine(previews: PreviewEstimate, config: PipelineConfig): string {
   return (
     `  Previews: ${previews.tracks} masters OpenSea cannot play (FLAC, AIFF, M4A) to encode as ${config.previewFormat}, ` +
-    `about ${formatBytes(previews.bytes)} (counted with the audio below) in about ${formatDuration(previews.seconds * 1000)} ` +
+    `about ${formatBytes(previews.bytes)} in about ${formatDuration(previews.seconds * 1000)} ` +
     `(${encodeConcurrency(config)} at a time, at ${Math.round(NATIVE_REALTIME_FACTOR)}x real time each: a native ffmpeg's measured speed)`
   );
 }

@@ -52,12 +52,14 @@ describe("previews: the rules", () => {
     const tracks = [track("audio/flac", 300), track("audio/mp4", 100), track("audio/mpeg", 1000)];
     const estimate = estimatePreviews(tracks, "mp3-320", 2);
     expect(estimate.tracks).to.equal(2);
+    expect(estimate.sizes).to.deep.equal([(300 * 320_000) / 8, (100 * 320_000) / 8]);
     expect(estimate.bytes).to.equal((400 * 320_000) / 8);
     // Two at a time, but no faster than the 300 s track alone.
     expect(estimate.seconds).to.be.closeTo(300 / NATIVE_REALTIME_FACTOR, 1e-9);
     expect(estimatePreviews(tracks, "mp3-v0", 1).seconds).to.be.closeTo(400 / NATIVE_REALTIME_FACTOR, 1e-9);
     expect(estimatePreviews([track("audio/wav", 60)], "ogg-q6", 2)).to.deep.equal({
       tracks: 0,
+      sizes: [],
       bytes: 0,
       seconds: 0,
     });
