@@ -14,7 +14,7 @@ export const TrackReportSchema = z.object({
   cid: z.string(),
   mimeType: z.string(),
   /** The playable rendition `animation_url` points at, when the master is not MP3, WAV or OGG. */
-  preview: z.object({ cid: z.string(), mimeType: z.string() }).nullable().default(null),
+  preview: z.object({ cid: z.string(), mimeType: z.string(), size: z.number() }).nullable().default(null),
   artworkCid: z.string().nullable(),
   metadataCid: z.string().nullable(),
   tokenId: z.string().nullable(),

@@ -44,7 +44,9 @@ export function buildReport(input: ReportInput): RunReport {
       cid: track.content.cid,
       mimeType: track.mimeType,
       preview:
-        state?.preview === undefined ? null : { cid: state.preview.cid, mimeType: state.preview.mimeType },
+        state?.preview === undefined
+          ? null
+          : { cid: state.preview.cid, mimeType: state.preview.mimeType, size: state.preview.size },
       artworkCid: track.artwork?.content.cid ?? null,
       metadataCid: state?.metadata?.cid ?? null,
       tokenId: minted?.tokenId.toString() ?? null,
