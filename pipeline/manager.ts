@@ -16,6 +16,7 @@ import { processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
 import { scanTrack } from "./scan/scan-track.js";
 import { metadataAddress } from "./stages/metadata.js";
+import { type PreviewSettings, previewSettings } from "./stages/preview.js";
 import { type StoreOutcome, type StoreTarget, storeObject } from "./stages/store.js";
 import { StorageSet } from "./storage/storage-set.js";
 
@@ -57,12 +58,14 @@ export class DecentralizedStorageManager {
   readonly storage: StorageSet;
   readonly #ledger: Ledger;
   readonly #limit: LimitFunction;
+  readonly #preview: PreviewSettings;
 
   private constructor(config: PipelineConfig, storage: StorageSet, ledger: Ledger) {
     this.config = config;
     this.storage = storage;
     this.#ledger = ledger;
     this.#limit = pLimit(config.maxConcurrentUploads);
+    this.#preview = previewSettings(config);
   }
 
   /** Builds the providers from the environment (embedded defaults for whatever is not configured). */
@@ -159,6 +162,7 @@ export class DecentralizedStorageManager {
         workDir: this.config.workDir,
         uploadLimit: this.#limit,
         pinLimit: this.#limit,
+        preview: this.#preview,
         note: () => {},
       },
       track,

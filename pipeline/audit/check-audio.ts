@@ -8,12 +8,13 @@ import { classify } from "./classify.js";
 
 /**
  * Where a provider should hold the token's audio: on the S3 primary the content-addressed key of the hash
- * the chain recorded, on IPFS the CID the metadata's `animation_url` names (what a marketplace plays). The
+ * the chain recorded, on IPFS the master's CID the metadata records (`animation_url` names a preview
+ * instead when the master is not MP3, WAV or OGG; the chain's hash is always the master's). The
  * key's extension is the one of the Storj key the metadata names, else its format's (every format's
  * canonical extension is its name: `.mp3`, `.flac`, `.m4a`…; the embedded S3 is never named in metadata).
  */
 export function audioLocator(role: StorageRole, metadata: TrackMetadata, contentHash: string): string {
-  if (role === "ipfs") return metadata.animation_url.slice("ipfs://".length);
+  if (role === "ipfs") return metadata.properties.cid;
   const key = metadata.properties.storage.storj?.key;
   return objectKey(
     "audio",
@@ -33,7 +34,7 @@ export function audioObject(
     provider: provider.name,
     kind: "audio",
     locator,
-    cid: metadata.animation_url.slice("ipfs://".length),
+    cid: metadata.properties.cid,
     sha256: contentHash,
     size: metadata.properties.size,
     reused: true,

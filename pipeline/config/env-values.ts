@@ -57,3 +57,17 @@ export const envDecimal = (min: number) =>
 /** An optional http(s) URL (an API, a gateway); `what` says what it should point at. */
 export const envHttpUrl = (what: string) =>
   envString().pipe(z.url({ protocol: /^https?$/, error: `expected an http(s) URL of ${what}` }).optional());
+
+/** One of `values` (any case); unset means `fallback`. */
+export const envChoice = <const T extends string>(values: readonly T[], fallback: T) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): T => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const normalized = value.trim().toLowerCase();
+      const match = values.find((v) => v === normalized);
+      if (match !== undefined) return match;
+      ctx.addIssue({ code: "custom", message: `expected one of ${values.join(", ")}, got "${value}"` });
+      return z.NEVER;
+    });

@@ -1,9 +1,10 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { CidProfileSchema, DEFAULT_CID_PROFILE } from "../content/types.js";
+import { DEFAULT_PREVIEW_FORMAT, type PreviewFormat, PreviewFormatSchema } from "../preview/formats.js";
 import { registerSecret } from "../util/secrets.js";
 import { parseEnv } from "./env.js";
-import { envBoolean, envInt, envString } from "./env-values.js";
+import { envBoolean, envChoice, envInt, envString } from "./env-values.js";
 
 const ProviderName = z.enum(["storj", "ipfs"]);
 
@@ -64,6 +65,8 @@ export const PipelineEnvSchema = z.object({
   MAX_CONCURRENT_UPLOADS: envInt(5, 1, 64),
   INCLUDE_IPFS_BACKUP: envBoolean(true),
   DCMX_ALLOW_LOCAL_ONLY: envBoolean(false),
+  DCMX_PREVIEW_FORMAT: envChoice(PreviewFormatSchema.options, DEFAULT_PREVIEW_FORMAT),
+  DCMX_FFMPEG: envString(),
 });
 
 export interface PipelineConfig {
@@ -91,6 +94,10 @@ export interface PipelineConfig {
    * content only this machine serves).
    */
   allowLocalOnly: boolean;
+  /** How previews of masters OpenSea cannot play (FLAC, AIFF, M4A) are encoded. */
+  previewFormat: PreviewFormat;
+  /** The ffmpeg that encodes them: a path, or a name looked up on the PATH. */
+  ffmpeg: string;
 }
 
 export const DEFAULT_LIBRARY = "examples/library";
@@ -121,6 +128,8 @@ export function loadPipelineConfig(
     maxConcurrentUploads: overrides.maxConcurrentUploads ?? e.MAX_CONCURRENT_UPLOADS,
     includeIpfsBackup: overrides.includeIpfsBackup ?? e.INCLUDE_IPFS_BACKUP,
     allowLocalOnly: overrides.allowLocalOnly ?? e.DCMX_ALLOW_LOCAL_ONLY,
+    previewFormat: overrides.previewFormat ?? e.DCMX_PREVIEW_FORMAT,
+    ffmpeg: overrides.ffmpeg ?? e.DCMX_FFMPEG ?? "ffmpeg",
   };
   return config;
 }

@@ -39,6 +39,12 @@ const APPLY: { [T in JournalRecord["type"]]: (record: RecordOf<T>) => Statement[
       params: [JSON.stringify(r.artwork), r.sha256],
     },
   ],
+  preview: (r) => [
+    {
+      sql: `UPDATE tracks SET preview = ?, ${CLEAR_FAILURE} WHERE sha256 = ?`,
+      params: [JSON.stringify(r.preview), r.sha256],
+    },
+  ],
   stored: (r) => [
     {
       sql: `INSERT INTO stored (sha256, provider, kind, object) VALUES (?, ?, ?, ?)

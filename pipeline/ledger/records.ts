@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CidProfileSchema } from "../content/types.js";
+import { PreviewFormatSchema } from "../preview/formats.js";
 import { StoredObjectSchema } from "../providers/types.js";
 import { NameBytesSchema } from "../util/file-name.js";
 
@@ -48,6 +49,21 @@ export const JournalRecordSchema = z.discriminatedUnion("type", [
       source: z.string(),
       /** The image file (extracted, for embedded pictures): `dcmx migrate` copies from it while it hashes the same. */
       path: z.string().optional(),
+    }),
+  }),
+  z.object({
+    type: z.literal("preview"),
+    sha256: Sha256,
+    /** The playable rendition encoded from a master OpenSea cannot play, kept in the work directory. */
+    preview: z.object({
+      format: PreviewFormatSchema,
+      sha256: Sha256,
+      cid: z.string(),
+      profile: CidProfileSchema,
+      size: z.number().int().nonnegative(),
+      mimeType: z.string(),
+      extension: z.string(),
+      path: z.string(),
     }),
   }),
   z.object({ type: z.literal("stored"), sha256: Sha256, object: StoredObjectSchema }),

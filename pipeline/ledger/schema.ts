@@ -21,6 +21,7 @@ export const SCHEMA: string[] = [
     modified_ms DOUBLE PRECISION,
     ino DOUBLE PRECISION,
     artwork TEXT,
+    preview TEXT,
     metadata_cid TEXT,
     metadata_path TEXT,
     verified_metadata_cid TEXT,

@@ -15,6 +15,8 @@ export interface TrackState {
   modifiedMs?: number;
   ino?: number;
   artwork?: RecordOf<"artwork">["artwork"];
+  /** The playable preview of a master OpenSea cannot play, in the last format encoded. */
+  preview?: RecordOf<"preview">["preview"];
   /** One entry per provider and kind. */
   stored: StoredObject[];
   metadata?: { cid: string; path: string };
@@ -44,6 +46,7 @@ export function trackFromRows(row: Row, storedRows: Row[], mintedRows: Row[]): T
     modifiedMs: number(row.modified_ms),
     ino: number(row.ino),
     artwork: row.artwork === null ? undefined : JSON.parse(String(row.artwork)),
+    preview: row.preview === null || row.preview === undefined ? undefined : JSON.parse(String(row.preview)),
     stored: storedRows
       .filter((r) => r.sha256 === sha256)
       .map((r) => StoredObjectSchema.parse(JSON.parse(String(r.object)))),

@@ -25,7 +25,10 @@ export const TrackMetadataSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().min(1),
   image: ipfsUri.optional(),
-  /** The audio itself: OpenSea plays MP3, WAV and OGG/OGA here. */
+  /**
+   * What a marketplace plays (OpenSea: MP3, WAV and OGG/OGA): the master itself when it is one of those,
+   * else its preview (`properties.preview`, whose `mimeType` it has).
+   */
   animation_url: ipfsUri,
   external_url: url.optional(),
   /** OpenSea's item background: six hex digits, no leading #. */
@@ -40,8 +43,9 @@ export const TrackMetadataSchema = z.strictObject({
   artist: z.string().min(1),
   /** Whole seconds. */
   duration: z.int().positive(),
+  /** The master's MIME type (the music fields describe the master, whatever `animation_url` plays). */
   mimeType: z.string().regex(/^audio\//),
-  /** The lossless rendition's URI, present only when the audio is lossless. */
+  /** The lossless master's URI, present only when the master is lossless. */
   losslessAudio: ipfsUri.optional(),
   artwork: z.strictObject({ uri: ipfsUri, mimeType: z.string().regex(/^image\//) }).optional(),
   trackNumber: z.int().positive().optional(),
@@ -77,6 +81,19 @@ export const TrackMetadataSchema = z.strictObject({
       bitsPerSample: z.int().positive().optional(),
       lossless: z.boolean(),
     }),
+    /**
+     * The playable rendition `animation_url` points at, encoded from a master OpenSea cannot play (FLAC,
+     * AIFF, M4A); absent when the master plays as it is. The chain records the master's SHA-256, never this.
+     */
+    preview: z
+      .strictObject({
+        format: z.string(),
+        mimeType: z.string().regex(/^audio\//),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        cid: z.string(),
+        size: z.int().nonnegative(),
+      })
+      .optional(),
     artwork: z
       .strictObject({
         sha256: z.string(),
@@ -106,6 +123,8 @@ export type TrackMetadata = z.infer<typeof TrackMetadataSchema>;
 /** Where the pipeline put the track's bytes; the scan's own CIDs when building a draft. */
 export interface TrackLocations {
   audioCid: string;
+  /** The playable preview of a master OpenSea cannot play. */
+  preview?: { format: string; mimeType: string; sha256: string; cid: string; size: number };
   artworkCid?: string;
   storj?: { bucket: string; key: string };
   externalUrl?: string;
@@ -123,6 +142,7 @@ export function buildTrackMetadata(
 ): TrackMetadata {
   const { tags, audio, artwork } = track;
   const audioUri = `ipfs://${locations.audioCid}`;
+  const { preview } = locations;
   const imageUri = locations.artworkCid === undefined ? undefined : `ipfs://${locations.artworkCid}`;
   const year = yearOf(tags);
   const duration = Math.max(1, Math.round(audio.durationSeconds));
@@ -134,7 +154,7 @@ export function buildTrackMetadata(
     name: tags.title,
     description: tags.description ?? defaultDescription(tags.title, tags.artist, tags.album, year),
     image: imageUri,
-    animation_url: audioUri,
+    animation_url: preview === undefined ? audioUri : `ipfs://${preview.cid}`,
     external_url: locations.externalUrl,
     attributes: traits(track, year, duration),
     version: MUSIC_METADATA_VERSION,
@@ -176,6 +196,13 @@ export function buildTrackMetadata(
         channels: audio.channels,
         bitsPerSample: audio.bitsPerSample,
         lossless: audio.lossless,
+      },
+      preview: preview && {
+        format: preview.format,
+        mimeType: preview.mimeType,
+        sha256: preview.sha256,
+        cid: preview.cid,
+        size: preview.size,
       },
       artwork: artwork && {
         sha256: artwork.content.sha256,

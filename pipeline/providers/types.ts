@@ -4,8 +4,11 @@ import { z } from "zod";
 import type { ContentAddress } from "../content/types.js";
 import type { FilePath } from "../util/file-name.js";
 
-/** What a stored object is for; it decides key prefixes and which providers must hold it. */
-export const ObjectKindSchema = z.enum(["audio", "artwork", "metadata"]);
+/**
+ * What a stored object is for; it decides key prefixes and which providers must hold it. A `preview` is the
+ * playable rendition of a master OpenSea cannot play (FLAC, AIFF, M4A): routed like audio, never on-chain.
+ */
+export const ObjectKindSchema = z.enum(["audio", "preview", "artwork", "metadata"]);
 export type ObjectKind = z.infer<typeof ObjectKindSchema>;
 
 /**

@@ -11,6 +11,8 @@ export const TrackReportSchema = z.object({
   sha256: z.string(),
   cid: z.string(),
   mimeType: z.string(),
+  /** The playable rendition `animation_url` points at, when the master is not MP3, WAV or OGG. */
+  preview: z.object({ cid: z.string(), mimeType: z.string(), size: z.number() }).nullable().default(null),
   artworkCid: z.string().nullable(),
   metadataCid: z.string().nullable(),
   tokenId: z.string().nullable(),
@@ -48,6 +50,7 @@ export const RunReportSchema = z.object({
     degraded: z.number().default(0),
     bytes: z.number(),
     uploadedBytes: z.number(),
+    previewsEncoded: z.number().default(0),
     mintTransactions: z.number(),
     durationMs: z.number(),
   }),

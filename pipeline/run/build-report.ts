@@ -18,6 +18,8 @@ export interface ReportInput {
   chain?: TracksChain;
   startedAt: Date;
   uploadedBytes: number;
+  /** Previews encoded this run (a re-run encodes none). */
+  previewsEncoded: number;
   mintTransactions: number;
 }
 
@@ -83,6 +85,7 @@ export async function writeRunReport(input: ReportInput): Promise<RunSummary> {
         degraded,
         bytes,
         uploadedBytes: input.uploadedBytes,
+        previewsEncoded: input.previewsEncoded,
         mintTransactions: input.mintTransactions,
         durationMs: Date.now() - input.startedAt.getTime(),
       },
@@ -121,6 +124,10 @@ function trackRow(
     sha256: outcome.sha256,
     cid: state?.cid ?? "",
     mimeType: state?.mimeType ?? "",
+    preview:
+      state?.preview === undefined
+        ? null
+        : { cid: state.preview.cid, mimeType: state.preview.mimeType, size: state.preview.size },
     artworkCid: state?.artwork?.cid ?? null,
     metadataCid: state?.metadata?.cid ?? null,
     tokenId: minted?.tokenId.toString() ?? null,

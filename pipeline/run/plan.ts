@@ -16,10 +16,13 @@ import {
 import { loadCostConfig } from "../cost/prices.js";
 import { encodeMetadata } from "../metadata/encode.js";
 import { buildTrackMetadata } from "../metadata/track-metadata.js";
+import { estimatePreviews, NATIVE_REALTIME_FACTOR, type PreviewEstimate } from "../preview/estimate.js";
+import { systemFfmpeg } from "../preview/ffmpeg.js";
 import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
 import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
-import { formatBytes } from "../report/format.js";
+import { formatBytes, formatDuration } from "../report/format.js";
 import { collectScan } from "../scan/scan-library.js";
+import { encodeConcurrency } from "../stages/preview.js";
 import { localDirectoriesFor } from "../storage/storage-set.js";
 import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
 
@@ -34,6 +37,8 @@ export interface Plan {
   budgetUsd?: number;
   /** Free space against the embedded copies (local S3 without Storj keys, the IPFS node), per disk. */
   localDisk: DiskCheck[];
+  /** Playable previews to encode for masters OpenSea cannot play (FLAC, AIFF, M4A). */
+  previews: PreviewEstimate;
   mintTransactions: number;
   /** From a simulation of the real batches; undefined when no chain was given. */
   gas?: { total: bigint; perTrack: bigint; costWei?: bigint };
@@ -64,7 +69,10 @@ export async function planRun(options: {
       extractDir,
       profile: config.cidProfile,
     });
-    const audioBytes = scan.tracks.reduce((sum, t) => sum + t.content.size, 0);
+    const masterBytes = scan.tracks.reduce((sum, t) => sum + t.content.size, 0);
+    const previews = estimatePreviews(scan.tracks, config.previewFormat, encodeConcurrency(config));
+    // Previews go wherever the audio goes (StorageSet's routing table), so they count with it.
+    const audioBytes = masterBytes + previews.bytes;
     const artwork = new Map(
       scan.tracks.flatMap((t) => (t.artwork ? [[t.artwork.content.sha256, t.artwork.content.size]] : [])),
     );
@@ -79,11 +87,12 @@ export async function planRun(options: {
     const places = localDirectoriesFor(env, config.workDir);
     const storj = places.localS3 === undefined;
     const costConfig = loadCostConfig(env);
-    const audioSizes = scan.tracks.map((t) => t.content.size);
+    const audioSizes = [...scan.tracks.map((t) => t.content.size), ...previews.sizes];
     const s3Name = storj ? "storj" : "local S3";
     const s3Pricing = pricingOf("storj", costConfig, !storj);
     const s3Price = s3Pricing.kind === "priced" ? s3Pricing.price : undefined;
-    const audio = { objects: scan.tracks.length, bytes: audioBytes };
+    const audio = { objects: scan.tracks.length, bytes: masterBytes };
+    const preview = previews.tracks > 0 ? [{ objects: previews.tracks, bytes: previews.bytes }] : [];
     const art = { objects: artwork.size, bytes: artworkBytes };
     const metadata = { objects: documents.length, bytes: metadataBytes };
     const plan: Plan = {
@@ -93,10 +102,19 @@ export async function planRun(options: {
         ...(storj
           ? [
               { role: "storj (audio)", ...audio },
+              ...preview.map((p) => ({ role: "storj (previews)", ...p })),
               { role: "storj (artwork)", ...art },
             ]
-          : [{ role: "local S3 (audio; no Storj keys set)", ...audio }]),
-        ...(config.includeIpfsBackup ? [{ role: "ipfs (audio backup)", ...audio }] : []),
+          : [
+              { role: "local S3 (audio; no Storj keys set)", ...audio },
+              ...preview.map((p) => ({ role: "local S3 (previews)", ...p })),
+            ]),
+        ...(config.includeIpfsBackup
+          ? [
+              { role: "ipfs (audio backup)", ...audio },
+              ...preview.map((p) => ({ role: "ipfs (preview backup)", ...p })),
+            ]
+          : []),
         { role: "ipfs (artwork)", ...art },
         { role: "ipfs (metadata)", ...metadata },
       ],
@@ -107,6 +125,7 @@ export async function planRun(options: {
           config.includeIpfsBackup,
         ),
       ),
+      previews,
       mintTransactions: Math.ceil(items.length / config.mintBatchSize),
       budgetUsd: costConfig.budgetUsd,
       costs: [
@@ -125,7 +144,10 @@ export async function planRun(options: {
           { kind: "local" },
         ),
       ],
-      warnings: storageWarnings(env, config, options.network),
+      warnings: [
+        ...storageWarnings(env, config, options.network),
+        ...(await encoderWarning(previews, config)),
+      ],
     };
     if (options.simulation !== undefined && items.length > 0) {
       const recipient = await options.simulation.defaultRecipient();
@@ -163,6 +185,7 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
     `Dry run of ${config.library}: nothing is uploaded, deployed or minted.`,
     `  Tracks: ${plan.tracks}${plan.problems > 0 ? ` (${plan.problems} files with errors, see above)` : ""}`,
   ];
+  if (plan.previews.tracks > 0) lines.push(previewLine(plan.previews, config));
   for (const s of plan.storage) lines.push(`  ${s.role}: ${s.objects} objects, ${formatBytes(s.bytes)}`);
   lines.push("  Storage cost once all is stored (remote IPFS backends are not priced here):");
   lines.push(...plan.costs.map((c) => `  ${providerCostLine(c)}`));
@@ -183,4 +206,21 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
   }
   for (const warning of plan.warnings) lines.push(`  ! ${warning}`);
   return lines;
+}
+
+/** The run would fail every track that needs a preview when ffmpeg is missing: said before, not after. */
+async function encoderWarning(previews: PreviewEstimate, config: PipelineConfig): Promise<string[]> {
+  if (previews.tracks === 0) return [];
+  return systemFfmpeg(config.ffmpeg).then(
+    () => [],
+    (error: Error) => [error.message],
+  );
+}
+
+function previewLine(previews: PreviewEstimate, config: PipelineConfig): string {
+  return (
+    `  Previews: ${previews.tracks} masters OpenSea cannot play (FLAC, AIFF, M4A) to encode as ${config.previewFormat}, ` +
+    `about ${formatBytes(previews.bytes)} in about ${formatDuration(previews.seconds * 1000)} ` +
+    `(${encodeConcurrency(config)} at a time, at ${Math.round(NATIVE_REALTIME_FACTOR)}x real time each: a native ffmpeg's measured speed)`
+  );
 }

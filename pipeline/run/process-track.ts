@@ -1,10 +1,13 @@
+// Longer than 300 lines because it is one track's whole way through the stages, with the rule for each
+// setback (fail, wait, or go on degraded) beside the step it judges.
 import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { JournalRecord } from "../ledger/records.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
-import type { ObjectKind, StoredObject } from "../providers/types.js";
+import type { ObjectKind, PutRequest, StoredObject } from "../providers/types.js";
 import { buildMetadata } from "../stages/metadata.js";
+import { type PreviewSettings, preparePreview } from "../stages/preview.js";
 import { type StoreOutcome, storeObject } from "../stages/store.js";
 import { verifyTrack } from "../stages/verify.js";
 import type { StorageRole, StorageSet } from "../storage/storage-set.js";
@@ -30,18 +33,18 @@ export type TrackResult =
   | { status: "failed"; stage: string; reason: string; uploadedBytes: number };
 
 /** Kinds a token points at: on a public network each must be on a remote backend before minting. */
-const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "artwork", "metadata"];
+const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "preview", "artwork", "metadata"];
 
 /**
  * Whether a provider's failure to store an object holds the track back. Remote backends are backups:
  * a closed, misconfigured or unreachable one is reported and retried by the next run, never a reason to
  * wait (the public-network rule asks for *some* remote copy, separately). Audio is needed on the roles
- * DCMX_REQUIRE names; artwork and metadata on the embedded node (and the S3 bucket for artwork), which
+ * DCMX_REQUIRE names (and so is its preview); artwork and metadata on the embedded node (and the S3 bucket for artwork), which
  * serve them. Wrong bytes or a wrong CID fail the track whoever answered them, and so does its file gone or unreadable (`hasTrackFault`).
  */
 function blocks(kind: ObjectKind, role: StorageRole, policy: TrackPolicy): boolean {
   if (role === "remote") return false;
-  return kind !== "audio" || policy.require.includes(role);
+  return (kind !== "audio" && kind !== "preview") || policy.require.includes(role);
 }
 
 interface Context {
@@ -59,6 +62,7 @@ interface Context {
    * uploads only delays the track's mint.
    */
   pinLimit: LimitFunction;
+  preview: PreviewSettings;
   signal?: AbortSignal;
   note: (message: string) => void;
   /** Bytes that went out to a provider, for progress. */
@@ -98,6 +102,21 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     const known = await ctx.ledger.track(sha256);
     const existing = known?.stored ?? [];
     const onStored = (object: StoredObject) => ctx.record({ type: "stored", sha256, object });
+    // A file to every provider its kind is routed to, each copy recorded the moment it is held, its bytes
+    // counted and its failures judged by `setback`.
+    const upload = async (request: Omit<PutRequest, "signal" | "onSent">) => {
+      const targets = ctx.storage.providersFor(request.kind, ctx.policy.includeIpfsBackup);
+      const put = { ...request, signal: ctx.signal, onSent: ctx.sent };
+      const outcome = await storeObject({
+        targets,
+        request: put,
+        existing,
+        onStored,
+        uploadLimit: ctx.uploadLimit,
+      });
+      uploadedBytes += outcome.uploadedBytes;
+      return { outcome, setback: setback(request.kind, outcome) };
+    };
     if (
       known?.file !== track.file ||
       known.nameBytes !== track.nameBytes ||
@@ -119,30 +138,40 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     }
 
     stage = "upload audio";
-    const audioTargets = ctx.storage.providersFor("audio", ctx.policy.includeIpfsBackup);
-    const audio = await storeObject({
-      targets: audioTargets,
-      existing,
-      onStored,
-      uploadLimit: ctx.uploadLimit,
-      request: {
-        kind: "audio",
-        source: { path: track.path },
-        address: track.content,
-        mimeType: track.mimeType,
-        extension: track.extension,
-        meta: descriptiveMeta(track),
-        signal: ctx.signal,
-        onSent: ctx.sent,
-      },
+    const { outcome: audio, setback: audioSetback } = await upload({
+      kind: "audio",
+      source: { path: track.path },
+      address: track.content,
+      mimeType: track.mimeType,
+      extension: track.extension,
+      meta: descriptiveMeta(track),
     });
-    uploadedBytes += audio.uploadedBytes;
-    const audioSetback = setback("audio", audio);
     if (audioSetback) return audioSetback;
+
+    stage = "encode preview";
+    const holders = ctx.storage
+      .providersFor("preview", ctx.policy.includeIpfsBackup)
+      .map((t) => t.provider.name);
+    const prepared = await preparePreview(known, track, ctx.preview, holders, ctx.signal);
+    if (prepared?.encoded) await ctx.record({ type: "preview", sha256, preview: prepared.preview });
+    const preview = prepared?.preview;
+    let previewStored: StoreOutcome | undefined;
+    if (preview !== undefined) {
+      stage = "upload preview";
+      const stored = await upload({
+        kind: "preview",
+        source: { path: preview.path },
+        address: preview,
+        mimeType: preview.mimeType,
+        extension: preview.extension,
+        meta: descriptiveMeta(track),
+      });
+      if (stored.setback) return stored.setback;
+      previewStored = stored.outcome;
+    }
 
     stage = "upload artwork";
     let artwork: StoreOutcome | undefined;
-    const artworkTargets = ctx.storage.providersFor("artwork", ctx.policy.includeIpfsBackup);
     if (track.artwork !== undefined) {
       const art = track.artwork;
       if (known?.artwork?.sha256 !== art.content.sha256) {
@@ -160,24 +189,15 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
           },
         });
       }
-      artwork = await storeObject({
-        targets: artworkTargets,
-        existing,
-        onStored,
-        uploadLimit: ctx.uploadLimit,
-        request: {
-          kind: "artwork",
-          source: { path: art.path },
-          address: art.content,
-          mimeType: art.mimeType,
-          extension: art.extension,
-          signal: ctx.signal,
-          onSent: ctx.sent,
-        },
+      const stored = await upload({
+        kind: "artwork",
+        source: { path: art.path },
+        address: art.content,
+        mimeType: art.mimeType,
+        extension: art.extension,
       });
-      uploadedBytes += artwork.uploadedBytes;
-      const artworkSetback = setback("artwork", artwork);
-      if (artworkSetback) return artworkSetback;
+      if (stored.setback) return stored.setback;
+      artwork = stored.outcome;
     }
 
     stage = "build metadata";
@@ -187,6 +207,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
       {
         audioCid: track.content.cid,
         artworkCid: track.artwork?.content.cid,
+        preview,
         storj:
           storjObject && !ctx.storage.embeddedS3
             ? { bucket: ctx.storage.storj.bucket, key: storjObject.locator }
@@ -218,7 +239,7 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     if (pinSetback) return pinSetback;
 
     if (ctx.policy.publicNetwork !== undefined) {
-      const held = { audio, artwork, metadata: pinned };
+      const held = { audio, preview: previewStored, artwork, metadata: pinned };
       const missing = FETCHED_BY_STRANGERS.filter(
         (kind) => held[kind] !== undefined && !held[kind].stored.some((o) => isRemote(held[kind]!, o)),
       );
@@ -229,6 +250,11 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     if (known?.verifiedMetadataCid !== metadata.cid) {
       const objects = [
         ...pairs(audio, track.content.cid, sha256).filter((p) => ctx.policy.require.includes(p.target.role)),
+        ...(previewStored && preview
+          ? pairs(previewStored, preview.cid, preview.sha256).filter((p) =>
+              ctx.policy.require.includes(p.target.role),
+            )
+          : []),
         ...(artwork && track.artwork
           ? pairs(artwork, track.artwork.content.cid, track.artwork.content.sha256)
           : []),

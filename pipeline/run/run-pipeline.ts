@@ -1,5 +1,5 @@
-// Longer than 300 lines because it is the one runner wiring scan, per-track stages, minter and report together;
-// the ledger (issue #18) takes the run's state out of it.
+// Longer than 300 lines because it is the one runner: it wires the scan, each track's stages, the minter and
+// the report together, with the rules a run applies between them (public networks, missing copies, disk space).
 import { hostname } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
@@ -12,13 +12,16 @@ import { deploymentKey, type JournalRecord, type RecordOf } from "../ledger/reco
 import type { Problem } from "../library/problems.js";
 import type { LibraryFile } from "../library/walk.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
+import { needsPreview } from "../preview/formats.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunSummary, summaryLines } from "../report/report.js";
 import { type ScanSummary, scanLibrary } from "../scan/scan-library.js";
 import { type MintRecords, MintStage } from "../stages/mint.js";
+import { previewSettings } from "../stages/preview.js";
 import type { StorageSet } from "../storage/storage-set.js";
+import { Slots, WorkGroup } from "./bounded-work.js";
 import { writeRunReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
 import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "./local-disk.js";
@@ -77,6 +80,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const inFlight = new Slots(config.maxConcurrentUploads * 2);
     const work = new WorkGroup();
     let uploadedBytes = 0;
+    let previewsEncoded = 0;
+    const preview = previewSettings(config, () => previewsEncoded++);
     // The collection is deployed (or found) when the first track is ready, not for an empty library,
     // and its minter starts then; tracks ask for it before their first chain question.
     let minting: Promise<Minting | undefined> | undefined;
@@ -127,6 +132,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           workDir: config.workDir,
           uploadLimit,
           pinLimit,
+          preview,
           signal,
           note: (m) => progress.note(m),
           sent: (bytes) => progress.sent(bytes),
@@ -238,6 +244,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       chain,
       startedAt,
       uploadedBytes,
+      previewsEncoded,
       mintTransactions: mint?.stage.transactions ?? 0,
     });
     const totals = summary.totals;
@@ -257,52 +264,6 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
 /** A work directory's runs share one key: each run replaces the outcomes the previous one left. */
 function runKey(config: PipelineConfig): string {
   return `${hostname()}:${config.workDir}`;
-}
-
-/** A counting semaphore: `take` resolves with the release of one place once one is free (first come, first served). */
-class Slots {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async take(): Promise<() => void> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    };
-  }
-}
-
-/** Work started along the way, awaited as a whole without keeping a promise per track. */
-class WorkGroup {
-  #running = 0;
-  #idle: (() => void) | undefined;
-  /** The first failure; every other piece of work still finishes. */
-  error: unknown;
-
-  add(work: Promise<unknown>): void {
-    this.#running++;
-    work
-      .catch((error: unknown) => {
-        this.error ??= error;
-      })
-      .finally(() => {
-        if (--this.#running === 0) this.#idle?.();
-      });
-  }
-
-  async settled(): Promise<void> {
-    while (this.#running > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-  }
 }
 
 interface Minting {
@@ -345,7 +306,9 @@ function copiesMissing(
   track: ScannedTrack,
   stored: StoredObject[],
 ): boolean {
-  const kinds: ObjectKind[] = track.artwork ? ["audio", "artwork", "metadata"] : ["audio", "metadata"];
+  const kinds: ObjectKind[] = ["audio", "metadata"];
+  if (track.artwork) kinds.push("artwork");
+  if (needsPreview(track)) kinds.push("preview");
   return kinds.some((kind) =>
     storage
       .providersFor(kind, config.includeIpfsBackup)

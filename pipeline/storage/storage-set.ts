@@ -42,6 +42,7 @@ export type StorageRole = "storj" | "ipfs" | "remote";
  */
 const ROUTES: Record<ObjectKind, Array<{ role: StorageRole; backup?: true; realBucket?: true }>> = {
   audio: [{ role: "storj" }, { role: "ipfs", backup: true }, { role: "remote", backup: true }],
+  preview: [{ role: "storj" }, { role: "ipfs", backup: true }, { role: "remote", backup: true }],
   artwork: [{ role: "ipfs" }, { role: "remote" }, { role: "storj", realBucket: true }],
   metadata: [{ role: "ipfs" }, { role: "remote" }],
 };

@@ -162,7 +162,10 @@ describe("dcmx verify (hardhat node)", function () {
     const audioBytes = minted.tracks.reduce((sum, t) => sum + t.size, 0);
     expect(usage.averageTrackBytes).to.equal(audioBytes / 4);
     const s3 = usage.providers.find((p) => p.provider === "local-s3")!;
-    expect(s3.holding).to.include({ objects: 4, bytes: audioBytes });
+    // The audio and the FLAC's MP3 preview, which goes wherever the audio goes.
+    const previews = minted.tracks.flatMap((t) => (t.preview ? [t.preview.size] : []));
+    expect(previews).to.have.length(1);
+    expect(s3.holding).to.include({ objects: 5, bytes: audioBytes + previews[0]! });
     expect(s3.cost).to.equal("on this machine, no provider bill");
     expect(s3.monthlyUsd).to.equal(undefined);
     // The node pins each track's audio and metadata, the artwork and the collection document.
@@ -249,7 +252,8 @@ describe("dcmx verify (hardhat node)", function () {
       const row = listings.find((l) => l.tokenId === track.tokenId)!;
       expect(row).to.include({
         contentHash: `0x${track.sha256}`,
-        animationUrl: `https://gw.example/ipfs/${track.cid}`,
+        // What a marketplace plays: the master, or its MP3 preview when the master is a FLAC.
+        animationUrl: `https://gw.example/ipfs/${track.preview?.cid ?? track.cid}`,
         image: track.artworkCid === null ? null : `https://gw.example/ipfs/${track.artworkCid}`,
       });
       expect(row.attributes.length).to.be.greaterThan(0);

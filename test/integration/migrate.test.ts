@@ -97,7 +97,10 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
   it("copies every object with verified CIDs, resumes after SIGKILL without sending any twice, and reads from a provider once the library is gone", async () => {
     const audio = minted.tracks.map((t) => ({ cid: t.cid, sha256: t.sha256 }));
     const metadata = minted.tracks.map((t) => t.metadataCid!);
-    const expected = [...audio.map((a) => a.cid), ...metadata].sort();
+    // The FLAC's MP3 preview is part of the release too.
+    const previews = minted.tracks.flatMap((t) => (t.preview ? [t.preview.cid] : []));
+    expect(previews).to.have.length(1);
+    const expected = [...audio.map((a) => a.cid), ...previews, ...metadata].sort();
 
     // One object at a time, killed as soon as the first one is reported copied.
     const killed = await runDcmx(
@@ -119,8 +122,8 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     const resumed = await runDcmx(["migrate", "--to", "nft-storage", "--from", "local-s3"], withTarget);
     expect(resumed.code, resumed.output).to.equal(0);
     const summary = summaryOf(resumed.output);
-    expect(summary).to.include({ destination: "nft-storage", objects: 8, failed: 0, pending: 0 });
-    expect(summary.copied + summary.present).to.equal(8);
+    expect(summary).to.include({ destination: "nft-storage", objects: 9, failed: 0, pending: 0 });
+    expect(summary.copied + summary.present).to.equal(9);
     expect(summary.copied).to.be.at.least(expected.length - sentBeforeKill);
     expect(resumed.output).to.match(/Copied from: .*local-s3 [1-9]/);
     expect(resumed.output).to.include("Tokens need no change");
@@ -149,7 +152,7 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     // Journaled: a third run sends nothing.
     const again = await runDcmx(["migrate", "--to", "nft-storage"], withTarget);
     expect(again.code, again.output).to.equal(0);
-    expect(summaryOf(again.output)).to.include({ copied: 0, present: 8 });
+    expect(summaryOf(again.output)).to.include({ copied: 0, present: 9 });
     expect([...service.uploads.values()].every((n) => n === 1)).to.equal(true);
   });
 

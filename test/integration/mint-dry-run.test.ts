@@ -42,13 +42,19 @@ describe("mint-library --dry-run", function () {
     expect(output).to.match(/Tracks: 5\n/);
     expect(output).to.match(/local S3 \(audio; no Storj keys set\): 5 objects, 427\.8 KB\n/);
     expect(output).to.match(/ipfs \(audio backup\): 5 objects, 427\.8 KB\n/);
+    // The FLAC and the M4A get MP3 V0 previews, estimated at 245 kbit/s over their 5 s: routed like the audio.
+    expect(output).to.match(
+      /Previews: 2 masters OpenSea cannot play \(FLAC, AIFF, M4A\) to encode as mp3-v0, about 153\.8 KB in about/,
+    );
+    expect(output).to.match(/local S3 \(previews\): 2 objects, 153\.8 KB\n/);
+    expect(output).to.match(/ipfs \(preview backup\): 2 objects, 153\.8 KB\n/);
     expect(output).to.match(/ipfs \(artwork\): 2 objects, /);
     expect(output).to.match(/ipfs \(metadata\): 5 objects, /);
     expect(output).to.not.include("storj (");
     // Both embedded stores are on this machine: no number, no budget warning.
-    expect(output).to.match(/ {4}local S3: 5 objects, 427\.8 KB — on this machine, no provider bill\n/);
+    expect(output).to.match(/ {4}local S3: 7 objects, 581\.7 KB — on this machine, no provider bill\n/);
     expect(output).to.match(
-      / {4}ipfs \(embedded node\): 12 objects, [\d.]+ KB — on this machine, no provider bill\n/,
+      / {4}ipfs \(embedded node\): 14 objects, [\d.]+ KB — on this machine, no provider bill\n/,
     );
     expect(output).to.include(
       "  Monthly storage cost: $0.00 (set DCMX_MONTHLY_BUDGET_USD to compare it with a budget)\n",
@@ -75,11 +81,13 @@ describe("mint-library --dry-run", function () {
     };
     const output = await dryRun(storjEnv);
     expect(output).to.match(/storj \(audio\): 5 objects, 427\.8 KB\n/);
+    expect(output).to.match(/storj \(previews\): 2 objects, 153\.8 KB\n/);
     expect(output).to.match(/storj \(artwork\): 2 objects, /);
     expect(output).to.not.include("local S3");
-    // 7 objects of 547.9 KB; the metadata-sized ones are under 50 kB, so more is billed; all within 1 GB.
+    // 9 objects of 701.7 KB (2 of them the previews' 153.8 KB); the metadata-sized ones are under 50 kB, so
+    // more is billed; all within 1 GB.
     expect(output).to.include(
-      "    storj: 7 objects, 547.9 KB — $5.00/month at Storj DCS Standard prices (561.5 KB billed: objects under 50.0 KB count as 50.0 KB; rounded up to whole GB; usage $0.0070, below the $5.00 monthly minimum); one full download: $0.0070 egress\n",
+      "    storj: 9 objects, 701.7 KB — $5.00/month at Storj DCS Standard prices (715.3 KB billed: objects under 50.0 KB count as 50.0 KB; rounded up to whole GB; usage $0.0070, below the $5.00 monthly minimum); one full download: $0.0070 egress\n",
     );
     expect(output).to.include(
       "  Monthly storage cost: $5.00 (set DCMX_MONTHLY_BUDGET_USD to compare it with a budget)\n",
@@ -87,8 +95,8 @@ describe("mint-library --dry-run", function () {
     expect(output).to.include("1 TB = 10^12 bytes and 1 GB = 10^9 bytes, as Storj bills");
     expect(output).to.match(/Storj DCS Standard: Storj simplified pricing, effective 2026-07-01/);
     expect(output).to.not.match(/free tier|150 GB/i);
-    // Only the IPFS repo is local now: the audio once, the covers and metadata.
-    expect(output).to.match(/local disk at \S+: needs up to (5\d\d\.\d KB) for the embedded copies/);
+    // Only the IPFS repo is local now: the audio and previews once, the covers and metadata.
+    expect(output).to.match(/local disk at \S+: needs up to (7\d\d\.\d KB) for the embedded copies/);
     expect(output).to.not.include(secret);
 
     // Over a budget the plan warns and still succeeds (dryRun rejects on a non-zero exit).
@@ -106,7 +114,7 @@ describe("mint-library --dry-run", function () {
       DCMX_MONTHLY_BUDGET_USD: "1",
     });
     expect(overridden).to.match(
-      / {4}storj: 7 objects, 547\.9 KB — \$0\.0070\/month at .*one full download: \$0\.02 egress\n/,
+      / {4}storj: 9 objects, 701\.7 KB — \$0\.0070\/month at .*one full download: \$0\.02 egress\n/,
     );
     expect(overridden).to.include(
       "  Monthly storage cost: $0.0070 of a $1.00 budget (DCMX_MONTHLY_BUDGET_USD)\n",
@@ -162,7 +170,7 @@ describe("mint-library --dry-run", function () {
       const env = { DCMX_LIBRARY: LIBRARY, DCMX_WORKDIR: join(disk.path, "work") };
       const output = await dryRun(env);
       expect(output).to.match(
-        /local disk at \S+small: needs up to \S+ KB for the embedded copies, 2\d\d\.\d KB free — NOT ENOUGH: free some space, set DCMX_WORKDIR \/ IPFS_REPO on a larger disk, or set Storj keys/,
+        /local disk at \S+small: needs up to \S+ [KM]B for the embedded copies, 2\d\d\.\d KB free — NOT ENOUGH: free some space, set DCMX_WORKDIR \/ IPFS_REPO on a larger disk, or set Storj keys/,
       );
       const findings = await runDoctor({ env, envFile: join(dir, "none.env") });
       expect(findings.find((f) => f.check === "local disk")).to.deep.include({

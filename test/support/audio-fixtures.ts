@@ -245,3 +245,29 @@ async function generate(): Promise<AudioFixtures> {
   );
   return { dir, library: lib, artworkDir, outside, wav, mp3: join(lib, "01 Morning Tone.mp3") };
 }
+
+/** What ffprobe reads in a file: its container, its first audio stream's codec and its duration in seconds. */
+export async function probeAudio(
+  path: string,
+): Promise<{ container: string; codec: string; seconds: number }> {
+  const { stdout } = await run("ffprobe", [
+    "-v",
+    "error",
+    "-select_streams",
+    "a:0",
+    "-show_entries",
+    "format=format_name,duration:stream=codec_name",
+    "-of",
+    "json",
+    path,
+  ]);
+  const probe = JSON.parse(stdout) as {
+    format: { format_name: string; duration: string };
+    streams: Array<{ codec_name: string }>;
+  };
+  return {
+    container: probe.format.format_name,
+    codec: probe.streams[0]?.codec_name ?? "none",
+    seconds: Number(probe.format.duration),
+  };
+}

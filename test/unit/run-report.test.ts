@@ -76,6 +76,7 @@ describe("run report, written from the ledger", () => {
       storage,
       startedAt: new Date(),
       uploadedBytes: 42,
+      previewsEncoded: 0,
       mintTransactions: 0,
     });
     await ledger.close();

@@ -67,6 +67,16 @@ function describe(track: TrackState, stored: StoredObject, library: string): Fac
         localPath: resolve(library, track.file),
         label: track.file,
       };
+    case "preview": {
+      const preview = track.preview;
+      if (preview === undefined || stored.sha256 !== preview.sha256) return undefined;
+      return {
+        mimeType: preview.mimeType,
+        extension: preview.extension,
+        localPath: preview.path,
+        label: `${track.file} (preview)`,
+      };
+    }
     case "artwork": {
       const art = track.artwork;
       if (art === undefined || stored.sha256 !== art.sha256) return undefined;

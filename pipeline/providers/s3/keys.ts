@@ -1,7 +1,12 @@
 import { InputError } from "../../errors.js";
 import type { ObjectKind } from "../types.js";
 
-const PREFIX: Record<ObjectKind, string> = { audio: "audio", artwork: "art", metadata: "metadata" };
+const PREFIX: Record<ObjectKind, string> = {
+  audio: "audio",
+  preview: "preview",
+  artwork: "art",
+  metadata: "metadata",
+};
 
 /**
  * The object key is derived from the content alone (`audio/<sha256>.mp3`), so the same bytes map to one
