@@ -12,7 +12,7 @@ import { encodeMetadata } from "./metadata/encode.js";
 import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
 import type { Progress } from "./report/progress.js";
 import { type RunReport, readReport } from "./report/report.js";
-import { processTrack } from "./run/process-track.js";
+import { blocks, processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
 import { scanTrack } from "./scan/scan-track.js";
 import { metadataAddress } from "./stages/metadata.js";
@@ -88,7 +88,10 @@ export class DecentralizedStorageManager {
     }
   }
 
-  /** Audio to the S3 primary and the IPFS backup; fails only if the primary fails. */
+  /**
+   * Audio to the S3 primary and the IPFS backup; fails when a provider DCMX_REQUIRE names fails (the run's
+   * rule for minting), and reports the others' failures in `failures`.
+   */
   async uploadAudioFile(path: string, meta: Record<string, string> = {}): Promise<UploadedObject> {
     const detected = await detectFile(path);
     if (detected.kind !== "audio") {
@@ -221,8 +224,8 @@ export class DecentralizedStorageManager {
       meta,
     });
     throwIfNothingStored(outcome, kind);
-    const primary = outcome.failures.find((f) => f.target.provider === this.storage.storj);
-    if (kind === "audio" && primary !== undefined) throw primary.error;
+    const required = outcome.failures.find((f) => blocks(kind, f.target.role, this.config));
+    if (required !== undefined) throw required.error;
     return {
       contentHash: address.sha256,
       size: address.size,

@@ -42,7 +42,7 @@ const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "preview", "artwork", "meta
  * DCMX_REQUIRE names (and so is its preview); artwork and metadata on the embedded node (and the S3 bucket for artwork), which
  * serve them. Wrong bytes or a wrong CID fail the track whoever answered them, and so does its file gone or unreadable (`hasTrackFault`).
  */
-function blocks(kind: ObjectKind, role: StorageRole, policy: TrackPolicy): boolean {
+export function blocks(kind: ObjectKind, role: StorageRole, policy: Pick<TrackPolicy, "require">): boolean {
   if (role === "remote") return false;
   return (kind !== "audio" && kind !== "preview") || policy.require.includes(role);
 }

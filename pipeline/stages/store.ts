@@ -69,7 +69,8 @@ export async function storeObject(step: StoreStep): Promise<StoreOutcome> {
           o.sha256 === request.address.sha256,
       );
       if (done !== undefined) {
-        outcome.stored.push(done);
+        // Held already (the ledger says so): nothing is sent this time.
+        outcome.stored.push({ ...done, reused: true });
         return;
       }
       try {

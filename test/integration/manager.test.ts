@@ -1,8 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { metadataCid } from "../../pipeline/content/metadata-cid.js";
+import { AuthError } from "../../pipeline/errors.js";
 import { DecentralizedStorageManager } from "../../pipeline/manager.js";
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
 
@@ -70,5 +73,69 @@ describe("DecentralizedStorageManager (embedded defaults)", function () {
     const stats = await manager.getStorageStats();
     expect(stats.objects).to.be.greaterThan(0);
     expect(stats.bytes).to.be.greaterThan(0);
+  });
+});
+
+/**
+ * DCMX_REQUIRE through the programmatic API: the same rule as the run. An S3 primary that refuses the keys
+ * (403, not retried) is reported beside the IPFS copy by default (DCMX_REQUIRE=ipfs), and fails the upload
+ * when DCMX_REQUIRE names it.
+ */
+describe("DecentralizedStorageManager honours DCMX_REQUIRE", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let refusing: Server;
+  let endpoint: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dcmx-manager-require-"));
+    refusing = createServer((_req, res) => {
+      res.writeHead(403, { "content-type": "application/xml" });
+      res.end(
+        '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      );
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+    endpoint = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    refusing?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const withRequire = async (require: string | undefined, work: string) =>
+    DecentralizedStorageManager.fromEnv({
+      env: {
+        IPFS_GATEWAY_PORT: "0",
+        STORJ_ACCESS_KEY: "refused-access-key",
+        STORJ_SECRET_KEY: "refused-secret-key",
+        STORJ_ENDPOINT: endpoint,
+        ...(require === undefined ? {} : { DCMX_REQUIRE: require }),
+      },
+      overrides: { workDir: join(dir, work) },
+    });
+
+  it("stores on IPFS and reports the refused primary when only IPFS is required", async () => {
+    const manager = await withRequire(undefined, "default");
+    try {
+      const stored = await manager.uploadAudioFile(join(LIBRARY, "01 Opening.mp3"));
+      expect(stored.stored.map((o) => o.provider)).to.deep.equal(["ipfs"]);
+      expect(stored.failures.map((f) => f.provider)).to.deep.equal(["storj"]);
+      expect(stored.failures[0]!.reason).to.not.include("refused-secret-key");
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it("fails the upload when DCMX_REQUIRE names the refused primary", async () => {
+    const manager = await withRequire("storj,ipfs", "storj");
+    try {
+      const error = await manager.uploadAudioFile(join(LIBRARY, "01 Opening.mp3")).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(AuthError);
+      expect((error as Error).message)
+        .to.include("storj")
+        .and.not.include("refused-secret-key");
+    } finally {
+      await manager.close();
+    }
   });
 });
