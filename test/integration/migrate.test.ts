@@ -130,7 +130,7 @@ describe("dcmx migrate and verify --repair (hardhat node, NFT.Storage stand-in)"
     expect(existsSync(leftover)).to.equal(false);
     const tracks = await ledgerTracks(join(dir, "work"));
     const onTarget = tracks.flatMap((t) => t.stored.filter((o) => o.provider === "nft-storage"));
-    expect(new Set(onTarget.map((o) => `${o.kind}:${o.sha256}`)).size).to.equal(8);
+    expect(new Set(onTarget.map((o) => `${o.kind}:${o.sha256}`)).size).to.equal(9);
     const ledger = await ledgerFileText(join(dir, "work"));
     for (const text of [killed.output, resumed.output, ledger]) expect(text).to.not.include(TOKEN);
 
