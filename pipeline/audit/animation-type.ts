@@ -1,6 +1,6 @@
 import { detectBytes } from "../library/audio-format.js";
 import type { TrackMetadata } from "../metadata/track-metadata.js";
-import type { StorageProvider } from "../providers/types.js";
+import type { StorageProvider, StoredObject } from "../providers/types.js";
 import { audioLocator, audioObject } from "./check-audio.js";
 
 /** Enough leading bytes to tell a media type apart. */
@@ -17,8 +17,21 @@ export async function animationMediaType(
   contentHash: string,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
+  const preview = metadata.properties.preview;
   for (const provider of providers) {
-    const object = audioObject(provider, audioLocator("ipfs", metadata, contentHash), metadata, contentHash);
+    // animation_url names the preview when the master is one OpenSea cannot play, else the master itself.
+    const object: StoredObject =
+      preview === undefined
+        ? audioObject(provider, audioLocator("ipfs", metadata, contentHash), metadata, contentHash)
+        : {
+            provider: provider.name,
+            kind: "preview",
+            locator: preview.cid,
+            cid: preview.cid,
+            sha256: preview.sha256,
+            size: preview.size,
+            reused: true,
+          };
     if (!(await provider.has(object).catch(() => false))) continue;
     const head: Uint8Array[] = [];
     let size = 0;
