@@ -88,10 +88,7 @@ export class DecentralizedStorageManager {
     }
   }
 
-  /**
-   * Audio to the S3 primary and the IPFS backup; fails when a provider DCMX_REQUIRE names fails (the run's
-   * rule for minting), and reports the others' failures in `failures`.
-   */
+  /** Audio to the S3 primary and the IPFS backup; fails when a provider DCMX_REQUIRE names fails, as a run does. */
   async uploadAudioFile(path: string, meta: Record<string, string> = {}): Promise<UploadedObject> {
     const detected = await detectFile(path);
     if (detected.kind !== "audio") {
