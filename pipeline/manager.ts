@@ -155,7 +155,6 @@ export class DecentralizedStorageManager {
     }
     const result = await processTrack(
       {
-        ledger: this.#ledger,
         record: (record) => this.#ledger.record(record),
         storage: this.storage,
         policy: this.config,
@@ -166,6 +165,7 @@ export class DecentralizedStorageManager {
         note: () => {},
       },
       track,
+      await this.#ledger.track(track.content.sha256),
     );
     if (result.status !== "ready") {
       throw new InputError(result.status === "failed" ? "FAILED" : "PENDING", result.reason, {

@@ -1,8 +1,7 @@
 /**
  * What the ledger needs from a database, written once for both backends. SQL is written with `?`
  * placeholders and the shared subset of SQLite and PostgreSQL (`INSERT … ON CONFLICT … DO UPDATE`,
- * `RETURNING`); the PostgreSQL backend numbers the placeholders. What only one of them has (row locks that
- * skip locked rows) is a capability the caller asks about, never a dialect test scattered in queries.
+ * `RETURNING`); the PostgreSQL backend numbers the placeholders, and serialises schema creation.
  */
 export type SqlValue = string | number | null;
 export type Row = Record<string, SqlValue>;
@@ -23,12 +22,6 @@ export interface LedgerDatabase {
   migrate(statements: Statement[]): Promise<void>;
   /** Runs one read on its own and returns its rows. */
   query(sql: string, params?: SqlValue[]): Promise<Row[]>;
-  /**
-   * Claims rows in one transaction: `select` picks them (in PostgreSQL with `FOR UPDATE SKIP LOCKED`
-   * appended, so concurrent workers never pick the same row and never wait on each other) and
-   * `update(rows)` marks them taken before the transaction commits.
-   */
-  claim(select: Statement, update: (rows: Row[]) => Statement[]): Promise<Row[]>;
   close(): Promise<void>;
 }
 

@@ -122,9 +122,7 @@ export class Ledger {
   }
 
   async track(sha256: string): Promise<TrackState | undefined> {
-    const [row] = await this.#db.query("SELECT * FROM tracks WHERE sha256 = ?", [sha256]);
-    if (row === undefined) return undefined;
-    return (await this.#withCopies([row]))[0];
+    return (await this.tracksOf([sha256])).get(sha256);
   }
 
   /** The objects providers hold for a content hash, with or without a track (the manager API's files). */
@@ -244,6 +242,8 @@ export class Ledger {
   }
 
   async #withCopies(rows: Row[]): Promise<TrackState[]> {
+    // `IN ()` is an error in PostgreSQL.
+    if (rows.length === 0) return [];
     const hashes = rows.map((row) => String(row.sha256));
     const marks = hashes.map(() => "?").join(", ");
     const [stored, minted] = await Promise.all([

@@ -71,13 +71,6 @@ export async function openPostgres(url: string): Promise<LedgerDatabase> {
     async query(sql, params) {
       return (await run(pool, sql, params)).rows as Row[];
     },
-    async claim(select, update) {
-      return inTransaction(async (c) => {
-        const rows = (await run(c, `${select.sql} FOR UPDATE SKIP LOCKED`, select.params)).rows as Row[];
-        for (const { sql, params } of rows.length > 0 ? update(rows) : []) await run(c, sql, params);
-        return rows;
-      });
-    },
     async close() {
       await pool.end();
     },

@@ -66,12 +66,6 @@ export function openSqlite(path: string): LedgerDatabase {
     async query(sql, params: SqlValue[] = []) {
       return statement(sql).all(...params) as Row[];
     },
-    async claim(select, update) {
-      // One process owns a SQLite ledger (the work directory's lock): a claim is a plain read and write.
-      const rows = statement(select.sql).all(...(select.params ?? [])) as Row[];
-      if (rows.length > 0) runAll(update(rows));
-      return rows;
-    },
     async close() {
       db.close();
     },

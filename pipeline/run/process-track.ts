@@ -2,7 +2,7 @@
 // setback (fail, wait, or go on degraded) beside the step it judges.
 import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
-import type { Ledger } from "../ledger/ledger.js";
+import type { TrackState } from "../ledger/ledger.js";
 import type { JournalRecord } from "../ledger/records.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import type { ObjectKind, PutRequest, StoredObject } from "../providers/types.js";
@@ -48,8 +48,6 @@ export function blocks(kind: ObjectKind, role: StorageRole, policy: Pick<TrackPo
 }
 
 interface Context {
-  /** Read for what is done already; never written here. */
-  ledger: Pick<Ledger, "track">;
   /** The runner's recorder: every fact about the track goes through it, durable when it resolves. */
   record: (record: JournalRecord) => Promise<void>;
   storage: StorageSet;
@@ -73,9 +71,14 @@ interface Context {
  * Takes one scanned track from its bytes to a verified, mintable state: audio to the S3 primary and the
  * IPFS backup, artwork to IPFS, metadata built from where they landed, pinned, then verified. Every step
  * that already happened (ledger) is skipped, so a re-run only does what is missing. The steps return what
- * they did and this function hands each fact to the runner's recorder the moment it is true.
+ * they did and this function hands each fact to the runner's recorder the moment it is true. `known` is
+ * what the ledger held for the track when the caller read it (undefined for a track new to it).
  */
-export async function processTrack(ctx: Context, track: ScannedTrack): Promise<TrackResult> {
+export async function processTrack(
+  ctx: Context,
+  track: ScannedTrack,
+  known: TrackState | undefined,
+): Promise<TrackResult> {
   const sha256 = track.content.sha256;
   let uploadedBytes = 0;
   let stage = "record";
@@ -99,7 +102,6 @@ export async function processTrack(ctx: Context, track: ScannedTrack): Promise<T
     return pending(`${kind}: ${needed.map((f) => f.reason).join("; ")}`);
   };
   try {
-    const known = await ctx.ledger.track(sha256);
     const existing = known?.stored ?? [];
     const onStored = (object: StoredObject) => ctx.record({ type: "stored", sha256, object });
     // A file to every provider its kind is routed to, each copy recorded the moment it is held, its bytes

@@ -125,7 +125,6 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       }
       const result = await processTrack(
         {
-          ledger,
           record,
           storage,
           policy: { ...config, publicNetwork: minted ? undefined : mint?.publicNetwork },
@@ -138,6 +137,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           sent: (bytes) => progress.sent(bytes),
         },
         track,
+        state,
       );
       uploadedBytes += result.uploadedBytes;
       if (result.status === "failed") {
