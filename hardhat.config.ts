@@ -52,6 +52,12 @@ export default defineConfig({
       )
       .addOption(option("batchSize", "tracks per mint transaction (DCMX_MINT_BATCH, default 50)"))
       .addOption(option("concurrency", "uploads at once (MAX_CONCURRENT_UPLOADS, default 5)"))
+      .addOption(
+        option(
+          "workers",
+          "worker processes sharing a PostgreSQL ledger (DCMX_WORKERS; needs DCMX_DATABASE_URL, see docs/LABELS.md)",
+        ),
+      )
       .addFlag({
         name: "dryRun",
         description: "print the plan (tracks, bytes per provider, estimated gas) and touch nothing",

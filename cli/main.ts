@@ -14,6 +14,7 @@ import { statsCommand } from "./commands/stats.js";
 import { uploadCommand } from "./commands/upload.js";
 import { urlCommand } from "./commands/url.js";
 import { verifyCommand } from "./commands/verify.js";
+import { workerCommand } from "./commands/worker.js";
 
 // Each command lives in cli/commands/<name>.ts; this list is the only place that names them all.
 const commands: Command[] = [
@@ -31,6 +32,7 @@ const commands: Command[] = [
   pageCommand,
   marketplaceCommand,
   rolesCommand,
+  workerCommand,
 ];
 
 function help(): string {

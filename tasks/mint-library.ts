@@ -13,6 +13,7 @@ export interface MintLibraryTaskArguments {
   require: string;
   batchSize: string;
   concurrency: string;
+  workers: string;
   dryRun: boolean;
 }
 
@@ -36,6 +37,7 @@ export default async function mintLibraryTask(
     DCMX_REQUIRE: args.require,
     DCMX_MINT_BATCH: args.batchSize,
     MAX_CONCURRENT_UPLOADS: args.concurrency,
+    DCMX_WORKERS: args.workers,
   };
   const env = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== ""));
   process.exitCode = await mintLibrary(await hre.network.create(), {

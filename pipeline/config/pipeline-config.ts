@@ -61,6 +61,12 @@ export const PipelineEnvSchema = z.object({
     return [...new Set(parsed.data)];
   }),
   DCMX_MINT_BATCH: envInt(50, 1, 200),
+  /** This process is one of several workers sharing a PostgreSQL ledger (`dcmx worker`). */
+  DCMX_WORKER: envBoolean(false),
+  /** Worker processes `mint-library` starts on this machine (each one a DCMX_WORKER). */
+  DCMX_WORKERS: envInt(1, 1, 64),
+  /** How long a worker's claims and mint lease outlive its last heartbeat (it renews a few times a lease). */
+  DCMX_WORKER_LEASE_SECONDS: envInt(30, 2, 3600),
   DCMX_CID_PROFILE: envString().pipe(CidProfileSchema.optional()),
   MAX_CONCURRENT_UPLOADS: envInt(5, 1, 64),
   INCLUDE_IPFS_BACKUP: envBoolean(true),
@@ -86,6 +92,12 @@ export interface PipelineConfig {
   /** Providers that must hold a track's audio before it may be minted. */
   require: Array<z.infer<typeof ProviderName>>;
   mintBatchSize: number;
+  /** One of several workers sharing the PostgreSQL ledger: claims files, shares the minter (`runPipeline`). */
+  worker: boolean;
+  /** Worker processes to start on this machine instead of running alone. */
+  workers: number;
+  /** Lifetime of a worker's claims and mint lease without a heartbeat, in milliseconds. */
+  workerLeaseMs: number;
   cidProfile: z.infer<typeof CidProfileSchema>;
   maxConcurrentUploads: number;
   includeIpfsBackup: boolean;
@@ -124,6 +136,9 @@ export function loadPipelineConfig(
     allowHotAdmin: overrides.allowHotAdmin ?? e.DCMX_ALLOW_HOT_ADMIN,
     require: overrides.require ?? e.DCMX_REQUIRE,
     mintBatchSize: overrides.mintBatchSize ?? e.DCMX_MINT_BATCH,
+    worker: overrides.worker ?? e.DCMX_WORKER,
+    workers: overrides.workers ?? e.DCMX_WORKERS,
+    workerLeaseMs: overrides.workerLeaseMs ?? e.DCMX_WORKER_LEASE_SECONDS * 1000,
     cidProfile: overrides.cidProfile ?? e.DCMX_CID_PROFILE ?? DEFAULT_CID_PROFILE,
     maxConcurrentUploads: overrides.maxConcurrentUploads ?? e.MAX_CONCURRENT_UPLOADS,
     includeIpfsBackup: overrides.includeIpfsBackup ?? e.INCLUDE_IPFS_BACKUP,

@@ -13,6 +13,8 @@ import { syncMarketplaceAfterRun } from "../marketplace/after-run.js";
 import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
+import { assertWorkerSetup } from "../workers/requirements.js";
+import { runLocalWorkers } from "../workers/worker-process.js";
 import { chainSetupFrom, rpcUrlOf } from "./chain-setup.js";
 
 /** Exit codes: 0 all done, 1 a track or the run failed, 75 (EX_TEMPFAIL) tracks are waiting for a provider, 130 interrupted. */
@@ -72,6 +74,21 @@ export async function mintLibrary(
       const { lines } = await planRun({ config, env, simulation: chain, gasPriceWei, network });
       for (const line of lines) console.log(line);
       return EXIT.ok;
+    }
+    if (config.workers > 1 && !config.worker) {
+      // Each worker checks the rest of what sharing needs (assertWorkerSetup); these two fail all of them.
+      assertWorkerSetup({
+        ledger: config.databaseUrl === undefined ? "sqlite" : "postgres",
+        embeddedS3: false,
+        remoteBackups: 1,
+        includeIpfsBackup: config.includeIpfsBackup,
+        inProcessChain: connection.networkConfig.type === "edr-simulated",
+      });
+      return await runLocalWorkers({
+        count: config.workers,
+        network: connection.networkName,
+        workDir: config.workDir,
+      });
     }
     // The ledger first: its lock turns a second process away before it starts any server.
     ledger = await openLedger(config);

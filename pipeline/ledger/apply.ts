@@ -74,6 +74,8 @@ const APPLY: { [T in JournalRecord["type"]]: (record: RecordOf<T>) => Statement[
       sql: "UPDATE tracks SET failure_stage = ?, failure_error = ? WHERE sha256 = ?",
       params: [r.stage, r.error, r.sha256],
     },
+    // A failed track is minted by no one until a run makes it ready again.
+    { sql: "DELETE FROM mint_queue WHERE sha256 = ?", params: [r.sha256] },
   ],
   deployed: (r) => {
     // A deployment record means a fresh contract: nothing is minted on it yet, even at an address an
@@ -124,6 +126,13 @@ const APPLY: { [T in JournalRecord["type"]]: (record: RecordOf<T>) => Statement[
       ],
     },
   ],
+  "mint-ready": (r) => [
+    {
+      sql: `INSERT INTO mint_queue (deployment, sha256, metadata_cid) VALUES (?, ?, ?)
+            ON CONFLICT (deployment, sha256) DO UPDATE SET metadata_cid = excluded.metadata_cid`,
+      params: [deploymentKey(r.deployment), r.sha256, r.metadataCid],
+    },
+  ],
   "mint-settled": (r) => [{ sql: "DELETE FROM pending_mints WHERE tx_hash = ?", params: [r.txHash] }],
   minted: (r) => [
     {
@@ -132,6 +141,10 @@ const APPLY: { [T in JournalRecord["type"]]: (record: RecordOf<T>) => Statement[
       params: [deploymentKey(r.deployment), r.sha256, r.tokenId, r.txHash ?? null],
     },
     { sql: `UPDATE tracks SET ${CLEAR_FAILURE} WHERE sha256 = ?`, params: [r.sha256] },
+    {
+      sql: "DELETE FROM mint_queue WHERE deployment = ? AND sha256 = ?",
+      params: [deploymentKey(r.deployment), r.sha256],
+    },
   ],
 };
 

@@ -16,6 +16,11 @@ export interface LedgerDatabase {
   readonly kind: "sqlite" | "postgres";
   /** Where the rows live, for messages: a file path, or the server without its credentials. */
   readonly location: string;
+  /**
+   * SQL for the database's clock in milliseconds since the epoch: leases are judged by one clock, the
+   * server's, however far the workers' own clocks drift.
+   */
+  readonly nowMs: string;
   /** Runs the statements in one transaction, durably committed before this resolves. */
   transaction(statements: Statement[]): Promise<void>;
   /** Creates or upgrades tables; workers starting together on one PostgreSQL do it one at a time. */

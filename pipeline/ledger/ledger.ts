@@ -8,6 +8,7 @@ import { redact } from "../util/secrets.js";
 import { statementsFor } from "./apply.js";
 import type { LedgerDatabase, Row, Statement } from "./database.js";
 import { importJournal } from "./import-journal.js";
+import { Leases } from "./leases.js";
 import { acquireLock } from "./lock.js";
 import { openPostgres } from "./postgres.js";
 import {
@@ -53,12 +54,15 @@ const PAGE = 500;
 export class Ledger {
   readonly #db: LedgerDatabase;
   readonly #unlock: () => Promise<void>;
+  /** Claims and leases of workers sharing this ledger. */
+  readonly leases: Leases;
   #queue: Array<{ statements: Statement[]; done: (error?: unknown) => void }> = [];
   #flushing: Promise<void> | undefined;
 
   private constructor(db: LedgerDatabase, unlock: () => Promise<void>) {
     this.#db = db;
     this.#unlock = unlock;
+    this.leases = new Leases(db);
   }
 
   /** "sqlite" or "postgres". */
@@ -220,6 +224,18 @@ export class Ledger {
       txHash: String(row.tx_hash) as `0x${string}`,
       sha256s: JSON.parse(String(row.sha256s)) as string[],
     }));
+  }
+
+  /** Up to `limit` tracks waiting in the mint queue of a deployment, with the metadata CID each is minted with. */
+  async mintQueue(
+    deployment: Deployment,
+    limit: number,
+  ): Promise<Array<{ sha256: string; metadataCid: string }>> {
+    const rows = await this.#db.query(
+      "SELECT sha256, metadata_cid FROM mint_queue WHERE deployment = ? ORDER BY sha256 LIMIT ?",
+      [deploymentKey(deployment), limit],
+    );
+    return rows.map((row) => ({ sha256: String(row.sha256), metadataCid: String(row.metadata_cid) }));
   }
 
   /** Token id → the tokenURI `marketplace` was last seen showing, for this deployment. */

@@ -56,6 +56,7 @@ export async function openPostgres(url: string): Promise<LedgerDatabase> {
   return {
     kind: "postgres",
     location,
+    nowMs: "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::double precision",
     async transaction(statements) {
       await inTransaction(async (c) => {
         for (const { sql, params } of statements) await run(c, sql, params);

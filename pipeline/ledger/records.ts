@@ -106,6 +106,13 @@ export const JournalRecordSchema = z.discriminatedUnion("type", [
     degraded: z.array(z.string()).default([]),
     duplicateOf: z.string().optional(),
   }),
+  /** Stored and verified: the track waits in the ledger's mint queue until a minter of the deployment takes it. */
+  z.object({
+    type: z.literal("mint-ready"),
+    deployment: DeploymentSchema,
+    sha256: Sha256,
+    metadataCid: z.string(),
+  }),
   z.object({
     type: z.literal("mint-settled"),
     deployment: DeploymentSchema,

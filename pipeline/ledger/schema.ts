@@ -74,4 +74,25 @@ export const SCHEMA: string[] = [
     contract TEXT NOT NULL,
     sha256s TEXT NOT NULL
   )`,
+  // Tracks stored and verified, waiting for their mint on a deployment: whichever worker holds the
+  // signer's lease mints them, so a track made ready by a worker that died is still minted.
+  `CREATE TABLE IF NOT EXISTS mint_queue (
+    deployment TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    metadata_cid TEXT NOT NULL,
+    PRIMARY KEY (deployment, sha256)
+  )`,
+  // Work a worker is doing (a library file), until the worker is done with it or stops renewing it.
+  `CREATE TABLE IF NOT EXISTS claims (
+    item TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_ms DOUBLE PRECISION NOT NULL
+  )`,
+  // A role one worker at a time may have (minting with one signer); the epoch grows with each new holder.
+  `CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    epoch BIGINT NOT NULL,
+    expires_ms DOUBLE PRECISION NOT NULL
+  )`,
 ];

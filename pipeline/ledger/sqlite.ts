@@ -57,6 +57,7 @@ export function openSqlite(path: string): LedgerDatabase {
   return {
     kind: "sqlite",
     location: path,
+    nowMs: "((julianday('now') - 2440587.5) * 86400000.0)",
     async transaction(statements) {
       runAll(statements);
     },

@@ -2,13 +2,14 @@
 // the report together, with the rules a run applies between them (public networks, missing copies, disk space).
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import { networkExposure } from "../chain/network-exposure.js";
 import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import { AbortedError, ConfigError } from "../errors.js";
 import { type Ledger, openLedger } from "../ledger/ledger.js";
-import { deploymentKey, type JournalRecord, type RecordOf } from "../ledger/records.js";
+import { deploymentKey, type RecordOf } from "../ledger/records.js";
 import type { Problem } from "../library/problems.js";
 import type { LibraryFile } from "../library/walk.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
@@ -18,14 +19,18 @@ import { formatBytes } from "../report/format.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { type RunSummary, summaryLines } from "../report/report.js";
 import { type ScanSummary, scanLibrary } from "../scan/scan-library.js";
-import { type MintRecords, MintStage } from "../stages/mint.js";
+import { type MintRecords, type MintRight, MintStage, soleMinter } from "../stages/mint.js";
 import { previewSettings } from "../stages/preview.js";
 import type { StorageSet } from "../storage/storage-set.js";
+import { nameKey } from "../util/file-name.js";
+import { assertWorkerSetup, libraryIsShared } from "../workers/requirements.js";
+import { mintLeaseName, WorkerLeases } from "../workers/worker-leases.js";
 import { Slots, WorkGroup } from "./bounded-work.js";
 import { writeRunReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
 import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "./local-disk.js";
 import { processTrack } from "./process-track.js";
+import { awaitSharedDeployment } from "./shared-deployment.js";
 
 export interface RunOptions {
   config: PipelineConfig;
@@ -67,7 +72,25 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const ledger = options.ledger ?? (await openLedger(config));
   const record = ledger.record.bind(ledger);
   const run = runKey(config);
+  let leases: WorkerLeases | undefined;
   try {
+    // One of several workers (DCMX_WORKER): each library file is claimed before it is read, and whichever
+    // worker holds the signer's lease mints what any of them made ready.
+    if (config.worker) {
+      assertWorkerSetup({
+        ledger: ledger.kind,
+        embeddedS3: storage.embeddedS3,
+        remoteBackups: storage.remotes.length,
+        includeIpfsBackup: config.includeIpfsBackup,
+        inProcessChain: options.chain?.ephemeral,
+      });
+      leases = new WorkerLeases(ledger.leases, { workDir: config.workDir, ttlMs: config.workerLeaseMs });
+      leases.start();
+      if (!(await libraryIsShared(config.library)))
+        progress.note(
+          `  ! ${config.library} is on a local disk: workers on other machines cannot read it (mount it from NFS, SMB or CephFS at the same path on each).`,
+        );
+    }
     await record({ type: "run-started", run });
     for (const unused of storage.unusedBackends) progress.note(`  ! ${unused.provider}: ${unused.reason}`);
     progress.note(`Scanning ${config.library} ...`);
@@ -87,16 +110,39 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     let minting: Promise<Minting | undefined> | undefined;
     let diskChecked: Promise<void> | undefined;
     const startChain = () => {
-      minting ??= options.chain
-        ? resolveTracksChain(options.chain, ledger, config.contract, (m) => progress.note(m)).then(
-            async (chain) => ({
-              chain,
-              key: deploymentKey(chain.deployment),
-              publicNetwork: remoteCopiesRequired(options.chain!, chain, config, (m) => progress.note(m)),
-              ...(await startMinting(chain, { ledger, record }, config, progress, waiting, record, signal)),
-            }),
-          )
-        : Promise.resolve(undefined);
+      const setup = options.chain;
+      minting ??=
+        setup === undefined
+          ? Promise.resolve(undefined)
+          : (async () => {
+              const right =
+                leases === undefined
+                  ? soleMinter()
+                  : leases.mintRight(
+                      mintLeaseName(
+                        await setup.publicClient.getChainId(),
+                        setup.walletClient.account.address,
+                      ),
+                    );
+              if (leases !== undefined && config.contract === undefined)
+                await awaitSharedDeployment(setup, ledger, right, leases.pollMs, signal);
+              const chain = await resolveTracksChain(setup, ledger, config.contract, (m) => progress.note(m));
+              return {
+                chain,
+                key: deploymentKey(chain.deployment),
+                publicNetwork: remoteCopiesRequired(setup, chain, config, (m) => progress.note(m)),
+                ...(await startMinting(
+                  chain,
+                  { ledger, record },
+                  config,
+                  progress,
+                  waiting,
+                  right,
+                  leases?.pollMs,
+                  signal,
+                )),
+              };
+            })();
       return minting;
     };
 
@@ -118,9 +164,35 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       // A minted track goes through the stages again only to retry the backups that failed before: every
       // stored copy is skipped (ledger) and nothing is minted again.
       const minted = mint !== undefined && state?.minted.has(mint.key);
-      if (minted && !copiesMissing(storage, config, track, state?.stored ?? [])) {
+      const complete = !copiesMissing(storage, config, track, state?.stored ?? []);
+      if (minted && complete) {
         await record(outcome("already-minted"));
         progress.done(track.file, track.content.size, "already minted");
+        return;
+      }
+      const ready = async (degraded: string[], metadataCid: string) => {
+        const result = outcome(minted ? "already-minted" : mint ? "ready" : "stored", { degraded });
+        if (minted) {
+          await record(result);
+          progress.done(track.file, track.content.size, "already minted");
+        } else if (mint) {
+          const sha256 = track.content.sha256;
+          waiting.set(sha256, { file: track.file, size: track.content.size, outcome: result });
+          await Promise.all([
+            record(result),
+            record({ type: "mint-ready", deployment: mint.chain.deployment, sha256, metadataCid }),
+          ]);
+          progress.ready(track.file);
+          mint.stage.queued(sha256);
+        } else {
+          await record(result);
+          progress.done(track.file, track.content.size, "stored");
+        }
+      };
+      // Another worker may have finished the track (it claims files, not contents): what it verified is
+      // not read back again, only queued for the mint.
+      if (leases !== undefined && complete && state?.verifiedMetadataCid !== undefined && !state.failure) {
+        await ready([], state.verifiedMetadataCid);
         return;
       }
       const result = await processTrack(
@@ -150,16 +222,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         progress.failed(track.file, `pending — ${result.reason}`);
         return;
       }
-      const ready = outcome(minted ? "already-minted" : mint ? "ready" : "stored", {
-        degraded: result.degraded,
-      });
-      await record(ready);
-      if (minted) progress.done(track.file, track.content.size, "already minted");
-      else if (mint) {
-        progress.ready(track.file);
-        waiting.set(track.content.sha256, { file: track.file, size: track.content.size, outcome: ready });
-        mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
-      } else progress.done(track.file, track.content.size, "stored");
+      await ready(result.degraded, result.metadataCid);
     };
 
     // Every track handed over finishes its current write, and the minter stops, before this returns or
@@ -172,54 +235,83 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       mint?.stage.close();
       return { mint, mintError: await mint?.running };
     };
+    // A worker takes a file only while no other live worker has it: the claim lasts until the track is
+    // queued for its mint (or fails), and dies with the worker when it stops renewing it.
+    const admit = async (file: LibraryFile) => {
+      const release = await inFlight.take();
+      const workers = leases;
+      if (workers === undefined) return release;
+      const item = nameKey({ file: file.relativePath, nameBytes: file.name.bytes });
+      if (!(await workers.claim(item))) {
+        release();
+        return undefined;
+      }
+      return () => {
+        release();
+        work.add(workers.release(item));
+      };
+    };
     let scan: ScanSummary;
     try {
-      scan = await scanLibrary(config.library, {
-        metadataFile: config.metadataFile,
-        artworkDir: config.artworkDir,
-        extractDir: join(config.workDir, "artwork"),
-        profile: config.cidProfile,
-        knownAddress: (file) => ledger.knownAddress(file),
-        signal,
-        admit: () => inFlight.take(),
-        onAudioFiles: (files) => {
-          progress.start(files.length);
-          // Reading free space cannot fail the run: without it there is only no warning.
-          diskChecked = unstoredAudioBytes(files, ledger, config)
-            .then((bytes) => diskShortages(storage, config, bytes))
-            .then(
-              (lines) => {
-                for (const line of lines) progress.note(line);
-              },
-              () => undefined,
-            );
-        },
-        onAudioFile: (outcome) => {
-          if (outcome.kind === "rejected") {
-            reported.add(outcome.problem);
-            if (outcome.duplicateOf !== undefined) {
-              work.add(
-                record({
-                  type: "outcome",
-                  run,
-                  order: outcome.order,
-                  file: outcome.file,
-                  sha256: outcome.duplicateOf.sha256,
-                  status: "duplicate",
-                  degraded: [],
-                  duplicateOf: outcome.duplicateOf.file,
-                }),
+      // A worker walks the library again while files it met were with other workers: by then they are done,
+      // or free again because their worker died.
+      for (let pass = 1; ; pass++) {
+        let elsewhere = 0;
+        scan = await scanLibrary(config.library, {
+          metadataFile: config.metadataFile,
+          artworkDir: config.artworkDir,
+          extractDir: join(config.workDir, "artwork"),
+          profile: config.cidProfile,
+          knownAddress: (file) => ledger.knownAddress(file),
+          signal,
+          admit,
+          onAudioFiles: (files) => {
+            if (pass > 1) return;
+            progress.start(files.length);
+            // Reading free space cannot fail the run: without it there is only no warning.
+            diskChecked = unstoredAudioBytes(files, ledger, config)
+              .then((bytes) => diskShortages(storage, config, bytes))
+              .then(
+                (lines) => {
+                  for (const line of lines) progress.note(line);
+                },
+                () => undefined,
               );
+          },
+          onAudioFile: (outcome) => {
+            if (outcome.kind === "elsewhere") {
+              elsewhere++;
+              return;
             }
-            if (outcome.problem.severity === "skipped")
-              progress.skipped(outcome.file, outcome.problem.message);
-            else progress.failed(outcome.file, outcome.problem.message);
-            return;
-          }
-          for (const warning of outcome.warnings) progress.note(`  ! ${warning.message}`);
-          work.add(handle(outcome.track, outcome.order).finally(outcome.release));
-        },
-      });
+            if (outcome.kind === "rejected") {
+              reported.add(outcome.problem);
+              if (outcome.duplicateOf !== undefined) {
+                work.add(
+                  record({
+                    type: "outcome",
+                    run,
+                    order: outcome.order,
+                    file: outcome.file,
+                    sha256: outcome.duplicateOf.sha256,
+                    status: "duplicate",
+                    degraded: [],
+                    duplicateOf: outcome.duplicateOf.file,
+                  }),
+                );
+              }
+              if (outcome.problem.severity === "skipped")
+                progress.skipped(outcome.file, outcome.problem.message);
+              else progress.failed(outcome.file, outcome.problem.message);
+              return;
+            }
+            for (const warning of outcome.warnings) progress.note(`  ! ${warning.message}`);
+            work.add(handle(outcome.track, outcome.order).finally(outcome.release));
+          },
+        });
+        if (elsewhere === 0 || signal?.aborted) break;
+        progress.note(`${elsewhere} file(s) were with other workers: looking at them again.`);
+        await sleep(leases!.pollMs, undefined, { signal }).catch(() => undefined);
+      }
     } catch (error) {
       await settle();
       throw error;
@@ -257,6 +349,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     return { summary, reportPath: config.reportPath };
   } finally {
     progress.stop();
+    leases?.stop();
     if (options.ledger === undefined) await ledger.close();
   }
 }
@@ -322,14 +415,15 @@ async function startMinting(
   config: PipelineConfig,
   progress: Progress,
   waiting: Map<string, { file: string; size: number; outcome: RecordOf<"outcome"> }>,
-  record: (record: JournalRecord) => Promise<void>,
+  right: MintRight,
+  pollMs: number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Pick<Minting, "stage" | "running">> {
   const recipient = config.recipient ?? (await chain.defaultRecipient());
   const stage = new MintStage(
     records,
     chain,
-    { batchSize: config.mintBatchSize, recipient, signal },
+    { batchSize: config.mintBatchSize, recipient, signal, pollMs },
     {
       minted: (token, alreadyOnChain) => {
         const track = waiting.get(token.sha256);
@@ -339,12 +433,13 @@ async function startMinting(
       failed: async (sha256, reason) => {
         const track = waiting.get(sha256);
         waiting.delete(sha256);
-        if (track) await record({ ...track.outcome, status: "failed", error: reason });
-        progress.failed(track?.file ?? sha256, reason);
+        if (track) await records.record({ ...track.outcome, status: "failed", error: reason });
+        // Another worker's track: its own worker reports it.
+        if (track) progress.failed(track.file, reason);
       },
     },
+    right,
   );
-  await stage.settlePending();
   // Settled into a value at once, so a cancelled minter is never an unhandled rejection while tracks finish.
   const running: Promise<unknown> = stage.run().then(
     () => undefined,

@@ -56,12 +56,11 @@ export interface ScanOptions {
    */
   onAudioFile?: (outcome: AudioFileOutcome) => void;
   /**
-   * Called before a file is hashed; the scan waits until it resolves. The returned function is called once
-   * the file's outcome needs nothing more from the scan's caller: at once for a file that is no track, or
-   * by the caller (`release` in the outcome) when it is done with the track. This is how a run keeps the
-   * scan only as far ahead of the uploads as its concurrency, whatever the size of the library.
+   * Called before a file is hashed; the scan waits for it. Its function is called once the scan's caller
+   * needs nothing more of the file (at once for no track; by the caller, `release`, for a track): the scan
+   * stays only as far ahead as the run's concurrency. Undefined: another worker has the file; it is not read.
    */
-  admit?: () => Promise<() => void>;
+  admit?: (file: LibraryFile) => Promise<(() => void) | undefined>;
   /** Stops hashing further files; the scan then returns what it has. */
   signal?: AbortSignal;
 }
@@ -76,7 +75,8 @@ export type AudioFileOutcome =
       order: number;
       /** For a duplicate: the track it is a copy of. */
       duplicateOf?: { file: string; sha256: string };
-    };
+    }
+  | { kind: "elsewhere"; file: string; order: number }; // another worker has it (`admit`): not read
 
 /**
  * Scans a music library: finds audio by its bytes, hashes each file once, merges tags with
@@ -130,7 +130,8 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     limit(async (): Promise<Scanned> => {
       if (detection.kind === "rejected") return detection;
       if (options.signal?.aborted) return { kind: "stopped" };
-      const release = (await options.admit?.()) ?? (() => {});
+      const release = options.admit === undefined ? () => {} : await options.admit(file);
+      if (release === undefined) return { kind: "elsewhere" };
       const hashed = await hashAudio(file, detection.detected, profile, options);
       if (hashed.kind === "rejected") {
         release();
@@ -143,6 +144,10 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   const decide = (index: number, outcome: Scanned, firstBySha: Map<string, AudioFile>): void => {
     const { file } = audio[index]!;
     if (outcome.kind === "stopped") return;
+    if (outcome.kind === "elsewhere") {
+      options.onAudioFile?.({ kind: "elsewhere", file: file.relativePath, order: index });
+      return;
+    }
     if (outcome.kind === "rejected") {
       problems.push(outcome.problem);
       options.onAudioFile?.({
@@ -237,7 +242,7 @@ export async function collectScan(
   const summary = await scanLibrary(root, {
     ...options,
     onAudioFile: (outcome) => {
-      if (outcome.kind === "rejected") return;
+      if (outcome.kind !== "track") return;
       tracks.push({ order: outcome.order, track: outcome.track });
       warnings.push(...outcome.warnings);
     },
@@ -251,6 +256,7 @@ export async function collectScan(
 
 type Scanned =
   | { kind: "stopped" }
+  | { kind: "elsewhere" }
   | { kind: "rejected"; problem: Problem }
   | { kind: "audio"; item: AudioFile; described: Described; release: () => void };
 

@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { Hex, MintedToken, MintItem, TracksChain } from "../chain/tracks-chain.js";
 import { AbortedError, describeError } from "../errors.js";
 import type { Ledger } from "../ledger/ledger.js";
-import type { JournalRecord } from "../ledger/records.js";
+import { deploymentKey, type JournalRecord } from "../ledger/records.js";
 import { withRetry } from "../util/retry.js";
 
 export interface MintCallbacks {
@@ -14,6 +14,8 @@ export interface MintStageOptions {
   batchSize: number;
   recipient: Hex;
   signal?: AbortSignal;
+  /** How often to look at the ledger for work other processes queued (workers); a run alone is woken instead. */
+  pollMs?: number;
 }
 
 /**
@@ -21,18 +23,48 @@ export interface MintStageOptions {
  * which makes each durable before the minter goes on (the transaction hash before its receipt is awaited).
  */
 export interface MintRecords {
-  ledger: Pick<Ledger, "pendingMints" | "track">;
+  ledger: Pick<Ledger, "pendingMints" | "track" | "tracksOf" | "mintQueue">;
   record: (record: JournalRecord) => Promise<void>;
 }
 
 /**
- * Mints verified tracks in batches, exactly once. The contract refuses a content hash twice, and on top
- * of that: the chain is asked before every send, the transaction hash is recorded before its receipt is
- * awaited, and transactions a crash left pending are settled before anything new is sent.
+ * The right to send mint transactions with the signer: a run alone always has it; workers sharing a
+ * ledger take turns through a lease. `taken` means newly had: what an earlier holder left pending is
+ * settled before anything new is sent.
+ */
+export interface MintRight {
+  hold(): Promise<"taken" | "held" | "elsewhere">;
+  release(): Promise<void>;
+}
+
+/** The right of a process that is the only minter of its ledger. */
+export function soleMinter(): MintRight {
+  let taken = false;
+  return {
+    hold: async () => {
+      if (taken) return "held";
+      taken = true;
+      return "taken";
+    },
+    release: async () => {},
+  };
+}
+
+/** Tracks read from the ledger at once when looking for tokens minted by another worker. */
+const OBSERVE_PAGE = 500;
+
+/**
+ * Mints verified tracks in batches, exactly once. Tracks wait in the ledger's mint queue, so whoever holds
+ * the right to mint takes them, a run's own or those another worker left. The contract refuses a content
+ * hash twice, and on top of that: the chain is asked before every send, the transaction hash is recorded
+ * before its receipt is awaited, and transactions a crash left pending are settled before anything new is sent.
  */
 export class MintStage {
-  readonly #queue: MintItem[] = [];
+  /** This run's tracks in the queue, until minted or failed, whoever mints them. */
+  readonly #mine = new Set<string>();
   #closed = false;
+  /** Whether this minter has settled what earlier holders left pending since it last took the right. */
+  #settled = false;
   #wake: (() => void) | undefined;
   transactions = 0;
 
@@ -41,6 +73,7 @@ export class MintStage {
     private readonly chain: TracksChain,
     private readonly options: MintStageOptions,
     private readonly callbacks: MintCallbacks,
+    private readonly right: MintRight = soleMinter(),
   ) {}
 
   /** Settles what an earlier run sent but never saw mined. */
@@ -50,12 +83,13 @@ export class MintStage {
     }
   }
 
-  add(item: MintItem): void {
-    this.#queue.push(item);
+  /** A track of this run is in the mint queue (recorded as `mint-ready`). */
+  queued(sha256: string): void {
+    this.#mine.add(sha256);
     this.#wake?.();
   }
 
-  /** No more tracks will come: mint what is queued, then stop. */
+  /** No more tracks of this run will come: mint what is queued (or see it minted), then stop. */
   close(): void {
     this.#closed = true;
     this.#wake?.();
@@ -63,24 +97,68 @@ export class MintStage {
 
   /** Runs until closed and drained; batches fill while uploads of other tracks go on. */
   async run(): Promise<void> {
-    for (;;) {
-      if (this.options.signal?.aborted) throw new AbortedError();
-      if (this.#queue.length >= this.options.batchSize || (this.#closed && this.#queue.length > 0)) {
-        await this.#mint(this.#queue.splice(0, this.options.batchSize));
-        continue;
+    try {
+      for (;;) {
+        if (this.options.signal?.aborted) throw new AbortedError();
+        const right = await this.right.hold();
+        if (right === "taken" || (right === "held" && !this.#settled)) {
+          await this.settlePending();
+          this.#settled = true;
+        }
+        if (right !== "elsewhere") {
+          const items = await this.records.ledger.mintQueue(this.chain.deployment, this.options.batchSize);
+          if (items.length >= this.options.batchSize || (this.#closed && items.length > 0)) {
+            await this.#mint(items);
+            continue;
+          }
+          if (this.#closed) return;
+        } else {
+          await this.#observeMine();
+          if (this.#closed && this.#mine.size === 0) return;
+        }
+        await this.#sleep();
       }
-      if (this.#closed) return;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        this.options.signal?.addEventListener("abort", () => resolve(), { once: true });
-      });
-      this.#wake = undefined;
+    } finally {
+      await this.right.release();
+    }
+  }
+
+  async #sleep(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = this.options.pollMs === undefined ? undefined : setTimeout(resolve, this.options.pollMs);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.options.signal?.addEventListener("abort", () => this.#wake?.(), { once: true });
+    });
+    this.#wake = undefined;
+  }
+
+  /** This run's tracks that another worker minted (or failed to) since the last look. */
+  async #observeMine(): Promise<void> {
+    const key = deploymentKey(this.chain.deployment);
+    const hashes = [...this.#mine];
+    for (let i = 0; i < hashes.length; i += OBSERVE_PAGE) {
+      const states = await this.records.ledger.tracksOf(hashes.slice(i, i + OBSERVE_PAGE));
+      for (const state of states.values()) {
+        const token = state.minted.get(key);
+        if (token !== undefined) {
+          this.#mine.delete(state.sha256);
+          await this.callbacks.minted({ sha256: state.sha256, tokenId: token.tokenId }, false);
+        } else if (state.failure?.stage === "mint") {
+          this.#mine.delete(state.sha256);
+          await this.callbacks.failed(state.sha256, state.failure.error);
+        }
+      }
     }
   }
 
   async #mint(items: MintItem[]): Promise<void> {
     const fresh = await this.#notYetMinted(items);
     if (fresh.length === 0) return;
+    // A worker that lost its lease (paused past its expiry) sends nothing: the tracks stay queued for the holder.
+    if ((await this.right.hold()) === "elsewhere") return;
     let txHash: Hex;
     try {
       txHash = await withRetry(() => this.chain.sendMintBatch(this.options.recipient, fresh), {
@@ -95,7 +173,7 @@ export class MintStage {
         await this.#mint(fresh.slice(0, half));
         await this.#mint(fresh.slice(half));
       } else {
-        await this.callbacks.failed(fresh[0]!.sha256, `mint: ${describeError(error)}`);
+        await this.#failed(fresh[0]!.sha256, `mint: ${describeError(error)}`);
       }
       return;
     }
@@ -146,10 +224,16 @@ export class MintStage {
     const items = resend ?? (await this.#itemsFromLedger(sha256s));
     const fresh = await this.#notYetMinted(items);
     if (outcome.status === "reverted" && fresh.length === 1) {
-      await this.callbacks.failed(fresh[0]!.sha256, `mint transaction ${txHash} reverted: ${outcome.reason}`);
-      return;
+      await this.#failed(fresh[0]!.sha256, `mint transaction ${txHash} reverted: ${outcome.reason}`);
     }
-    for (const item of fresh) this.add(item);
+    // The rest stays in the mint queue and goes around again.
+  }
+
+  /** A track the chain refused: out of the queue (the record says so), with why, for whichever run made it. */
+  async #failed(sha256: string, reason: string): Promise<void> {
+    await this.records.record({ type: "failed", sha256, stage: "mint", error: reason });
+    this.#mine.delete(sha256);
+    await this.callbacks.failed(sha256, reason);
   }
 
   async #itemsFromLedger(sha256s: string[]): Promise<MintItem[]> {
@@ -169,6 +253,7 @@ export class MintStage {
       tokenId: token.tokenId.toString(),
       txHash: token.txHash,
     });
+    this.#mine.delete(token.sha256);
     await this.callbacks.minted(token, alreadyOnChain);
   }
 }

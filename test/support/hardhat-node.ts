@@ -71,9 +71,23 @@ export interface KillOptions {
   onOutput?: string;
 }
 
-/** Runs the README's main command as a child process with `env` on top of this one's environment. */
-export function runMintLibrary(env: Record<string, string>, kill: KillOptions = {}): Promise<RunResult> {
-  return runProcess(HARDHAT, ["run", "--network", "localhost", "scripts/mint-library.ts"], env, kill);
+/**
+ * Runs the README's main command as a child process with `env` on top of this one's environment.
+ * `compile: false` skips Hardhat's build (already done by the test run): processes started together
+ * would race on its cache file.
+ */
+export function runMintLibrary(
+  env: Record<string, string>,
+  kill: KillOptions = {},
+  { compile = true }: { compile?: boolean } = {},
+): Promise<RunResult> {
+  const build = compile ? [] : ["--no-compile"];
+  return runProcess(
+    HARDHAT,
+    ["run", ...build, "--network", "localhost", "scripts/mint-library.ts"],
+    env,
+    kill,
+  );
 }
 
 const DCMX = new URL("../../bin/dcmx.js", import.meta.url).pathname;

@@ -247,6 +247,70 @@ export function describeLedger(backend: LedgerBackend): void {
       }
     });
 
+    it("gives a claim to one holder at a time until it is released or expires", async () => {
+      const ledger = await open();
+      try {
+        const { leases } = ledger;
+        expect(await leases.claim("song1.mp3", "a", 60_000)).to.equal(true);
+        expect(await leases.claim("song1.mp3", "b", 60_000)).to.equal(false);
+        expect(await leases.claim("song1.mp3", "a", 60_000), "the holder renews").to.equal(true);
+        expect(await leases.othersAtWork("b")).to.equal(1);
+        await leases.release("song1.mp3", "b");
+        expect(await leases.claim("song1.mp3", "b", 60_000), "only the holder releases").to.equal(false);
+        await leases.release("song1.mp3", "a");
+        expect(await leases.claim("song1.mp3", "b", 300)).to.equal(true);
+        await new Promise((resolve) => setTimeout(resolve, 450));
+        expect(await leases.othersAtWork("a"), "an expired claim is no one's work").to.equal(0);
+        expect(await leases.claim("song1.mp3", "a", 300), "taken over once expired").to.equal(true);
+        await leases.renewClaims("a", 60_000);
+        await new Promise((resolve) => setTimeout(resolve, 450));
+        expect(await leases.claim("song1.mp3", "b", 60_000), "renewed: still a's").to.equal(false);
+      } finally {
+        await ledger.close();
+      }
+    });
+
+    it("hands a lease to one holder, with a new epoch each time it changes hands", async () => {
+      const ledger = await open();
+      try {
+        const { leases } = ledger;
+        expect(await leases.hold("mint:1:0xabc", "a", 60_000)).to.equal(1);
+        expect(await leases.hold("mint:1:0xabc", "b", 60_000)).to.equal(undefined);
+        expect(await leases.hold("mint:1:0xabc", "a", 60_000)).to.equal(1);
+        expect(await leases.hold("mint:2:0xabc", "b", 60_000), "another signer or chain").to.equal(1);
+        await leases.drop("mint:1:0xabc", "b");
+        expect(await leases.hold("mint:1:0xabc", "b", 60_000), "only the holder drops").to.equal(undefined);
+        await leases.drop("mint:1:0xabc", "a");
+        expect(await leases.hold("mint:1:0xabc", "b", 300)).to.equal(2);
+        await new Promise((resolve) => setTimeout(resolve, 450));
+        expect(await leases.hold("mint:1:0xabc", "a", 60_000), "taken over once expired").to.equal(3);
+      } finally {
+        await ledger.close();
+      }
+    });
+
+    it("keeps tracks in the mint queue until they are minted or fail", async () => {
+      const ledger = await open();
+      try {
+        for (const n of [1, 2, 3]) {
+          await ledger.record(track(n));
+          await ledger.record({ type: "mint-ready", deployment, sha256: sha(n), metadataCid: `m${n}` });
+        }
+        await ledger.record({ type: "mint-ready", deployment, sha256: sha(1), metadataCid: "m1-new" });
+        expect(await ledger.mintQueue(deployment, 2)).to.deep.equal([
+          { sha256: sha(1), metadataCid: "m1-new" },
+          { sha256: sha(2), metadataCid: "m2" },
+        ]);
+        await ledger.record({ type: "minted", deployment, sha256: sha(1), tokenId: "1" });
+        await ledger.record({ type: "failed", sha256: sha(2), stage: "mint", error: "reverted" });
+        expect(await ledger.mintQueue(deployment, 10)).to.deep.equal([{ sha256: sha(3), metadataCid: "m3" }]);
+        const other = { chainId: 1, contract: deployment.contract };
+        expect(await ledger.mintQueue(other, 10), "per deployment").to.deep.equal([]);
+      } finally {
+        await ledger.close();
+      }
+    });
+
     it("never keeps a registered secret", async () => {
       registerSecret("ledger-secret-token-123");
       const ledger = await open();

@@ -105,9 +105,11 @@ describe("mint stage", () => {
         },
       },
     );
-    await stage.settlePending();
     const running = stage.run();
-    for (const item of items) stage.add(item);
+    for (const item of items) {
+      await ledger.record({ type: "mint-ready", deployment, ...item });
+      stage.queued(item.sha256);
+    }
     stage.close();
     await running;
     return { minted, failed, transactions: stage.transactions };

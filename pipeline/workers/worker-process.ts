@@ -1,0 +1,84 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** The main job, run by a worker process exactly as a user runs it. */
+const MINT_SCRIPT = fileURLToPath(new URL("../../scripts/mint-library.ts", import.meta.url));
+
+/** Hardhat's command-line entry, from its package (no `npx` lookup, no shell). */
+function hardhatCli(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require("hardhat/package.json") as { bin: Record<string, string> };
+  return join(dirname(require.resolve("hardhat/package.json")), manifest.bin.hardhat!);
+}
+
+/**
+ * Starts one worker: `hardhat run --no-compile scripts/mint-library.ts --network <network>` (the contracts
+ * are built once beforehand: workers building together race on Hardhat's cache) with DCMX_WORKER set and
+ * `env` on top of this process's environment. `line` receives its output line by line; without it the
+ * worker writes to this terminal. Resolves with its exit code (a signal counts as interrupted, 130).
+ */
+export function runWorkerProcess(
+  network: string,
+  env: Record<string, string>,
+  line?: (text: string) => void,
+): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [hardhatCli(), "run", "--no-compile", "--network", network, MINT_SCRIPT],
+    {
+      env: { ...process.env, ...env, DCMX_WORKER: "true", DCMX_WORKERS: "1" },
+      stdio: line === undefined ? "inherit" : ["ignore", "pipe", "pipe"],
+    },
+  );
+  if (line !== undefined) {
+    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", line);
+  }
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => resolve(code ?? 130));
+  });
+}
+
+/** `hardhat build`: what `dcmx worker` runs before its worker (a worker started by mint-library has it done). */
+export function buildContracts(): Promise<number> {
+  const child = spawn(process.execPath, [hardhatCli(), "build", "--quiet"], { stdio: "inherit" });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => resolve(code ?? 130));
+  });
+}
+
+/** Exit codes of the main job, least to most serious: a set of workers exits with the most serious. */
+const SERIOUSNESS = [0, 75, 1, 130];
+
+/**
+ * `mint-library` with DCMX_WORKERS=N: N workers on this machine, each with its own work directory under
+ * `workDir` (its embedded IPFS node, its lock), sharing the PostgreSQL ledger; their lines are prefixed
+ * with the worker's number.
+ */
+export async function runLocalWorkers(options: {
+  count: number;
+  network: string;
+  workDir: string;
+  write?: (text: string) => void;
+}): Promise<number> {
+  const write = options.write ?? ((text: string) => console.log(text));
+  const codes = await Promise.all(
+    Array.from({ length: options.count }, (_, index) =>
+      runWorkerProcess(
+        options.network,
+        { DCMX_WORKDIR: join(options.workDir, `worker-${index + 1}`) },
+        (text) => write(`[worker ${index + 1}] ${text}`),
+      ),
+    ),
+  );
+  return codes.reduce((worst, code) => (rank(code) > rank(worst) ? code : worst), 0);
+}
+
+/** An exit code no worker should give (a crash) counts as the most serious. */
+function rank(code: number): number {
+  return SERIOUSNESS.includes(code) ? SERIOUSNESS.indexOf(code) : SERIOUSNESS.length;
+}
