@@ -207,6 +207,15 @@ export class Ledger {
     }
   }
 
+  /** Whether a run has recorded an outcome for a library file yet. */
+  async hasOutcome(run: string, file: string): Promise<boolean> {
+    const rows = await this.#db.query("SELECT 1 AS found FROM outcomes WHERE run = ? AND file = ?", [
+      run,
+      file,
+    ]);
+    return rows.length > 0;
+  }
+
   async deployment(chainId: number): Promise<Deployment | undefined> {
     const [row] = await this.#db.query("SELECT chain_id, contract FROM deployments WHERE chain_id = ?", [
       chainId,

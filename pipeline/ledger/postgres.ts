@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../util/secrets.js";
@@ -5,6 +6,9 @@ import { type LedgerDatabase, numberedPlaceholders, type Row, type SqlValue } fr
 
 /** Connections per process: one writer's transaction and a few reads at once is all a worker needs. */
 const POOL_SIZE = 4;
+/** deadlock_detected and serialization_failure: a transaction PostgreSQL rolled back to let another finish. */
+const RETRIED = new Set(["40P01", "40001"]);
+const MAX_ATTEMPTS = 8;
 /** The advisory lock key that serialises schema creation (any constant no other tool of ours uses). */
 const MIGRATION_LOCK = 0x64636d78;
 
@@ -58,9 +62,19 @@ export async function openPostgres(url: string): Promise<LedgerDatabase> {
     location,
     nowMs: "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::double precision",
     async transaction(statements) {
-      await inTransaction(async (c) => {
-        for (const { sql, params } of statements) await run(c, sql, params);
-      });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await inTransaction(async (c) => {
+            for (const { sql, params } of statements) await run(c, sql, params);
+          });
+          return;
+        } catch (error) {
+          // Workers committing at once can lock the same rows in opposite orders; PostgreSQL then rolls one
+          // back. Every record is an idempotent upsert, so the loser's whole transaction is simply run again.
+          if (!RETRIED.has((error as { code?: string }).code ?? "") || attempt >= MAX_ATTEMPTS) throw error;
+          await sleep(Math.random() * 50 * attempt);
+        }
+      }
     },
     async migrate(statements) {
       await inTransaction(async (c) => {

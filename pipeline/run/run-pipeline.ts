@@ -236,13 +236,21 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       return { mint, mintError: await mint?.running };
     };
     // A worker takes a file only while no other live worker has it: the claim lasts until the track is
-    // queued for its mint (or fails), and dies with the worker when it stops renewing it.
+    // queued for its mint (or fails), and dies with the worker when it stops renewing it. A later pass
+    // looks only at the files it left to others.
+    let pass = 1;
+    let elsewhere = 0;
     const admit = async (file: LibraryFile) => {
       const release = await inFlight.take();
       const workers = leases;
       if (workers === undefined) return release;
       const item = nameKey({ file: file.relativePath, nameBytes: file.name.bytes });
+      if (pass > 1 && (await ledger.hasOutcome(run, file.relativePath))) {
+        release();
+        return undefined;
+      }
       if (!(await workers.claim(item))) {
+        elsewhere++;
         release();
         return undefined;
       }
@@ -255,8 +263,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     try {
       // A worker walks the library again while files it met were with other workers: by then they are done,
       // or free again because their worker died.
-      for (let pass = 1; ; pass++) {
-        let elsewhere = 0;
+      for (; ; pass++) {
+        elsewhere = 0;
         scan = await scanLibrary(config.library, {
           metadataFile: config.metadataFile,
           artworkDir: config.artworkDir,
@@ -279,10 +287,6 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
               );
           },
           onAudioFile: (outcome) => {
-            if (outcome.kind === "elsewhere") {
-              elsewhere++;
-              return;
-            }
             if (outcome.kind === "rejected") {
               reported.add(outcome.problem);
               if (outcome.duplicateOf !== undefined) {
@@ -309,7 +313,9 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           },
         });
         if (elsewhere === 0 || signal?.aborted) break;
-        progress.note(`${elsewhere} file(s) were with other workers: looking at them again.`);
+        // This worker's own tracks finish first: its claims are its own, and a track must not run twice.
+        await work.settled();
+        progress.note(`  ${elsewhere} file(s) were with other workers: looking at them again.`);
         await sleep(leases!.pollMs, undefined, { signal }).catch(() => undefined);
       }
     } catch (error) {

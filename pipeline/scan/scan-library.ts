@@ -58,7 +58,8 @@ export interface ScanOptions {
   /**
    * Called before a file is hashed; the scan waits for it. Its function is called once the scan's caller
    * needs nothing more of the file (at once for no track; by the caller, `release`, for a track): the scan
-   * stays only as far ahead as the run's concurrency. Undefined: another worker has the file; it is not read.
+   * stays only as far ahead as the run's concurrency. Undefined: the file is not this scan's (another worker
+   * has it); it is neither read nor reported.
    */
   admit?: (file: LibraryFile) => Promise<(() => void) | undefined>;
   /** Stops hashing further files; the scan then returns what it has. */
@@ -75,8 +76,7 @@ export type AudioFileOutcome =
       order: number;
       /** For a duplicate: the track it is a copy of. */
       duplicateOf?: { file: string; sha256: string };
-    }
-  | { kind: "elsewhere"; file: string; order: number }; // another worker has it (`admit`): not read
+    };
 
 /**
  * Scans a music library: finds audio by its bytes, hashes each file once, merges tags with
@@ -131,7 +131,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       if (detection.kind === "rejected") return detection;
       if (options.signal?.aborted) return { kind: "stopped" };
       const release = options.admit === undefined ? () => {} : await options.admit(file);
-      if (release === undefined) return { kind: "elsewhere" };
+      if (release === undefined) return { kind: "stopped" };
       const hashed = await hashAudio(file, detection.detected, profile, options);
       if (hashed.kind === "rejected") {
         release();
@@ -144,10 +144,6 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   const decide = (index: number, outcome: Scanned, firstBySha: Map<string, AudioFile>): void => {
     const { file } = audio[index]!;
     if (outcome.kind === "stopped") return;
-    if (outcome.kind === "elsewhere") {
-      options.onAudioFile?.({ kind: "elsewhere", file: file.relativePath, order: index });
-      return;
-    }
     if (outcome.kind === "rejected") {
       problems.push(outcome.problem);
       options.onAudioFile?.({
@@ -256,7 +252,6 @@ export async function collectScan(
 
 type Scanned =
   | { kind: "stopped" }
-  | { kind: "elsewhere" }
   | { kind: "rejected"; problem: Problem }
   | { kind: "audio"; item: AudioFile; described: Described; release: () => void };
 

@@ -156,7 +156,7 @@ describe("library scan on real audio", () => {
         log.push(
           outcome.kind === "track"
             ? `track ${outcome.track.file}`
-            : `${outcome.kind === "rejected" ? outcome.problem.code : "ELSEWHERE"} ${outcome.file}`,
+            : `${outcome.problem.code} ${outcome.file}`,
         );
       },
     });
