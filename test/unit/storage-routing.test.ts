@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import { audioLocator } from "../../pipeline/audit/check-audio.js";
 import { loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
 import { ConfigError } from "../../pipeline/errors.js";
+import type { TrackMetadata } from "../../pipeline/metadata/track-metadata.js";
 import type { ObjectKind } from "../../pipeline/providers/types.js";
 import { embeddedCopies } from "../../pipeline/run/local-disk.js";
 import {
@@ -135,10 +137,19 @@ describe("the storage routing table", () => {
     expect(() => assertRoutable(policy({ embeddedS3: true, require: ["storj", "ipfs"] }))).not.to.throw();
   });
 
-  it("finds objects by key on the primary and by CID on IPFS, embedded or remote", () => {
+  it("finds objects by key on the primary and by CID on IPFS, embedded or remote (the audit's locator too)", () => {
     expect(addressedBy("primary")).to.equal("key");
     expect(addressedBy("local-ipfs")).to.equal("cid");
     expect(addressedBy("remote")).to.equal("cid");
+    // Only the fields the locator reads: the master's CID, the Storj key's extension and the format.
+    const cid = "bafkreidg3bhb6vsbwz2ivm35hzxyjmzoqcd7jvwfdf7kejqp5f5p6hmmwe";
+    const metadata = {
+      properties: { cid, audio: { format: "flac" }, storage: { storj: { key: "audio/x.flac" } } },
+    } as unknown as TrackMetadata;
+    const hash = "ab".repeat(32);
+    expect(audioLocator("remote", metadata, hash)).to.equal(cid);
+    expect(audioLocator("local-ipfs", metadata, hash)).to.equal(cid);
+    expect(audioLocator("primary", metadata, hash)).to.match(/^audio\/.*\.flac$/);
   });
 
   it("adds up the embedded copies per folder: audio twice without S3 keys, once with them", () => {
