@@ -12,7 +12,7 @@ import { encodeMetadata } from "./metadata/encode.js";
 import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
 import type { Progress } from "./report/progress.js";
 import { type RunReport, readReport } from "./report/report.js";
-import { blocks, processTrack } from "./run/process-track.js";
+import { processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
 import { scanTrack } from "./scan/scan-track.js";
 import { metadataAddress } from "./stages/metadata.js";
@@ -221,7 +221,7 @@ export class DecentralizedStorageManager {
       meta,
     });
     throwIfNothingStored(outcome, kind);
-    const required = outcome.failures.find((f) => blocks(kind, f.target.role, this.config));
+    const required = outcome.failures.find((f) => this.storage.blocksMint(kind, f.target.role, this.config));
     if (required !== undefined) throw required.error;
     return {
       contentHash: address.sha256,

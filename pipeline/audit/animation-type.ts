@@ -22,7 +22,7 @@ export async function animationMediaType(
     // animation_url names the preview when the master is one OpenSea cannot play, else the master itself.
     const object: StoredObject =
       preview === undefined
-        ? audioObject(provider, audioLocator("ipfs", metadata, contentHash), metadata, contentHash)
+        ? audioObject(provider, audioLocator("local-ipfs", metadata, contentHash), metadata, contentHash)
         : {
             provider: provider.name,
             kind: "preview",

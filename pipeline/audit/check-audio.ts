@@ -2,19 +2,19 @@ import { extname } from "node:path";
 import type { TrackMetadata } from "../metadata/track-metadata.js";
 import { objectKey } from "../providers/s3/keys.js";
 import type { StorageProvider, StoredObject } from "../providers/types.js";
-import type { StorageRole } from "../storage/storage-set.js";
+import { addressedBy, type StorageRole } from "../storage/routing.js";
 import type { Check } from "./audit-report.js";
 import { classify } from "./classify.js";
 
 /**
  * Where a provider should hold the token's audio: on the S3 primary the content-addressed key of the hash
- * the chain recorded, on IPFS the master's CID the metadata records (`animation_url` names a preview
+ * the chain recorded, on IPFS (embedded or remote) the master's CID the metadata records (`animation_url` names a preview
  * instead when the master is not MP3, WAV or OGG; the chain's hash is always the master's). The
  * key's extension is the one of the Storj key the metadata names, else its format's (every format's
  * canonical extension is its name: `.mp3`, `.flac`, `.m4a`…; the embedded S3 is never named in metadata).
  */
 export function audioLocator(role: StorageRole, metadata: TrackMetadata, contentHash: string): string {
-  if (role === "ipfs") return metadata.properties.cid;
+  if (addressedBy(role) === "cid") return metadata.properties.cid;
   const key = metadata.properties.storage.storj?.key;
   return objectKey(
     "audio",

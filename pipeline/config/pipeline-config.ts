@@ -6,7 +6,12 @@ import { registerSecret } from "../util/secrets.js";
 import { parseEnv } from "./env.js";
 import { envBoolean, envChoice, envInt, envString } from "./env-values.js";
 
-const ProviderName = z.enum(["storj", "ipfs"]);
+/**
+ * DCMX_REQUIRE's spellings: `storj` and `ipfs`, documented from the start, and the role names `primary` and
+ * `local-ipfs` (storage/routing.ts maps each to its role).
+ */
+const RequireNameSchema = z.enum(["storj", "ipfs", "primary", "local-ipfs"]);
+export type RequireName = z.infer<typeof RequireNameSchema>;
 
 /**
  * The pipeline's own settings, from DCMX_* variables and the original design's upload settings. Provider
@@ -50,11 +55,11 @@ export const PipelineEnvSchema = z.object({
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
-    const parsed = z.array(ProviderName).min(1).safeParse(names);
+    const parsed = z.array(RequireNameSchema).min(1).safeParse(names);
     if (!parsed.success) {
       ctx.addIssue({
         code: "custom",
-        message: `expected a comma-separated list of storj, ipfs; got "${value}"`,
+        message: `expected a comma-separated list of ${RequireNameSchema.options.join(", ")}; got "${value}"`,
       });
       return z.NEVER;
     }
@@ -89,8 +94,8 @@ export interface PipelineConfig {
   admin?: `0x${string}`;
   /** Accept the minting key as admin on a public chain. */
   allowHotAdmin: boolean;
-  /** Providers that must hold a track's audio before it may be minted. */
-  require: Array<z.infer<typeof ProviderName>>;
+  /** What must hold a track's audio before it may be minted (DCMX_REQUIRE, as spelled: storage/routing.ts). */
+  require: RequireName[];
   mintBatchSize: number;
   /** One of several workers sharing the PostgreSQL ledger: claims files, shares the minter (`runPipeline`). */
   worker: boolean;

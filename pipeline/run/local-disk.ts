@@ -1,6 +1,8 @@
 import { stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { LocalDirectories } from "../storage/storage-set.js";
+import type { ObjectKind } from "../providers/types.js";
+import { OBJECT_KINDS, placement, STORAGE_ROLES, type StorageRole } from "../storage/routing.js";
+import { type LocalDirectories, storagePolicy } from "../storage/storage-set.js";
 
 /** What to do when a disk cannot take the embedded copies; said by the dry run, the run and doctor. */
 export const DISK_SHORT_FIX =
@@ -12,20 +14,29 @@ export interface DiskNeed {
   bytes: number;
 }
 
+/** The folder each role on this machine writes to: the embedded s3rver's (without S3 keys) and the IPFS repo. */
+const DIRECTORY: Record<StorageRole, (places: LocalDirectories) => string | undefined> = {
+  primary: (places) => places.localS3,
+  "local-ipfs": (places) => places.ipfsRepo,
+  remote: () => undefined,
+};
+
 /**
- * What the embedded stores write for a library: the audio to the local S3 server when no Storj keys are
- * set and to the IPFS repo as its backup; artwork and metadata to the repo (StorageSet.providersFor).
+ * What the embedded stores write for `bytes` of each kind, per folder: the kinds the routing table puts on
+ * this machine's disk (`localDisk`), so without S3 keys the audio is written twice.
  */
 export function embeddedCopies(
   places: LocalDirectories,
-  bytes: { audio: number; artwork?: number; metadata?: number },
+  bytes: Partial<Record<ObjectKind, number>>,
   includeIpfsBackup: boolean,
 ): DiskNeed[] {
-  const ipfs = (includeIpfsBackup ? bytes.audio : 0) + (bytes.artwork ?? 0) + (bytes.metadata ?? 0);
-  return [
-    ...(places.localS3 === undefined ? [] : [{ directory: places.localS3, bytes: bytes.audio }]),
-    { directory: places.ipfsRepo, bytes: ipfs },
-  ];
+  const policy = storagePolicy(places, includeIpfsBackup);
+  return STORAGE_ROLES.flatMap((role) => {
+    const directory = DIRECTORY[role](places);
+    if (directory === undefined) return [];
+    const written = OBJECT_KINDS.filter((kind) => placement(kind, role, policy).localDisk);
+    return [{ directory, bytes: written.reduce((sum, kind) => sum + (bytes[kind] ?? 0), 0) }];
+  });
 }
 
 export interface DiskCheck {

@@ -20,10 +20,20 @@ import { estimatePreviews, NATIVE_REALTIME_FACTOR, type PreviewEstimate } from "
 import { systemFfmpeg } from "../preview/ffmpeg.js";
 import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
 import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
+import type { ObjectKind } from "../providers/types.js";
 import { formatBytes, formatDuration } from "../report/format.js";
 import { collectScan } from "../scan/scan-library.js";
 import { encodeConcurrency } from "../stages/preview.js";
-import { localDirectoriesFor } from "../storage/storage-set.js";
+import {
+  isOnThisMachine,
+  OBJECT_KINDS,
+  placement,
+  STORAGE_ROLES,
+  type StoragePolicy,
+  type StorageRole,
+  usageCounted,
+} from "../storage/routing.js";
+import { localDirectoriesFor, storagePolicy } from "../storage/storage-set.js";
 import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
 
 export interface Plan {
@@ -69,81 +79,54 @@ export async function planRun(options: {
       extractDir,
       profile: config.cidProfile,
     });
-    const masterBytes = scan.tracks.reduce((sum, t) => sum + t.content.size, 0);
     const previews = estimatePreviews(scan.tracks, config.previewFormat, encodeConcurrency(config));
-    // Previews go wherever the audio goes (StorageSet's routing table), so they count with it.
-    const audioBytes = masterBytes + previews.bytes;
     const artwork = new Map(
       scan.tracks.flatMap((t) => (t.artwork ? [[t.artwork.content.sha256, t.artwork.content.size]] : [])),
     );
-    const artworkBytes = [...artwork.values()].reduce((a, b) => a + b, 0);
     const documents = scan.tracks.map((track) => encodeMetadata(buildTrackMetadata(track)));
     const items: MintItem[] = scan.tracks.map((track, i) => ({
       sha256: track.content.sha256,
       metadataCid: documents[i]!.cid,
     }));
-    const metadataBytes = documents.reduce((sum, d) => sum + d.bytes.length, 0);
-    // The same split as StorageSet.providersFor: artwork goes to Storj only when a real bucket is set.
+    const sizes: Record<ObjectKind, number[]> = {
+      audio: scan.tracks.map((t) => t.content.size),
+      preview: previews.sizes,
+      artwork: [...artwork.values()],
+      metadata: documents.map((d) => d.bytes.length),
+    };
     const places = localDirectoriesFor(env, config.workDir);
-    const storj = places.localS3 === undefined;
+    const policy = storagePolicy(places, config.includeIpfsBackup);
     const costConfig = loadCostConfig(env);
-    const audioSizes = [...scan.tracks.map((t) => t.content.size), ...previews.sizes];
-    const s3Name = storj ? "storj" : "local S3";
-    const s3Pricing = pricingOf("storj", costConfig, !storj);
-    const s3Price = s3Pricing.kind === "priced" ? s3Pricing.price : undefined;
-    const audio = { objects: scan.tracks.length, bytes: masterBytes };
-    const preview = previews.tracks > 0 ? [{ objects: previews.tracks, bytes: previews.bytes }] : [];
-    const art = { objects: artwork.size, bytes: artworkBytes };
-    const metadata = { objects: documents.length, bytes: metadataBytes };
     const plan: Plan = {
       tracks: scan.tracks.length,
       problems: scan.problems.filter((p) => p.severity === "error").length,
-      storage: [
-        ...(storj
-          ? [
-              { role: "storj (audio)", ...audio },
-              ...preview.map((p) => ({ role: "storj (previews)", ...p })),
-              { role: "storj (artwork)", ...art },
-            ]
-          : [
-              { role: "local S3 (audio; no Storj keys set)", ...audio },
-              ...preview.map((p) => ({ role: "local S3 (previews)", ...p })),
-            ]),
-        ...(config.includeIpfsBackup
-          ? [
-              { role: "ipfs (audio backup)", ...audio },
-              ...preview.map((p) => ({ role: "ipfs (preview backup)", ...p })),
-            ]
-          : []),
-        { role: "ipfs (artwork)", ...art },
-        { role: "ipfs (metadata)", ...metadata },
-      ],
+      storage: storageRows(sizes, policy),
       localDisk: await checkLocalDisk(
         embeddedCopies(
           places,
-          { audio: audioBytes, artwork: artworkBytes, metadata: metadataBytes },
+          Object.fromEntries(OBJECT_KINDS.map((kind) => [kind, sum(sizes[kind])])),
           config.includeIpfsBackup,
         ),
       ),
       previews,
       mintTransactions: Math.ceil(items.length / config.mintBatchSize),
       budgetUsd: costConfig.budgetUsd,
-      costs: [
-        providerCost(
-          s3Name,
-          holdingOf(storj ? [...audioSizes, ...artwork.values()] : audioSizes, s3Price),
-          s3Pricing,
-        ),
-        providerCost(
-          `${EMBEDDED_NODE} (embedded node)`,
-          holdingOf([
-            ...(config.includeIpfsBackup ? audioSizes : []),
-            ...artwork.values(),
-            ...documents.map((d) => d.bytes.length),
-          ]),
-          { kind: "local" },
-        ),
-      ],
+      costs: ESTIMATED.map((role) => {
+        const pricing = pricingOf(
+          holderName(role, policy.embeddedS3, "storage"),
+          costConfig,
+          isOnThisMachine(role, policy.embeddedS3),
+        );
+        const held = OBJECT_KINDS.filter((kind) => placement(kind, role, policy).countsTowardCost);
+        return providerCost(
+          holderName(role, policy.embeddedS3, "cost"),
+          holdingOf(
+            held.flatMap((kind) => sizes[kind]),
+            pricing.kind === "priced" ? pricing.price : undefined,
+          ),
+          pricing,
+        );
+      }),
       warnings: [
         ...storageWarnings(env, config, options.network),
         ...(await encoderWarning(previews, config)),
@@ -166,6 +149,42 @@ export async function planRun(options: {
     await rm(extractDir, { recursive: true, force: true });
   }
 }
+
+/** The roles the dry run estimates: those whose usage is counted (remote backends report none). */
+const ESTIMATED = STORAGE_ROLES.filter(usageCounted);
+
+/** The provider a role would be: the price table's key (`storj`), and the name shown for it. */
+function holderName(role: StorageRole, embeddedS3: boolean, line: "storage" | "cost"): string {
+  if (role === "primary") return embeddedS3 ? "local S3" : "storj";
+  return line === "cost" ? `${EMBEDDED_NODE} (embedded node)` : EMBEDDED_NODE;
+}
+
+const KIND_WORDS: Record<ObjectKind, string> = {
+  audio: "audio",
+  preview: "previews",
+  artwork: "artwork",
+  metadata: "metadata",
+};
+
+/** What each estimated role would receive, kind by kind, as the routing table sends it. */
+function storageRows(sizes: Record<ObjectKind, number[]>, policy: StoragePolicy): Plan["storage"] {
+  return ESTIMATED.flatMap((role) =>
+    OBJECT_KINDS.flatMap((kind) => {
+      const where = placement(kind, role, policy);
+      if (!where.stores || (kind === "preview" && sizes.preview.length === 0)) return [];
+      const note =
+        role === "primary" && policy.embeddedS3 && kind === "audio"
+          ? "; no Storj keys set"
+          : where.backup
+            ? " backup"
+            : "";
+      const label = `${holderName(role, policy.embeddedS3, "storage")} (${KIND_WORDS[kind]}${note})`;
+      return [{ role: label, objects: sizes[kind].length, bytes: sum(sizes[kind]) }];
+    }),
+  );
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** The remote backends a run would leave out, and the public-network rule a run would apply. */
 function storageWarnings(

@@ -1,6 +1,7 @@
 // Longer than 300 lines because it is one track's whole way through the stages, with the rule for each
 // setback (fail, wait, or go on degraded) beside the step it judges.
 import type { LimitFunction } from "p-limit";
+import type { RequireName } from "../config/pipeline-config.js";
 import { AbortedError, describeError, InputError, IntegrityError } from "../errors.js";
 import type { TrackState } from "../ledger/ledger.js";
 import type { JournalRecord } from "../ledger/records.js";
@@ -10,15 +11,16 @@ import { buildMetadata } from "../stages/metadata.js";
 import { type PreviewSettings, preparePreview } from "../stages/preview.js";
 import { type StoreOutcome, storeObject } from "../stages/store.js";
 import { verifyTrack } from "../stages/verify.js";
-import type { StorageRole, StorageSet } from "../storage/storage-set.js";
+import { blocksMint, OBJECT_KINDS, route } from "../storage/routing.js";
+import type { StorageSet } from "../storage/storage-set.js";
 
 export interface TrackPolicy {
-  /** Roles that must hold the audio before the track may be minted (DCMX_REQUIRE). */
-  require: StorageRole[];
+  /** What must hold the audio before the track may be minted (DCMX_REQUIRE). */
+  require: RequireName[];
   includeIpfsBackup: boolean;
   /**
    * The public network the track is minted on, when strangers must be able to fetch what its token points
-   * at: then a remote backend must hold its audio, artwork and metadata (see `missingRemoteCopies`).
+   * at: then a remote backend must hold each of its objects (the routing table's `one`).
    */
   publicNetwork?: string;
 }
@@ -31,21 +33,6 @@ export type TrackResult =
   /** Stored where it could be, but a required provider failed: a later run finishes it. */
   | ({ status: "pending"; reason: string; uploadedBytes: number } & Degraded)
   | { status: "failed"; stage: string; reason: string; uploadedBytes: number };
-
-/** Kinds a token points at: on a public network each must be on a remote backend before minting. */
-const FETCHED_BY_STRANGERS: ObjectKind[] = ["audio", "preview", "artwork", "metadata"];
-
-/**
- * Whether a provider's failure to store an object holds the track back. Remote backends are backups:
- * a closed, misconfigured or unreachable one is reported and retried by the next run, never a reason to
- * wait (the public-network rule asks for *some* remote copy, separately). Audio is needed on the roles
- * DCMX_REQUIRE names (and so is its preview); artwork and metadata on the embedded node (and the S3 bucket for artwork), which
- * serve them. Wrong bytes or a wrong CID fail the track whoever answered them, and so does its file gone or unreadable (`hasTrackFault`).
- */
-export function blocks(kind: ObjectKind, role: StorageRole, policy: Pick<TrackPolicy, "require">): boolean {
-  if (role === "remote") return false;
-  return (kind !== "audio" && kind !== "preview") || policy.require.includes(role);
-}
 
 interface Context {
   /** The runner's recorder: every fact about the track goes through it, durable when it resolves. */
@@ -80,14 +67,15 @@ export async function processTrack(
   known: TrackState | undefined,
 ): Promise<TrackResult> {
   const sha256 = track.content.sha256;
+  const routing = ctx.storage.policy(ctx.policy);
   let uploadedBytes = 0;
   let stage = "record";
   const degraded: string[] = [];
   const fail = (reason: string): TrackResult => ({ status: "failed", stage, reason, uploadedBytes });
   const pending = (reason: string): TrackResult => ({ status: "pending", reason, uploadedBytes, degraded });
   // A provider that answered with bytes or a CID we did not compute, or a file that can no longer be read as
-  // it was scanned, fails the track; any other failure of a provider the track needs leaves it pending for a
-  // later run; the others are reported and retried.
+  // it was scanned, fails the track; any other failure of a provider that must hold the object before the
+  // mint (the routing table) leaves it pending for a later run; the others are reported and retried.
   const setback = (kind: ObjectKind, outcome: StoreOutcome): TrackResult | undefined => {
     const reasons = outcome.failures.map((f) => f.reason).join("; ");
     if (hasTrackFault(outcome)) return fail(reasons);
@@ -97,7 +85,7 @@ export async function processTrack(
         `  ! ${track.file}: ${kind} not stored on ${failure.target.provider.name} (${failure.target.role}): ${failure.reason}`,
       );
     }
-    const needed = outcome.failures.filter((f) => blocks(kind, f.target.role, ctx.policy));
+    const needed = outcome.failures.filter((f) => blocksMint(kind, f.target.role, routing));
     if (needed.length === 0) return undefined;
     return pending(`${kind}: ${needed.map((f) => f.reason).join("; ")}`);
   };
@@ -240,28 +228,28 @@ export async function processTrack(
     const pinSetback = setback("metadata", pinned);
     if (pinSetback) return pinSetback;
 
-    if (ctx.policy.publicNetwork !== undefined) {
-      const held = { audio, preview: previewStored, artwork, metadata: pinned };
-      const missing = FETCHED_BY_STRANGERS.filter(
-        (kind) => held[kind] !== undefined && !held[kind].stored.some((o) => isRemote(held[kind]!, o)),
+    const held = { audio, preview: previewStored, artwork, metadata: pinned };
+    const unfetched = OBJECT_KINDS.filter((kind) => {
+      const outcome = held[kind];
+      return (
+        outcome !== undefined &&
+        route(kind, "remote", routing).beforeMint === "one" &&
+        !outcome.stored.some((o) => isRemote(outcome, o))
       );
-      if (missing.length > 0) return pending(unfetchable(ctx, missing));
-    }
+    });
+    if (unfetched.length > 0) return pending(unfetchable(ctx, unfetched));
 
     stage = "verify";
     if (known?.verifiedMetadataCid !== metadata.cid) {
+      // The copies the mint relies on: every one the routing table says must be held before it.
       const objects = [
-        ...pairs(audio, track.content.cid, sha256).filter((p) => ctx.policy.require.includes(p.target.role)),
-        ...(previewStored && preview
-          ? pairs(previewStored, preview.cid, preview.sha256).filter((p) =>
-              ctx.policy.require.includes(p.target.role),
-            )
-          : []),
+        ...pairs(audio, track.content.cid, sha256),
+        ...(previewStored && preview ? pairs(previewStored, preview.cid, preview.sha256) : []),
         ...(artwork && track.artwork
           ? pairs(artwork, track.artwork.content.cid, track.artwork.content.sha256)
           : []),
         ...pairs(pinned, metadata.cid, metadata.address.sha256),
-      ];
+      ].filter((p) => blocksMint(p.object.kind, p.target.role, routing));
       await verifyTrack({ sha256, file: track.file, objects, metadata }, ctx.signal);
       await ctx.record({ type: "verified", sha256, metadataCid: metadata.cid });
     }

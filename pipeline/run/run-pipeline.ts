@@ -7,7 +7,7 @@ import pLimit from "p-limit";
 import { networkExposure } from "../chain/network-exposure.js";
 import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
-import { AbortedError, ConfigError } from "../errors.js";
+import { AbortedError } from "../errors.js";
 import { type Ledger, openLedger } from "../ledger/ledger.js";
 import { deploymentKey, type RecordOf } from "../ledger/records.js";
 import type { Problem } from "../library/problems.js";
@@ -21,6 +21,7 @@ import { type RunSummary, summaryLines } from "../report/report.js";
 import { type ScanSummary, scanLibrary } from "../scan/scan-library.js";
 import { type MintRecords, type MintRight, MintStage, soleMinter } from "../stages/mint.js";
 import { previewSettings } from "../stages/preview.js";
+import { assertRoutable } from "../storage/routing.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { nameKey } from "../util/file-name.js";
 import { assertWorkerSetup, libraryIsShared } from "../workers/requirements.js";
@@ -63,12 +64,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { config, storage, signal } = options;
   const progress = options.progress ?? createProgress();
   const startedAt = new Date();
-  if (!config.includeIpfsBackup && config.require.includes("ipfs")) {
-    throw new ConfigError("POLICY", "the IPFS backup is off but tracks are required to be on IPFS", {
-      field: "INCLUDE_IPFS_BACKUP",
-      hint: "set DCMX_REQUIRE=storj to mint from Storj alone, or turn INCLUDE_IPFS_BACKUP back on",
-    });
-  }
+  assertRoutable(storage.policy(config));
   const ledger = options.ledger ?? (await openLedger(config));
   const record = ledger.record.bind(ledger);
   const run = runKey(config);

@@ -1,12 +1,10 @@
 import type { LimitFunction } from "p-limit";
 import { AbortedError, describeError } from "../errors.js";
 import type { PutRequest, StorageProvider, StoredObject } from "../providers/types.js";
-import type { StorageRole } from "../storage/storage-set.js";
+import type { RoleProvider } from "../storage/storage-set.js";
 
-export interface StoreTarget {
-  role: StorageRole;
-  provider: StorageProvider;
-}
+/** A provider an object is sent to, with the role it plays (`storage/routing.ts`). */
+export type StoreTarget = RoleProvider;
 
 export interface StoreOutcome {
   targets: StoreTarget[];

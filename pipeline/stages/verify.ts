@@ -32,7 +32,7 @@ export async function verifyTrack(input: VerifyInput, signal?: AbortSignal): Pro
       );
     }
     assertSameCid(target.provider.name, expectedCid, object.cid);
-    if (object.kind === "metadata" && target.role === "ipfs") {
+    if (object.kind === "metadata" && target.role === "local-ipfs") {
       await verifyCid(input.metadata.cid, await target.provider.get(object, signal), { file: input.file });
     }
   }

@@ -8,6 +8,20 @@ import { loadStorjConfig } from "../providers/s3/config.js";
 import { type LocalS3, localS3Config, startLocalS3 } from "../providers/s3/local-s3.js";
 import { S3Provider } from "../providers/s3/provider.js";
 import type { ObjectKind, StorageProvider } from "../providers/types.js";
+import {
+  blocksMint,
+  type RoutingPolicy,
+  rolesStoring,
+  STORAGE_ROLES,
+  type StoragePolicy,
+  type StorageRole,
+} from "./routing.js";
+
+/** A provider and the role it plays in a run. */
+export interface RoleProvider {
+  role: StorageRole;
+  provider: StorageProvider;
+}
 
 /** Where the embedded local S3 server keeps its objects when no Storj keys are set. */
 const localS3Directory = (workDir: string) => join(workDir, "s3");
@@ -29,23 +43,10 @@ export function localDirectoriesFor(
   };
 }
 
-/**
- * Who holds a copy: the S3 primary (`storj`), the embedded IPFS node (`ipfs`: only this machine serves it)
- * and the remote IPFS backends (`remote`: services or nodes that strangers can fetch from).
- */
-export type StorageRole = "storj" | "ipfs" | "remote";
-
-/**
- * The routing policy, one row per kind: which roles receive it. `backup` rows are skipped when
- * INCLUDE_IPFS_BACKUP is off, `realBucket` rows without Storj keys (the embedded local S3 serves no
- * player). Remote backends are backups: their failures never hold a track back (process-track.ts).
- */
-const ROUTES: Record<ObjectKind, Array<{ role: StorageRole; backup?: true; realBucket?: true }>> = {
-  audio: [{ role: "storj" }, { role: "ipfs", backup: true }, { role: "remote", backup: true }],
-  preview: [{ role: "storj" }, { role: "ipfs", backup: true }, { role: "remote", backup: true }],
-  artwork: [{ role: "ipfs" }, { role: "remote" }, { role: "storj", realBucket: true }],
-  metadata: [{ role: "ipfs" }, { role: "remote" }],
-};
+/** Where objects go for a run writing to `places`: the primary is the embedded s3rver when it has a folder. */
+export function storagePolicy(places: LocalDirectories, includeIpfsBackup: boolean): StoragePolicy {
+  return { includeIpfsBackup, embeddedS3: places.localS3 !== undefined };
+}
 
 /**
  * Every storage backend of a run, grouped by role: the S3 primary (Storj, or an embedded local S3 when no
@@ -127,25 +128,33 @@ export class StorageSet {
     return this.ipfs.slice(1);
   }
 
-  /** Providers that receive objects of `kind` under `ROUTES`. */
-  providersFor(
-    kind: ObjectKind,
-    includeIpfsBackup: boolean,
-  ): Array<{ role: StorageRole; provider: StorageProvider }> {
-    return ROUTES[kind]
-      .filter((route) => (includeIpfsBackup || !route.backup) && !(route.realBucket && this.embeddedS3))
-      .flatMap(({ role }) => this.#holders(role).map((provider) => ({ role, provider })));
+  /** Providers that receive objects of `kind` (the routing table, `routing.ts`). */
+  providersFor(kind: ObjectKind, includeIpfsBackup: boolean): RoleProvider[] {
+    return rolesStoring(kind, { includeIpfsBackup, embeddedS3: this.embeddedS3 }).flatMap((role) =>
+      this.holders(role),
+    );
   }
 
-  #holders(role: StorageRole): StorageProvider[] {
-    switch (role) {
-      case "storj":
-        return [this.storj];
-      case "ipfs":
-        return [this.embedded];
-      case "remote":
-        return this.remotes;
-    }
+  /** The routing table's policy for these providers under the run's settings (DCMX_REQUIRE…). */
+  policy(settings: Omit<RoutingPolicy, "embeddedS3">): RoutingPolicy {
+    return { ...settings, embeddedS3: this.embeddedS3 };
+  }
+
+  /** Whether a provider of `role` failing to store `kind` holds the track back (the routing table). */
+  blocksMint(kind: ObjectKind, role: StorageRole, settings: Omit<RoutingPolicy, "embeddedS3">): boolean {
+    return blocksMint(kind, role, this.policy(settings));
+  }
+
+  /** The providers that play `role`: one S3 primary, one embedded node, any number of remote backends. */
+  holders(role: StorageRole): RoleProvider[] {
+    const providers =
+      role === "primary" ? [this.storj] : role === "local-ipfs" ? [this.embedded] : this.remotes;
+    return providers.map((provider) => ({ role, provider }));
+  }
+
+  /** Every provider with its role. */
+  roles(): RoleProvider[] {
+    return STORAGE_ROLES.flatMap((role) => this.holders(role));
   }
 
   all(): StorageProvider[] {

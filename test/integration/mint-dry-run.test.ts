@@ -47,7 +47,7 @@ describe("mint-library --dry-run", function () {
       /Previews: 2 masters OpenSea cannot play \(FLAC, AIFF, M4A\) to encode as mp3-v0, about 153\.8 KB in about/,
     );
     expect(output).to.match(/local S3 \(previews\): 2 objects, 153\.8 KB\n/);
-    expect(output).to.match(/ipfs \(preview backup\): 2 objects, 153\.8 KB\n/);
+    expect(output).to.match(/ipfs \(previews backup\): 2 objects, 153\.8 KB\n/);
     expect(output).to.match(/ipfs \(artwork\): 2 objects, /);
     expect(output).to.match(/ipfs \(metadata\): 5 objects, /);
     expect(output).to.not.include("storj (");

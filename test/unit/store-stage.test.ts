@@ -57,7 +57,7 @@ describe("store stage", () => {
       mimeType: "image/jpeg",
       extension: ".jpg",
     };
-    const targets = [{ role: "ipfs" as const, provider }];
+    const targets = [{ role: "local-ipfs" as const, provider }];
     const limit = pLimit(5);
     const store = async (sha256: string) =>
       storeObject({

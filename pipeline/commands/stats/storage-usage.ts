@@ -11,9 +11,9 @@ import {
   totalMonthlyUsd,
 } from "../../cost/monthly-cost.js";
 import type { CostConfig } from "../../cost/prices.js";
-import { EMBEDDED_NODE } from "../../providers/ipfs/helia-node.js";
 import { formatBytes } from "../../report/format.js";
 import { RunReportSchema } from "../../report/report.js";
+import { isOnThisMachine, usageCounted } from "../../storage/routing.js";
 import type { StorageSet } from "../../storage/storage-set.js";
 
 export interface StorageUsage {
@@ -32,14 +32,12 @@ export async function storageUsage(
   costs: CostConfig,
 ): Promise<StorageUsage> {
   const averageTrackBytes = await averageTrackSize(reportPath);
-  const local = new Set([EMBEDDED_NODE, ...(storage.embeddedS3 ? [storage.storj.name] : [])]);
-  const measured = new Set([storage.storj.name, EMBEDDED_NODE]);
   const providers = await Promise.all(
-    storage.all().map(async (provider): Promise<ProviderCost> => {
-      const pricing = pricingOf(provider.name, costs, local.has(provider.name));
+    storage.roles().map(async ({ role, provider }): Promise<ProviderCost> => {
+      const pricing = pricingOf(provider.name, costs, isOnThisMachine(role, storage.embeddedS3));
       const price = pricing.kind === "priced" ? pricing.price : undefined;
       // Remote backends count only what this process sent; saying 0 would be wrong, so they say nothing.
-      const holding = measured.has(provider.name)
+      const holding = usageCounted(role)
         ? await provider.stats({ billedSize: billedSize(price) }).then(
             ({ objects, bytes, billedBytes }): Holding => ({
               objects,

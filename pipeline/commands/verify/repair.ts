@@ -16,6 +16,7 @@ import type { TrackMetadata } from "../../metadata/track-metadata.js";
 import type { PutRequest, StorageProvider } from "../../providers/types.js";
 import type { Progress } from "../../report/progress.js";
 import { metadataPath } from "../../stages/metadata.js";
+import { addressedBy } from "../../storage/routing.js";
 import { type CopyCandidate, findVerifiedCopy, type WantedObject } from "../../storage/verified-copy.js";
 import { auditToken, type TokenAuditContext } from "./audit-collection.js";
 
@@ -179,7 +180,8 @@ async function repairAudio(ctx: RepairContext, check: Check, metadata: TrackMeta
       kind: "audio",
       address: { ...address, profile: acceptCid(want.cid).profile },
       mimeType: metadata.mimeType,
-      extension: target.role === "storj" ? extname(locator) : `.${metadata.properties.audio.format}`,
+      extension:
+        addressedBy(target.role) === "key" ? extname(locator) : `.${metadata.properties.audio.format}`,
     }),
   );
 }
