@@ -14,8 +14,9 @@ import type { LibraryFile } from "../library/walk.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { needsPreview } from "../preview/formats.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
+import type { RunEvents } from "../report/events.js";
 import { formatBytes } from "../report/format.js";
-import { createProgress, type Progress } from "../report/progress.js";
+import { createProgress } from "../report/progress.js";
 import { type RunSummary, summaryLines } from "../report/report.js";
 import { type ScanSummary, scanLibrary } from "../scan/scan-library.js";
 import { type MintRecords, MintStage } from "../stages/mint.js";
@@ -32,7 +33,8 @@ export interface RunOptions {
   storage: StorageSet;
   /** Omitted: store and verify only (`dcmx upload`, `uploadMusicLibrary`). */
   chain?: ChainSetup;
-  progress?: Progress;
+  /** Where the run tells what happens (subscribe to it); a terminal renderer (`createProgress`) when omitted. */
+  progress?: RunEvents;
   signal?: AbortSignal;
   /**
    * The ledger, when the caller opened it before starting storage (so a second process on the work
@@ -56,7 +58,9 @@ export interface RunResult {
  */
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { config, storage, signal } = options;
-  const progress = options.progress ?? createProgress();
+  const events = options.progress ?? createProgress();
+  const notice = (message: string) => events.emit({ type: "notice", message });
+  const warn = (message: string) => events.emit({ type: "warning", message });
   const startedAt = new Date();
   if (!config.includeIpfsBackup && config.require.includes("ipfs")) {
     throw new ConfigError("POLICY", "the IPFS backup is off but tracks are required to be on IPFS", {
@@ -69,8 +73,13 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const run = runKey(config);
   try {
     await record({ type: "run-started", run });
-    for (const unused of storage.unusedBackends) progress.note(`  ! ${unused.provider}: ${unused.reason}`);
-    progress.note(`Scanning ${config.library} ...`);
+    for (const unused of storage.unusedBackends)
+      events.emit({
+        type: "warning",
+        provider: unused.provider,
+        message: `${unused.provider}: ${unused.reason}`,
+      });
+    notice(`Scanning ${config.library} ...`);
     // What the minter's callbacks need of the tracks waiting to be minted, and nothing more.
     const waiting = new Map<string, { file: string; size: number; outcome: RecordOf<"outcome"> }>();
     const reported = new Set<Problem>();
@@ -88,14 +97,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     let diskChecked: Promise<void> | undefined;
     const startChain = () => {
       minting ??= options.chain
-        ? resolveTracksChain(options.chain, ledger, config.contract, (m) => progress.note(m)).then(
-            async (chain) => ({
-              chain,
-              key: deploymentKey(chain.deployment),
-              publicNetwork: remoteCopiesRequired(options.chain!, chain, config, (m) => progress.note(m)),
-              ...(await startMinting(chain, { ledger, record }, config, progress, waiting, record, signal)),
-            }),
-          )
+        ? resolveTracksChain(options.chain, ledger, config.contract, notice).then(async (chain) => ({
+            chain,
+            key: deploymentKey(chain.deployment),
+            publicNetwork: remoteCopiesRequired(options.chain!, chain, config, warn),
+            ...(await startMinting(chain, { ledger, record }, config, events, waiting, record, signal)),
+          }))
         : Promise.resolve(undefined);
       return minting;
     };
@@ -120,7 +127,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       const minted = mint !== undefined && state?.minted.has(mint.key);
       if (minted && !copiesMissing(storage, config, track, state?.stored ?? [])) {
         await record(outcome("already-minted"));
-        progress.done(track.file, track.content.size, "already minted");
+        events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "already minted" });
         return;
       }
       const result = await processTrack(
@@ -133,8 +140,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           pinLimit,
           preview,
           signal,
-          note: (m) => progress.note(m),
-          sent: (bytes) => progress.sent(bytes),
+          events,
         },
         track,
         state,
@@ -142,24 +148,25 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       uploadedBytes += result.uploadedBytes;
       if (result.status === "failed") {
         await record(outcome("failed", { error: `${result.stage}: ${result.reason}` }));
-        progress.failed(track.file, `${result.stage}: ${result.reason}`);
+        events.emit({ type: "failed", file: track.file, stage: result.stage, error: result.reason });
         return;
       }
       if (result.status === "pending") {
         await record(outcome("pending", { error: result.reason, degraded: result.degraded }));
-        progress.failed(track.file, `pending — ${result.reason}`);
+        events.emit({ type: "pending", file: track.file, reason: result.reason });
         return;
       }
       const ready = outcome(minted ? "already-minted" : mint ? "ready" : "stored", {
         degraded: result.degraded,
       });
       await record(ready);
-      if (minted) progress.done(track.file, track.content.size, "already minted");
+      if (minted)
+        events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "already minted" });
       else if (mint) {
-        progress.ready(track.file);
+        events.emit({ type: "ready", file: track.file });
         waiting.set(track.content.sha256, { file: track.file, size: track.content.size, outcome: ready });
         mint.stage.add({ sha256: track.content.sha256, metadataCid: result.metadataCid });
-      } else progress.done(track.file, track.content.size, "stored");
+      } else events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "stored" });
     };
 
     // Every track handed over finishes its current write, and the minter stops, before this returns or
@@ -183,13 +190,13 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         signal,
         admit: () => inFlight.take(),
         onAudioFiles: (files) => {
-          progress.start(files.length);
+          events.emit({ type: "started", total: files.length });
           // Reading free space cannot fail the run: without it there is only no warning.
           diskChecked = unstoredAudioBytes(files, ledger, config)
             .then((bytes) => diskShortages(storage, config, bytes))
             .then(
               (lines) => {
-                for (const line of lines) progress.note(line);
+                for (const line of lines) warn(line);
               },
               () => undefined,
             );
@@ -211,12 +218,15 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
                 }),
               );
             }
+            const { code, field, message } = outcome.problem;
             if (outcome.problem.severity === "skipped")
-              progress.skipped(outcome.file, outcome.problem.message);
-            else progress.failed(outcome.file, outcome.problem.message);
+              events.emit({ type: "skipped", file: outcome.file, reason: message, code });
+            else
+              events.emit({ type: "failed", file: outcome.file, stage: "scan", error: message, code, field });
             return;
           }
-          for (const warning of outcome.warnings) progress.note(`  ! ${warning.message}`);
+          events.emit({ type: "scanned", file: outcome.track.file, bytes: outcome.track.content.size });
+          for (const problem of outcome.warnings) events.emit({ type: "problem", problem });
           work.add(handle(outcome.track, outcome.order).finally(outcome.release));
         },
       });
@@ -225,15 +235,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       throw error;
     }
     for (const problem of scan.problems) {
-      if (!reported.has(problem))
-        progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);
+      if (!reported.has(problem)) events.emit({ type: "problem", problem });
     }
     const { mint, mintError } = await settle();
     const chain = mint?.chain;
     if (signal?.aborted) throw new AbortedError();
     if (work.error !== undefined) throw work.error;
     if (mintError !== undefined) throw mintError;
-    progress.stop();
+    events.emit({ type: "finished" });
 
     const summary = await writeRunReport({
       path: config.reportPath,
@@ -249,14 +258,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     });
     const totals = summary.totals;
     if (uploadedBytes === 0 && totals.mintTransactions === 0 && totals.failed === 0 && totals.pending === 0) {
-      progress.note(
+      notice(
         "\nNothing to do: every track is already stored and minted; no upload and no transaction was made.",
       );
     }
-    for (const line of summaryLines(summary, config.reportPath)) progress.note(line);
+    for (const line of summaryLines(summary, config.reportPath)) notice(line);
     return { summary, reportPath: config.reportPath };
   } finally {
-    progress.stop();
+    events.emit({ type: "finished" });
     if (options.ledger === undefined) await ledger.close();
   }
 }
@@ -284,7 +293,7 @@ function remoteCopiesRequired(
   setup: ChainSetup,
   chain: TracksChain,
   config: PipelineConfig,
-  note: (message: string) => void,
+  warn: (message: string) => void,
 ): string | undefined {
   const exposure = networkExposure({
     inProcess: setup.ephemeral,
@@ -293,8 +302,8 @@ function remoteCopiesRequired(
   });
   if (exposure === "local") return undefined;
   if (!config.allowLocalOnly) return setup.network;
-  note(
-    `  ! DCMX_ALLOW_LOCAL_ONLY is set: minting on ${setup.network} even where no remote IPFS backend holds a track.`,
+  warn(
+    `DCMX_ALLOW_LOCAL_ONLY is set: minting on ${setup.network} even where no remote IPFS backend holds a track.`,
   );
   return undefined;
 }
@@ -320,7 +329,7 @@ async function startMinting(
   chain: TracksChain,
   records: MintRecords,
   config: PipelineConfig,
-  progress: Progress,
+  events: RunEvents,
   waiting: Map<string, { file: string; size: number; outcome: RecordOf<"outcome"> }>,
   record: (record: JournalRecord) => Promise<void>,
   signal: AbortSignal | undefined,
@@ -334,13 +343,20 @@ async function startMinting(
       minted: (token, alreadyOnChain) => {
         const track = waiting.get(token.sha256);
         waiting.delete(token.sha256);
-        if (track) progress.done(track.file, track.size, alreadyOnChain ? "already minted" : "minted");
+        if (track)
+          events.emit({
+            type: "minted",
+            file: track.file,
+            bytes: track.size,
+            tokenId: token.tokenId.toString(),
+            alreadyOnChain,
+          });
       },
-      failed: async (sha256, reason) => {
+      failed: async (sha256, error) => {
         const track = waiting.get(sha256);
         waiting.delete(sha256);
-        if (track) await record({ ...track.outcome, status: "failed", error: reason });
-        progress.failed(track?.file ?? sha256, reason);
+        if (track) await record({ ...track.outcome, status: "failed", error: `mint: ${error}` });
+        events.emit({ type: "failed", file: track?.file ?? sha256, stage: "mint", error });
       },
     },
   );
@@ -392,6 +408,6 @@ async function diskShortages(
     .filter((disk) => disk.freeBytes < disk.neededBytes)
     .map(
       (disk) =>
-        `  ! local disk at ${disk.directory}: ${formatBytes(disk.freeBytes)} free, but the embedded copies of the audio not stored yet need up to ${formatBytes(disk.neededBytes)}: tracks that do not fit wait for a re-run. To avoid that: ${DISK_SHORT_FIX}`,
+        `local disk at ${disk.directory}: ${formatBytes(disk.freeBytes)} free, but the embedded copies of the audio not stored yet need up to ${formatBytes(disk.neededBytes)}: tracks that do not fit wait for a re-run. To avoid that: ${DISK_SHORT_FIX}`,
     );
 }
