@@ -14,7 +14,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { loadPipelineConfig } from "../pipeline/config/pipeline-config.js";
 import { chainSetupFrom } from "../pipeline/hardhat/chain-setup.js";
-import type { Progress } from "../pipeline/report/progress.js";
+import { RunEvents } from "../pipeline/report/events.js";
 import { runPipeline } from "../pipeline/run/run-pipeline.js";
 import { StorageSet } from "../pipeline/storage/storage-set.js";
 import type { Fault, FaultPlan } from "../test/support/ipfs-service/faults.js";
@@ -132,17 +132,11 @@ const BACKENDS: Array<{ name: string; upload: string; start(): Promise<Running> 
   },
 ];
 
-/** Per-track lines would drown the numbers; failures are printed. */
-const quiet: Progress = {
-  start: () => undefined,
-  failed: (file, reason) => console.log(`    failed: ${file}: ${reason}`),
-  skipped: () => undefined,
-  ready: () => undefined,
-  sent: () => undefined,
-  note: () => undefined,
-  done: () => undefined,
-  stop: () => undefined,
-};
+/** Per-track lines would drown the numbers; failures and tracks left pending are printed. */
+const quiet = new RunEvents().on((event) => {
+  if (event.type === "failed") console.log(`    failed: ${event.file}: ${event.stage}: ${event.error}`);
+  if (event.type === "pending") console.log(`    pending: ${event.file}: ${event.reason}`);
+});
 
 async function run(name: string, extra: Record<string, string>) {
   const workDir = join(OUT, `work-${name}`);

@@ -34,7 +34,8 @@ import { EmbeddedIpfsNode } from "../pipeline/providers/ipfs/helia-node.js";
 import { createS3Client } from "../pipeline/providers/s3/client.js";
 import type { S3ProviderConfig } from "../pipeline/providers/s3/config.js";
 import { localS3Config, startLocalS3 } from "../pipeline/providers/s3/local-s3.js";
-import { LineProgress, type Progress } from "../pipeline/report/progress.js";
+import { type RunEvent, RunEvents } from "../pipeline/report/events.js";
+import { LineProgress } from "../pipeline/report/progress.js";
 import type { RunSummary } from "../pipeline/report/report.js";
 import type { ChainSetup } from "../pipeline/run/deployment.js";
 import { runPipeline } from "../pipeline/run/run-pipeline.js";
@@ -208,31 +209,30 @@ async function bareLoop(
 
 // ---- (b), (c) the pipeline ----------------------------------------------------------------------------
 
-/** Per-track lines would drown the numbers: count successes and per-track warnings, print the rest. */
-class QuietProgress implements Progress {
+/**
+ * Per-track lines would drown the numbers: successes are left out, warnings counted (the first shown),
+ * everything else printed as the CLI prints it.
+ */
+class QuietProgress {
+  readonly events = new RunEvents().on((event) => this.#on(event));
   readonly #lines = new LineProgress();
   startedAt = 0;
   #warnings: string[] = [];
-  done = () => undefined;
-  start(): void {
-    this.startedAt = performance.now();
-  }
-  failed(file: string, reason: string): void {
-    this.#lines.failed(file, reason);
-  }
-  skipped(file: string, reason: string): void {
-    this.#lines.skipped(file, reason);
-  }
-  ready(): void {}
-  sent(): void {}
-  note(message: string): void {
-    if (message.startsWith("  ! ")) this.#warnings.push(message);
-    else if (message.trim() !== "") this.#lines.note(message);
-  }
-  stop(): void {
-    if (this.#warnings.length > 0)
-      this.#lines.note(`${this.#warnings.length} track warnings, the first:\n${this.#warnings[0]}`);
-    this.#warnings = [];
+
+  #on(event: RunEvent): void {
+    if (event.type === "started") this.startedAt = performance.now();
+    if (event.type === "warning") this.#warnings.push(event.message);
+    else if (event.type === "problem" && event.problem.severity === "warning")
+      this.#warnings.push(event.problem.message);
+    else if (event.type === "finished" && this.#warnings.length > 0) {
+      console.log(`${this.#warnings.length} warnings, the first:\n  ! ${this.#warnings[0]}`);
+      this.#warnings = [];
+    } else if (
+      event.type !== "done" &&
+      event.type !== "minted" &&
+      !(event.type === "notice" && event.message.trim() === "")
+    )
+      this.#lines.render(event);
   }
 }
 
@@ -268,7 +268,7 @@ async function pipelineRun(
     const memory = new MemorySampler();
     const [cpuBefore, serverBefore] = [ownCpuSeconds(), await cpuSecondsOf(serverPid)];
     const started = performance.now();
-    const { summary: report } = await runPipeline({ config, storage, chain, progress });
+    const { summary: report } = await runPipeline({ config, storage, chain, progress: progress.events });
     const ms = performance.now() - started;
     const cpu = cpuLine(ownCpuSeconds() - cpuBefore, (await cpuSecondsOf(serverPid)) - serverBefore);
     const memoryLine = memory.stop();

@@ -10,7 +10,7 @@ import { claimsToBeAudio, detectFile } from "./library/audio-format.js";
 import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
 import { encodeMetadata } from "./metadata/encode.js";
 import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
-import type { Progress } from "./report/progress.js";
+import { RunEvents } from "./report/events.js";
 import { type RunReport, readReport } from "./report/report.js";
 import { processTrack } from "./run/process-track.js";
 import { runPipeline } from "./run/run-pipeline.js";
@@ -162,7 +162,8 @@ export class DecentralizedStorageManager {
         uploadLimit: this.#limit,
         pinLimit: this.#limit,
         preview: this.#preview,
-        note: () => {},
+        // One track stored on request: its degraded copies are in the result, with no one to tell on the way.
+        events: new RunEvents(),
       },
       track,
       await this.#ledger.track(track.content.sha256),
@@ -269,7 +270,7 @@ export interface UploadMusicLibraryOptions {
   maxConcurrent?: number;
   workDir?: string;
   env?: Record<string, string | undefined>;
-  progress?: Progress;
+  progress?: RunEvents;
   signal?: AbortSignal;
 }
 

@@ -2,7 +2,8 @@ import type { PublicClient } from "viem";
 import type { Hex } from "../chain/tracks-chain.js";
 import { describeError } from "../errors.js";
 import type { Ledger } from "../ledger/ledger.js";
-import { createProgress, type Progress } from "../report/progress.js";
+import type { RunEvents } from "../report/events.js";
+import { createProgress } from "../report/progress.js";
 import type { RunSummary } from "../report/report.js";
 import { findOpenSeaChain } from "./opensea/chains.js";
 import { OpenSeaClient } from "./opensea/client.js";
@@ -18,7 +19,7 @@ export async function syncMarketplaceAfterRun(options: {
   report: RunSummary;
   client: PublicClient;
   ledger: Ledger;
-  progress?: Progress;
+  progress?: RunEvents;
   signal?: AbortSignal;
 }): Promise<void> {
   const { report } = options;
@@ -29,15 +30,20 @@ export async function syncMarketplaceAfterRun(options: {
     const opensea = OpenSeaClient.fromEnv(options.env);
     if (opensea === undefined) return;
     if (findOpenSeaChain(report.chain.chainId) === undefined) {
-      progress.note(`OpenSea: chain ${report.chain.chainId} is not on OpenSea; marketplace sync skipped.`);
+      progress.emit({
+        type: "notice",
+        message: `OpenSea: chain ${report.chain.chainId} is not on OpenSea; marketplace sync skipped.`,
+      });
       return;
     }
-    progress.note("Telling OpenSea about new and changed tokens ...");
+    progress.emit({ type: "notice", message: "Telling OpenSea about new and changed tokens ..." });
     const result = await syncMarketplace({ ...options, progress, contract, opensea });
-    for (const line of syncSummary(result)) progress.note(line);
+    for (const message of syncSummary(result)) progress.emit({ type: "notice", message });
   } catch (error) {
-    progress.note(
-      `OpenSea sync failed: ${describeError(error)}\n  Run npx dcmx marketplace sync to try again.`,
-    );
+    progress.emit({
+      type: "warning",
+      provider: "opensea",
+      message: `OpenSea sync failed: ${describeError(error)}\n  Run npx dcmx marketplace sync to try again.`,
+    });
   }
 }

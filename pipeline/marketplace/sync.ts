@@ -5,7 +5,7 @@ import { tracksAbi } from "../chain/tracks-abi.js";
 import type { Hex } from "../chain/tracks-chain.js";
 import { AbortedError, AuthError, describeError } from "../errors.js";
 import type { Ledger } from "../ledger/ledger.js";
-import type { Progress } from "../report/progress.js";
+import type { RunEvents } from "../report/events.js";
 import { openSeaChain, openSeaItemUrl } from "./opensea/chains.js";
 import type { OpenSeaClient } from "./opensea/client.js";
 import { getNft, type OpenSeaNft, refreshNft } from "./opensea/nfts.js";
@@ -46,7 +46,7 @@ export interface SyncOptions {
   contract: Hex;
   opensea: OpenSeaClient;
   ledger: Ledger;
-  progress: Progress;
+  progress: RunEvents;
   /** Refresh every token, not only those changed since the last sync. */
   all?: boolean;
   /** How long to wait for the marketplace to show what a refresh asked for. */
@@ -89,13 +89,14 @@ export async function syncMarketplace(options: SyncOptions): Promise<SyncResult>
     const url = openSeaItemUrl(chain, contract, id);
     pending.push({ tokenId: String(id), tokenURI, status: "not ingested", detail: "", url, name: null });
   }
-  progress.start(pending.length);
+  progress.emit({ type: "started", total: pending.length });
   const label = (token: TokenSync) => `token ${token.tokenId}${token.name ? ` "${token.name}"` : ""}`;
   const settle = (token: TokenSync, status: SyncStatus, detail: string) => {
     token.status = status;
     token.detail = detail;
-    if (status === "shown") progress.done(label(token), 0, "synced");
-    else progress.failed(label(token), `${status}: ${detail}`);
+    if (status === "shown") progress.emit({ type: "done", file: label(token), bytes: 0, outcome: "synced" });
+    // The status is how far the marketplace got with the token: the step it stopped at.
+    else progress.emit({ type: "failed", file: label(token), stage: status, error: detail });
   };
 
   const waiting: TokenSync[] = [];
@@ -155,7 +156,7 @@ export async function syncMarketplace(options: SyncOptions): Promise<SyncResult>
       throw new AbortedError();
     });
   }
-  progress.stop();
+  progress.emit({ type: "finished" });
   return { chain: chain.slug, contract, tokens: pending, unchanged };
 }
 

@@ -1,41 +1,11 @@
 import { MultiBar, type SingleBar } from "cli-progress";
 import { redact } from "../util/secrets.js";
+import { type RunEvent, RunEvents, type TrackOutcome } from "./events.js";
 import { formatBytes } from "./format.js";
 
-export type TrackOutcome =
-  | "uploaded"
-  | "minted"
-  | "already minted"
-  | "stored"
-  | "pending"
-  /** `dcmx migrate` and `verify --repair`: one object sent to a provider, or found there already. */
-  | "copied"
-  | "already there"
-  /** `dcmx marketplace sync`: the marketplace shows the token as its metadata says. */
-  | "synced";
-
-/** Where the pipeline tells a person what is happening. */
-export interface Progress {
-  start(totalTracks: number): void;
-  done(file: string, bytes: number, outcome: TrackOutcome): void;
-  failed(file: string, reason: string): void;
-  /** An audio file left out on purpose (the same bytes as another track). */
-  skipped(file: string, reason: string): void;
-  /** Stored and verified, waiting for its mint batch (which may take many more tracks to fill). */
-  ready(file: string): void;
-  /** Bytes that went out to a provider: long uploads show movement before their track is done. */
-  sent(bytes: number): void;
-  /** A line that is not about one track (deployment, retries, a degraded provider). */
-  note(message: string): void;
-  stop(): void;
-}
-
 const OUTCOME_LABEL: Record<TrackOutcome, string> = {
-  uploaded: "Uploaded",
-  minted: "Minted",
   "already minted": "Already minted",
   stored: "Stored",
-  pending: "Pending",
   copied: "Copied",
   "already there": "Already there",
   synced: "Synced",
@@ -43,53 +13,72 @@ const OUTCOME_LABEL: Record<TrackOutcome, string> = {
 
 /**
  * Plain lines in the original design's format, for logs, CI and pipes:
- * `  ✓ Minted: song1.mp3 (4.2 MB) [1/150]` / `  ✗ Failed: song3.mp3 - Network timeout`.
+ * `  ✓ Minted: song1.mp3 (4.2 MB) [1/150]` / `  ✗ Failed: song3.mp3 - upload audio: Network timeout`.
+ * Every line is redacted: a provider's error may quote a key.
  */
-export class LineProgress implements Progress {
+export class LineProgress {
   #total = 0;
   #count = 0;
   constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
 
-  start(totalTracks: number): void {
-    this.#total = totalTracks;
+  render(event: RunEvent): void {
+    const line = this.#line(event);
+    if (line !== undefined) this.write(redact(line));
   }
 
-  done(file: string, bytes: number, outcome: TrackOutcome): void {
+  #line(event: RunEvent): string | undefined {
+    switch (event.type) {
+      case "started":
+        this.#total = event.total;
+        return undefined;
+      case "minted":
+        return this.#ended(event.file, event.bytes, event.alreadyOnChain ? "Already minted" : "Minted");
+      case "done":
+        return this.#ended(event.file, event.bytes, OUTCOME_LABEL[event.outcome]);
+      case "failed":
+        this.#count++;
+        return `  ✗ Failed: ${event.file} - ${event.stage}: ${withoutFile(event.file, event.error)}`;
+      case "pending":
+        this.#count++;
+        return `  ✗ Failed: ${event.file} - pending — ${event.reason}`;
+      case "skipped":
+        this.#count++;
+        return `  - Skipped: ${event.file} - ${withoutFile(event.file, event.reason)} [${this.#count}/${this.#total}]`;
+      case "problem":
+        return `  ${event.problem.severity === "warning" ? "!" : "✗"} ${event.problem.message}`;
+      case "warning":
+        return `  ! ${event.message}`;
+      case "notice":
+        return event.message;
+      // One line per item, printed when its fate is known; the bar shows the steps before that.
+      case "scanned":
+      case "bytes-sent":
+      case "stored":
+      case "ready":
+      case "finished":
+        return undefined;
+    }
+  }
+
+  #ended(file: string, bytes: number, label: string): string {
     this.#count++;
     // Tokens synced with a marketplace move no bytes of ours: no size to show.
     const size = bytes > 0 ? ` (${formatBytes(bytes)})` : "";
-    this.write(`  ✓ ${OUTCOME_LABEL[outcome]}: ${file}${size} [${this.#count}/${this.#total}]`);
+    return `  ✓ ${label}: ${file}${size} [${this.#count}/${this.#total}]`;
   }
-
-  failed(file: string, reason: string): void {
-    this.#count++;
-    this.write(`  ✗ Failed: ${file} - ${redact(withoutFile(file, reason))}`);
-  }
-
-  skipped(file: string, reason: string): void {
-    this.#count++;
-    this.write(`  - Skipped: ${file} - ${redact(withoutFile(file, reason))} [${this.#count}/${this.#total}]`);
-  }
-
-  /** Lines stay one per track, printed when its fate is known; the bar shows these instead. */
-  ready(): void {}
-  sent(): void {}
-
-  note(message: string): void {
-    this.write(redact(message));
-  }
-
-  stop(): void {}
 }
 
 /**
- * A live bar on a terminal; per-track lines scroll above it (cli-progress's MultiBar log keeps the bar
+ * A live bar on a terminal; per-item lines scroll above it (cli-progress's MultiBar log keeps the bar
  * intact), so nothing is hidden behind the bar.
  */
-export class BarProgress implements Progress {
+export class BarProgress {
   readonly #multi: MultiBar;
   #bar: SingleBar | undefined;
-  readonly #lines = new LineProgress((line) => this.#multi.log(`${line}\n`));
+  // Before the bar exists (scanning) and after it stopped (summary), plain lines are the right thing.
+  readonly #lines = new LineProgress((line) =>
+    this.#bar === undefined ? console.log(line) : this.#multi.log(`${line}\n`),
+  );
   /** Tracks stored and verified whose mint has not happened yet. */
   readonly #waiting = new Set<string>();
   #sentBytes = 0;
@@ -110,46 +99,44 @@ export class BarProgress implements Progress {
     });
   }
 
-  start(totalTracks: number): void {
-    this.#lines.start(totalTracks);
-    this.#startedAt = performance.now();
-    this.#bar = this.#multi.create(totalTracks, 0, { last: "", ready: 0, ...transfer(0, 0) });
+  render(event: RunEvent): void {
+    this.#lines.render(event);
+    switch (event.type) {
+      case "started":
+        this.#startedAt = performance.now();
+        this.#bar = this.#multi.create(event.total, 0, { last: "", ready: 0, ...transfer(0, 0) });
+        return;
+      case "bytes-sent":
+        this.#sentBytes += event.bytes;
+        this.#bar?.update(transfer(this.#sentBytes, performance.now() - this.#startedAt));
+        return;
+      case "ready":
+        this.#waiting.add(event.file);
+        this.#bar?.update({ ready: this.#waiting.size, last: `stored ${event.file}` });
+        return;
+      case "minted":
+      case "done":
+        this.#ended(event.file, event.file);
+        return;
+      case "failed":
+      case "pending":
+        this.#ended(event.file, `✗ ${event.file}`);
+        return;
+      case "skipped":
+        this.#ended(event.file, `- ${event.file}`);
+        return;
+      case "finished":
+        this.#stop();
+        return;
+    }
   }
 
-  sent(bytes: number): void {
-    this.#sentBytes += bytes;
-    this.#bar?.update(transfer(this.#sentBytes, performance.now() - this.#startedAt));
-  }
-
-  done(file: string, bytes: number, outcome: TrackOutcome): void {
-    this.#lines.done(file, bytes, outcome);
+  #ended(file: string, last: string): void {
     this.#waiting.delete(file);
-    this.#bar?.increment(1, { last: file, ready: this.#waiting.size });
+    this.#bar?.increment(1, { last, ready: this.#waiting.size });
   }
 
-  failed(file: string, reason: string): void {
-    this.#lines.failed(file, reason);
-    this.#waiting.delete(file);
-    this.#bar?.increment(1, { last: `✗ ${file}`, ready: this.#waiting.size });
-  }
-
-  skipped(file: string, reason: string): void {
-    this.#lines.skipped(file, reason);
-    this.#bar?.increment(1, { last: `- ${file}` });
-  }
-
-  ready(file: string): void {
-    this.#waiting.add(file);
-    this.#bar?.update({ ready: this.#waiting.size, last: `stored ${file}` });
-  }
-
-  note(message: string): void {
-    // Before the bar exists (scanning) and after it stopped (summary), plain lines are the right thing.
-    if (this.#bar === undefined) console.log(redact(message));
-    else this.#lines.note(message);
-  }
-
-  stop(): void {
+  #stop(): void {
     if (this.#bar === undefined) return;
     // Draw once more so lines logged since the last frame are printed before the bar stops.
     this.#multi.update();
@@ -171,9 +158,11 @@ function withoutFile(file: string, reason: string): string {
 
 export type ProgressUnit = "tracks" | "objects" | "tokens";
 
+/** An emitter whose events are shown to the person at the terminal: a bar there, plain lines otherwise. */
 export function createProgress(
   interactive = Boolean(process.stderr.isTTY) && process.env.CI === undefined,
   unit: ProgressUnit = "tracks",
-): Progress {
-  return interactive ? new BarProgress(unit) : new LineProgress();
+): RunEvents {
+  const renderer = interactive ? new BarProgress(unit) : new LineProgress();
+  return new RunEvents().on((event) => renderer.render(event));
 }

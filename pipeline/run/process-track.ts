@@ -7,6 +7,7 @@ import type { TrackState } from "../ledger/ledger.js";
 import type { JournalRecord } from "../ledger/records.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import type { ObjectKind, PutRequest, StoredObject } from "../providers/types.js";
+import type { RunEvents } from "../report/events.js";
 import { buildMetadata } from "../stages/metadata.js";
 import { type PreviewSettings, preparePreview } from "../stages/preview.js";
 import { type StoreOutcome, storeObject } from "../stages/store.js";
@@ -49,9 +50,8 @@ interface Context {
   pinLimit: LimitFunction;
   preview: PreviewSettings;
   signal?: AbortSignal;
-  note: (message: string) => void;
-  /** Bytes that went out to a provider, for progress. */
-  sent?: (bytes: number) => void;
+  /** Told of bytes sent, objects stored and providers that failed to store one (which stop no track). */
+  events: RunEvents;
 }
 
 /**
@@ -81,9 +81,12 @@ export async function processTrack(
     if (hasTrackFault(outcome)) return fail(reasons);
     for (const failure of outcome.failures) {
       degraded.push(`${kind} on ${failure.target.provider.name}: ${failure.reason}`);
-      ctx.note(
-        `  ! ${track.file}: ${kind} not stored on ${failure.target.provider.name} (${failure.target.role}): ${failure.reason}`,
-      );
+      ctx.events.emit({
+        type: "warning",
+        file: track.file,
+        provider: failure.target.provider.name,
+        message: `${track.file}: ${kind} not stored on ${failure.target.provider.name} (${failure.target.role}): ${failure.reason}`,
+      });
     }
     const needed = outcome.failures.filter((f) => blocksMint(kind, f.target.role, routing));
     if (needed.length === 0) return undefined;
@@ -91,12 +94,16 @@ export async function processTrack(
   };
   try {
     const existing = known?.stored ?? [];
-    const onStored = (object: StoredObject) => ctx.record({ type: "stored", sha256, object });
+    const onStored = async (object: StoredObject) => {
+      await ctx.record({ type: "stored", sha256, object });
+      ctx.events.emit({ type: "stored", file: track.file, kind: object.kind, provider: object.provider });
+    };
     // A file to every provider its kind is routed to, each copy recorded the moment it is held, its bytes
     // counted and its failures judged by `setback`.
     const upload = async (request: Omit<PutRequest, "signal" | "onSent">) => {
       const targets = ctx.storage.providersFor(request.kind, ctx.policy.includeIpfsBackup);
-      const put = { ...request, signal: ctx.signal, onSent: ctx.sent };
+      const onSent = (bytes: number) => ctx.events.emit({ type: "bytes-sent", bytes });
+      const put = { ...request, signal: ctx.signal, onSent };
       const outcome = await storeObject({
         targets,
         request: put,

@@ -15,8 +15,9 @@ import type { LibraryFile } from "../library/walk.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { needsPreview } from "../preview/formats.js";
 import type { ObjectKind, StoredObject } from "../providers/types.js";
+import type { RunEvents } from "../report/events.js";
 import { formatBytes } from "../report/format.js";
-import { createProgress, type Progress } from "../report/progress.js";
+import { createProgress } from "../report/progress.js";
 import { type RunSummary, summaryLines } from "../report/report.js";
 import { type ScanSummary, scanLibrary } from "../scan/scan-library.js";
 import { type MintRecords, type MintRight, MintStage, soleMinter } from "../stages/mint.js";
@@ -38,7 +39,8 @@ export interface RunOptions {
   storage: StorageSet;
   /** Omitted: store and verify only (`dcmx upload`, `uploadMusicLibrary`). */
   chain?: ChainSetup;
-  progress?: Progress;
+  /** Where the run tells what happens (subscribe to it); a terminal renderer (`createProgress`) when omitted. */
+  progress?: RunEvents;
   signal?: AbortSignal;
   /**
    * The ledger, when the caller opened it before starting storage (so a second process on the work
@@ -62,7 +64,9 @@ export interface RunResult {
  */
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { config, storage, signal } = options;
-  const progress = options.progress ?? createProgress();
+  const events = options.progress ?? createProgress();
+  const notice = (message: string) => events.emit({ type: "notice", message });
+  const warn = (message: string) => events.emit({ type: "warning", message });
   const startedAt = new Date();
   assertRoutable(storage.policy(config));
   const ledger = options.ledger ?? (await openLedger(config));
@@ -83,16 +87,22 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       leases = new WorkerLeases(ledger.leases, { workDir: config.workDir, ttlMs: config.workerLeaseMs });
       leases.start();
       if (!(await libraryIsShared(config.library)))
-        progress.note(
-          `  ! ${config.library} is on a local disk: workers on other machines cannot read it (mount it from NFS, SMB or CephFS at the same path on each).`,
+        warn(
+          `${config.library} is on a local disk: workers on other machines cannot read it (mount it from NFS, SMB or CephFS at the same path on each).`,
         );
     }
     await record({ type: "run-started", run });
-    for (const unused of storage.unusedBackends) progress.note(`  ! ${unused.provider}: ${unused.reason}`);
-    progress.note(`Scanning ${config.library} ...`);
+    for (const unused of storage.unusedBackends)
+      events.emit({
+        type: "warning",
+        provider: unused.provider,
+        message: `${unused.provider}: ${unused.reason}`,
+      });
+    notice(`Scanning ${config.library} ...`);
     // What the minter's callbacks need of the tracks waiting to be minted, and nothing more.
     const waiting = new Map<string, { file: string; size: number; outcome: RecordOf<"outcome"> }>();
     const reported = new Set<Problem>();
+    const refused = new Set<string>();
     const uploadLimit = pLimit(config.maxConcurrentUploads);
     const pinLimit = pLimit(config.maxConcurrentUploads);
     // Tracks in flight at once (hashing included); the scan waits for a place before it reads a file.
@@ -122,16 +132,16 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
                     );
               if (leases !== undefined && config.contract === undefined)
                 await awaitSharedDeployment(setup, ledger, right, leases.pollMs, signal);
-              const chain = await resolveTracksChain(setup, ledger, config.contract, (m) => progress.note(m));
+              const chain = await resolveTracksChain(setup, ledger, config.contract, notice);
               return {
                 chain,
                 key: deploymentKey(chain.deployment),
-                publicNetwork: remoteCopiesRequired(setup, chain, config, (m) => progress.note(m)),
+                publicNetwork: remoteCopiesRequired(setup, chain, config, warn),
                 ...(await startMinting(
                   chain,
                   { ledger, record },
                   config,
-                  progress,
+                  events,
                   waiting,
                   right,
                   leases?.pollMs,
@@ -163,14 +173,19 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       const complete = !copiesMissing(storage, config, track, state?.stored ?? []);
       if (minted && complete) {
         await record(outcome("already-minted"));
-        progress.done(track.file, track.content.size, "already minted");
+        events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "already minted" });
         return;
       }
       const ready = async (degraded: string[], metadataCid: string) => {
         const result = outcome(minted ? "already-minted" : mint ? "ready" : "stored", { degraded });
         if (minted) {
           await record(result);
-          progress.done(track.file, track.content.size, "already minted");
+          events.emit({
+            type: "done",
+            file: track.file,
+            bytes: track.content.size,
+            outcome: "already minted",
+          });
         } else if (mint) {
           const sha256 = track.content.sha256;
           waiting.set(sha256, { file: track.file, size: track.content.size, outcome: result });
@@ -178,11 +193,11 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
             record(result),
             record({ type: "mint-ready", deployment: mint.chain.deployment, sha256, metadataCid }),
           ]);
-          progress.ready(track.file);
+          events.emit({ type: "ready", file: track.file });
           mint.stage.queued(sha256);
         } else {
           await record(result);
-          progress.done(track.file, track.content.size, "stored");
+          events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "stored" });
         }
       };
       // Another worker may have finished the track (it claims files, not contents): what it verified is
@@ -201,8 +216,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           pinLimit,
           preview,
           signal,
-          note: (m) => progress.note(m),
-          sent: (bytes) => progress.sent(bytes),
+          events,
         },
         track,
         state,
@@ -210,12 +224,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       uploadedBytes += result.uploadedBytes;
       if (result.status === "failed") {
         await record(outcome("failed", { error: `${result.stage}: ${result.reason}` }));
-        progress.failed(track.file, `${result.stage}: ${result.reason}`);
+        events.emit({ type: "failed", file: track.file, stage: result.stage, error: result.reason });
         return;
       }
       if (result.status === "pending") {
         await record(outcome("pending", { error: result.reason, degraded: result.degraded }));
-        progress.failed(track.file, `pending — ${result.reason}`);
+        events.emit({ type: "pending", file: track.file, reason: result.reason });
         return;
       }
       await ready(result.degraded, result.metadataCid);
@@ -271,19 +285,24 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           admit,
           onAudioFiles: (files) => {
             if (pass > 1) return;
-            progress.start(files.length);
+            events.emit({ type: "started", total: files.length });
             // Reading free space cannot fail the run: without it there is only no warning.
             diskChecked = unstoredAudioBytes(files, ledger, config)
               .then((bytes) => diskShortages(storage, config, bytes))
               .then(
                 (lines) => {
-                  for (const line of lines) progress.note(line);
+                  for (const line of lines) warn(line);
                 },
                 () => undefined,
               );
           },
           onAudioFile: (outcome) => {
             if (outcome.kind === "rejected") {
+              // A worker's later pass meets the files it refused again: each is reported (and counted) once.
+              if (leases !== undefined) {
+                if (refused.has(outcome.file)) return;
+                refused.add(outcome.file);
+              }
               reported.add(outcome.problem);
               if (outcome.duplicateOf !== undefined) {
                 work.add(
@@ -299,19 +318,29 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
                   }),
                 );
               }
+              const { code, field, message } = outcome.problem;
               if (outcome.problem.severity === "skipped")
-                progress.skipped(outcome.file, outcome.problem.message);
-              else progress.failed(outcome.file, outcome.problem.message);
+                events.emit({ type: "skipped", file: outcome.file, reason: message, code });
+              else
+                events.emit({
+                  type: "failed",
+                  file: outcome.file,
+                  stage: "scan",
+                  error: message,
+                  code,
+                  field,
+                });
               return;
             }
-            for (const warning of outcome.warnings) progress.note(`  ! ${warning.message}`);
+            events.emit({ type: "scanned", file: outcome.track.file, bytes: outcome.track.content.size });
+            for (const problem of outcome.warnings) events.emit({ type: "problem", problem });
             work.add(handle(outcome.track, outcome.order).finally(outcome.release));
           },
         });
         if (elsewhere === 0 || signal?.aborted) break;
         // This worker's own tracks finish first: its claims are its own, and a track must not run twice.
         await work.settled();
-        progress.note(`  ${elsewhere} file(s) were with other workers: looking at them again.`);
+        notice(`  ${elsewhere} file(s) were with other workers: looking at them again.`);
         await sleep(leases!.pollMs, undefined, { signal }).catch(() => undefined);
       }
     } catch (error) {
@@ -319,15 +348,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       throw error;
     }
     for (const problem of scan.problems) {
-      if (!reported.has(problem))
-        progress.note(`  ${problem.severity === "warning" ? "!" : "✗"} ${problem.message}`);
+      if (!reported.has(problem)) events.emit({ type: "problem", problem });
     }
     const { mint, mintError } = await settle();
     const chain = mint?.chain;
     if (signal?.aborted) throw new AbortedError();
     if (work.error !== undefined) throw work.error;
     if (mintError !== undefined) throw mintError;
-    progress.stop();
+    events.emit({ type: "finished" });
 
     const summary = await writeRunReport({
       path: config.reportPath,
@@ -343,14 +371,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     });
     const totals = summary.totals;
     if (uploadedBytes === 0 && totals.mintTransactions === 0 && totals.failed === 0 && totals.pending === 0) {
-      progress.note(
+      notice(
         "\nNothing to do: every track is already stored and minted; no upload and no transaction was made.",
       );
     }
-    for (const line of summaryLines(summary, config.reportPath)) progress.note(line);
+    for (const line of summaryLines(summary, config.reportPath)) notice(line);
     return { summary, reportPath: config.reportPath };
   } finally {
-    progress.stop();
+    events.emit({ type: "finished" });
     leases?.stop();
     if (options.ledger === undefined) await ledger.close();
   }
@@ -379,7 +407,7 @@ function remoteCopiesRequired(
   setup: ChainSetup,
   chain: TracksChain,
   config: PipelineConfig,
-  note: (message: string) => void,
+  warn: (message: string) => void,
 ): string | undefined {
   const exposure = networkExposure({
     inProcess: setup.ephemeral,
@@ -388,8 +416,8 @@ function remoteCopiesRequired(
   });
   if (exposure === "local") return undefined;
   if (!config.allowLocalOnly) return setup.network;
-  note(
-    `  ! DCMX_ALLOW_LOCAL_ONLY is set: minting on ${setup.network} even where no remote IPFS backend holds a track.`,
+  warn(
+    `DCMX_ALLOW_LOCAL_ONLY is set: minting on ${setup.network} even where no remote IPFS backend holds a track.`,
   );
   return undefined;
 }
@@ -415,7 +443,7 @@ async function startMinting(
   chain: TracksChain,
   records: MintRecords,
   config: PipelineConfig,
-  progress: Progress,
+  events: RunEvents,
   waiting: Map<string, { file: string; size: number; outcome: RecordOf<"outcome"> }>,
   right: MintRight,
   pollMs: number | undefined,
@@ -430,14 +458,21 @@ async function startMinting(
       minted: (token, alreadyOnChain) => {
         const track = waiting.get(token.sha256);
         waiting.delete(token.sha256);
-        if (track) progress.done(track.file, track.size, alreadyOnChain ? "already minted" : "minted");
+        if (track)
+          events.emit({
+            type: "minted",
+            file: track.file,
+            bytes: track.size,
+            tokenId: token.tokenId.toString(),
+            alreadyOnChain,
+          });
       },
-      failed: async (sha256, reason) => {
+      failed: async (sha256, error) => {
         const track = waiting.get(sha256);
         waiting.delete(sha256);
-        if (track) await records.record({ ...track.outcome, status: "failed", error: reason });
+        if (track) await records.record({ ...track.outcome, status: "failed", error: `mint: ${error}` });
         // Another worker's track: its own worker reports it.
-        if (track) progress.failed(track.file, reason);
+        if (track) events.emit({ type: "failed", file: track.file, stage: "mint", error });
       },
     },
     right,
@@ -489,6 +524,6 @@ async function diskShortages(
     .filter((disk) => disk.freeBytes < disk.neededBytes)
     .map(
       (disk) =>
-        `  ! local disk at ${disk.directory}: ${formatBytes(disk.freeBytes)} free, but the embedded copies of the audio not stored yet need up to ${formatBytes(disk.neededBytes)}: tracks that do not fit wait for a re-run. To avoid that: ${DISK_SHORT_FIX}`,
+        `local disk at ${disk.directory}: ${formatBytes(disk.freeBytes)} free, but the embedded copies of the audio not stored yet need up to ${formatBytes(disk.neededBytes)}: tracks that do not fit wait for a re-run. To avoid that: ${DISK_SHORT_FIX}`,
     );
 }

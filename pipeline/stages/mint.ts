@@ -7,7 +7,8 @@ import { withRetry } from "../util/retry.js";
 
 export interface MintCallbacks {
   minted(token: MintedToken, alreadyOnChain: boolean): void | Promise<void>;
-  failed(sha256: string, reason: string): void | Promise<void>;
+  /** `error` says why the mint failed; the caller names the stage. */
+  failed(sha256: string, error: string): void | Promise<void>;
 }
 
 export interface MintStageOptions {
@@ -173,7 +174,7 @@ export class MintStage {
         await this.#mint(fresh.slice(0, half));
         await this.#mint(fresh.slice(half));
       } else {
-        await this.#failed(fresh[0]!.sha256, `mint: ${describeError(error)}`);
+        await this.#failed(fresh[0]!.sha256, describeError(error));
       }
       return;
     }
@@ -224,7 +225,7 @@ export class MintStage {
     const items = resend ?? (await this.#itemsFromLedger(sha256s));
     const fresh = await this.#notYetMinted(items);
     if (outcome.status === "reverted" && fresh.length === 1) {
-      await this.#failed(fresh[0]!.sha256, `mint transaction ${txHash} reverted: ${outcome.reason}`);
+      await this.#failed(fresh[0]!.sha256, `transaction ${txHash} reverted: ${outcome.reason}`);
     }
     // The rest stays in the mint queue and goes around again.
   }

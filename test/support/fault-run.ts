@@ -8,6 +8,7 @@ import { loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
 import { chainSetupFrom } from "../../pipeline/hardhat/chain-setup.js";
 import { Ledger } from "../../pipeline/ledger/ledger.js";
 import { deploymentKey } from "../../pipeline/ledger/records.js";
+import { type RunEvent, RunEvents } from "../../pipeline/report/events.js";
 import { LineProgress } from "../../pipeline/report/progress.js";
 import { type RunReport, readReport } from "../../pipeline/report/report.js";
 import type { ChainSetup } from "../../pipeline/run/deployment.js";
@@ -16,8 +17,10 @@ import { StorageSet } from "../../pipeline/storage/storage-set.js";
 
 export interface InProcessRun {
   report: RunReport;
-  /** Everything the run printed. */
+  /** Everything the run printed: what a person sees. */
   lines: string[];
+  /** What the run told its listeners, in order: what a program counts. */
+  events: RunEvent[];
 }
 
 /**
@@ -36,6 +39,8 @@ export async function runInProcess(
   const full = { IPFS_GATEWAY_PORT: "0", ...env };
   const config = loadPipelineConfig(full);
   const lines: string[] = [];
+  const events: RunEvent[] = [];
+  const renderer = new LineProgress((line) => lines.push(line));
   const storage = await StorageSet.open({ env: full, workDir: config.workDir });
   options.storage?.(storage);
   try {
@@ -45,9 +50,12 @@ export async function runInProcess(
       chain: (options.chain ?? ((setup) => setup))(
         await chainSetupFrom(connection, { workDir: config.workDir }),
       ),
-      progress: new LineProgress((line) => lines.push(line)),
+      progress: new RunEvents().on((event) => {
+        events.push(event);
+        renderer.render(event);
+      }),
     });
-    return { report: await readReport(reportPath), lines };
+    return { report: await readReport(reportPath), lines, events };
   } finally {
     await storage.close();
   }

@@ -4,8 +4,9 @@ import { loadPipelineConfig } from "../../config/pipeline-config.js";
 import { AbortedError, describeError, InputError, IntegrityError } from "../../errors.js";
 import { type Ledger, openLedger } from "../../ledger/ledger.js";
 import type { StorageProvider, StoredObject } from "../../providers/types.js";
+import type { RunEvents } from "../../report/events.js";
 import { formatBytes } from "../../report/format.js";
-import { createProgress, type Progress } from "../../report/progress.js";
+import { createProgress } from "../../report/progress.js";
 import { StorageSet } from "../../storage/storage-set.js";
 import {
   type CopyCandidate,
@@ -42,7 +43,7 @@ export interface MigrationContext {
   /** MAX_CONCURRENT_UPLOADS: objects read and sent at once. */
   limit: LimitFunction;
   scratchDir: string;
-  progress: Progress;
+  progress: RunEvents;
   signal?: AbortSignal;
 }
 
@@ -75,7 +76,12 @@ export async function migrateObjects(ctx: MigrationContext): Promise<MigrationSu
             summary.copied++;
             summary.bytes += stored.size;
           }
-          ctx.progress.done(object.label, stored.size, stored.reused ? "already there" : "copied");
+          ctx.progress.emit({
+            type: "done",
+            file: object.label,
+            bytes: stored.size,
+            outcome: stored.reused ? "already there" : "copied",
+          });
         } catch (error) {
           if (error instanceof AbortedError || ctx.signal?.aborted) return;
           const reason = describeError(error);
@@ -83,7 +89,7 @@ export async function migrateObjects(ctx: MigrationContext): Promise<MigrationSu
             label: object.label,
             reason,
           });
-          ctx.progress.failed(object.label, reason);
+          ctx.progress.emit({ type: "failed", file: object.label, stage: "copy", error: reason });
         }
       }),
     ),
@@ -116,7 +122,7 @@ async function copyOne(
       mimeType: object.mimeType,
       extension: object.extension,
       signal: ctx.signal,
-      onSent: (bytes) => ctx.progress.sent(bytes),
+      onSent: (bytes) => ctx.progress.emit({ type: "bytes-sent", bytes }),
     });
     if (!stored.reused) summary.sources[copy.from] = (summary.sources[copy.from] ?? 0) + 1;
     return stored;
@@ -199,7 +205,7 @@ export async function runMigrate(options: {
         });
       }
       const progress = createProgress(undefined, "objects");
-      progress.start(objects.length);
+      progress.emit({ type: "started", total: objects.length });
       let summary: MigrationSummary;
       try {
         summary = await migrateObjects({
@@ -213,7 +219,7 @@ export async function runMigrate(options: {
           progress,
         });
       } finally {
-        progress.stop();
+        progress.emit({ type: "finished" });
       }
       for (const line of summaryLines(summary)) console.log(line);
       return migrationExitCode(summary);

@@ -14,7 +14,7 @@ import { AbortedError, describeError } from "../../errors.js";
 import type { Ledger } from "../../ledger/ledger.js";
 import type { TrackMetadata } from "../../metadata/track-metadata.js";
 import type { PutRequest, StorageProvider } from "../../providers/types.js";
-import type { Progress } from "../../report/progress.js";
+import type { RunEvents } from "../../report/events.js";
 import { metadataPath } from "../../stages/metadata.js";
 import { addressedBy } from "../../storage/routing.js";
 import { type CopyCandidate, findVerifiedCopy, type WantedObject } from "../../storage/verified-copy.js";
@@ -28,7 +28,7 @@ export interface RepairContext extends TokenAuditContext {
   library: string;
   workDir: string;
   scratchDir: string;
-  progress: Progress;
+  progress: RunEvents;
 }
 
 /** One re-upload: the check it answers, where the copy came from, and why it failed if it did. */
@@ -60,7 +60,8 @@ export async function repairReport(
 ): Promise<{ report: AuditReport; summary: RepairSummary }> {
   const failing = report.tokens.filter((t) => t.checks.some((c) => FAILING.has(c.status)));
   const summary: RepairSummary = { attempted: 0, repaired: 0, sources: {} };
-  ctx.progress.start(failing.reduce((n, t) => n + t.checks.filter((c) => FAILING.has(c.status)).length, 0));
+  const total = failing.reduce((n, t) => n + t.checks.filter((c) => FAILING.has(c.status)).length, 0);
+  ctx.progress.emit({ type: "started", total });
   const repaired = new Map<string, TokenAudit>();
   for (const token of failing) repaired.set(token.tokenId, await repairToken(token, ctx, summary));
   const tokens = report.tokens.map((t) => repaired.get(t.tokenId) ?? t);
@@ -124,7 +125,7 @@ async function attempt(
   summary.attempted++;
   try {
     const { from, size, sent } = await run();
-    ctx.progress.done(label, size, sent ? "copied" : "already there");
+    ctx.progress.emit({ type: "done", file: label, bytes: size, outcome: sent ? "copied" : "already there" });
     if (!sent) {
       // A provider that says it holds the object takes no new copy: the re-check tells whether it serves it.
       const error = `${check.target} reports that it holds the object, so nothing was sent`;
@@ -135,7 +136,7 @@ async function attempt(
   } catch (error) {
     if (ctx.signal?.aborted) throw new AbortedError();
     const reason = describeError(error);
-    ctx.progress.failed(label, reason);
+    ctx.progress.emit({ type: "failed", file: label, stage: "repair", error: reason });
     return { target: check.target, was: check.status, from: null, error: reason };
   }
 }

@@ -98,7 +98,7 @@ async function repair(
       line: `Repair: ${repaired} of ${attempted} failing checks ok after re-upload (copied from: ${from || "nothing copied"}).`,
     };
   } finally {
-    progress.stop();
+    progress.emit({ type: "finished" });
     await ledger.close();
   }
 }
