@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { mintLibrary } from "../pipeline/hardhat/mint-library.js";
+import { loadDotEnv } from "../pipeline/config/dotenv.js";
+import { capHeap } from "../pipeline/config/heap-cap.js";
 
 export interface MintLibraryTaskArguments {
   library: string;
@@ -38,6 +39,9 @@ export default async function mintLibraryTask(
     MAX_CONCURRENT_UPLOADS: args.concurrency,
   };
   const env = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== ""));
+  // As in scripts/mint-library.ts: the heap cap (which may restart the process) before the pipeline loads.
+  capHeap(loadDotEnv());
+  const { mintLibrary } = await import("../pipeline/hardhat/mint-library.js");
   process.exitCode = await mintLibrary(await hre.network.create(), {
     env,
     dryRun: args.dryRun,

@@ -29,6 +29,7 @@ export interface LocalS3 {
 
 const SERVER_ENTRY = fileURLToPath(new URL("./local-s3-server.ts", import.meta.url));
 const START_TIMEOUT_MS = 20_000;
+const LOCAL_S3_MAX_HEAP_MB = 96;
 
 /**
  * Starts s3rver, the embedded default's S3 server, in a child process (see local-s3-server.ts for why)
@@ -41,7 +42,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     SERVER_ENTRY,
     [JSON.stringify({ directory: options.directory, port: options.port ?? 0, bucket })],
     {
-      execArgv: ["--openssl-legacy-provider", "--import", import.meta.resolve("tsx")],
+      execArgv: [
+        "--openssl-legacy-provider",
+        // s3rver streams objects to disk and keeps ~30 MB of live heap: its own cap keeps its garbage in check
+        // (a flag wins over the run's NODE_OPTIONS cap, which is sized for the pipeline).
+        `--max-old-space-size=${LOCAL_S3_MAX_HEAP_MB}`,
+        "--import",
+        import.meta.resolve("tsx"),
+      ],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     },
   );
