@@ -39,8 +39,9 @@ export default async function mintLibraryTask(
     MAX_CONCURRENT_UPLOADS: args.concurrency,
   };
   const env = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== ""));
-  // As in scripts/mint-library.ts: the heap cap (which may restart the process) before the pipeline loads.
-  capHeap(loadDotEnv());
+  // As in scripts/mint-library.ts: the heap cap (which may restart the process) before the pipeline loads. Not
+  // for the dry run, whose plan holds the whole library's scan (~3 KB a track).
+  if (!args.dryRun) capHeap(loadDotEnv());
   const { mintLibrary } = await import("../pipeline/hardhat/mint-library.js");
   process.exitCode = await mintLibrary(await hre.network.create(), {
     env,

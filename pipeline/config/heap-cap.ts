@@ -56,8 +56,9 @@ export function withHeapCap(nodeOptions: string | undefined, maxHeapMb: number):
 
 /**
  * Replaces this process with the same command under a heap cap (same pid, terminal and signals: nothing
- * waits in between), unless `heapCapDecision` says to run as it is. Called by the main job and the CLI
- * before they load the pipeline, so what is loaded twice is little. Throws ConfigError for a bad DCMX_MAX_HEAP_MB.
+ * waits in between), unless `heapCapDecision` says to run as it is. Called by what runs the pipeline (the
+ * main job before it loads it, `dcmx upload`) and by nothing that holds a whole library's scan or report.
+ * Throws ConfigError for a bad DCMX_MAX_HEAP_MB.
  */
 export function capHeap(env: Record<string, string | undefined> = process.env): void {
   const decision = heapCapDecision({

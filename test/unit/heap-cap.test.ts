@@ -9,7 +9,7 @@ import { ConfigError } from "../../pipeline/errors.js";
 
 const HEAP_CAP = new URL("../../pipeline/config/heap-cap.ts", import.meta.url).href;
 
-describe("heap cap of the main job and the CLI", () => {
+describe("heap cap of the main job and dcmx upload", () => {
   const decide = (env: Record<string, string | undefined>, execArgv: string[] = [], canRestart = true) =>
     heapCapDecision({ env, execArgv, canRestart });
 
