@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { mintLibrary } from "../pipeline/hardhat/mint-library.js";
+import { loadDotEnv } from "../pipeline/config/dotenv.js";
+import { capHeap } from "../pipeline/config/heap-cap.js";
 
 export interface MintLibraryTaskArguments {
   library: string;
@@ -40,6 +41,10 @@ export default async function mintLibraryTask(
     DCMX_WORKERS: args.workers,
   };
   const env = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== ""));
+  // As in scripts/mint-library.ts: the heap cap (which may restart the process) before the pipeline loads. Not
+  // for the dry run, whose plan holds the whole library's scan (~3 KB a track).
+  if (!args.dryRun) capHeap(loadDotEnv());
+  const { mintLibrary } = await import("../pipeline/hardhat/mint-library.js");
   process.exitCode = await mintLibrary(await hre.network.create(), {
     env,
     dryRun: args.dryRun,

@@ -1,3 +1,5 @@
+import { loadDotEnv } from "../../pipeline/config/dotenv.js";
+import { capHeap } from "../../pipeline/config/heap-cap.js";
 import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
 import { InputError } from "../../pipeline/errors.js";
 import { uploadMusicLibrary } from "../../pipeline/manager.js";
@@ -43,6 +45,9 @@ export const uploadCommand: Command = {
         field: "--concurrency",
       });
     }
+    // The pipeline's memory is bounded by its concurrency, so it runs under the heap cap (a restart, before any
+    // work); commands that hold a whole library's scan or report (scan, doctor, export, ...) are not capped.
+    capHeap(loadDotEnv());
     const report = await uploadMusicLibrary({
       musicDir: positionals[0]!,
       artworkDir: values["artwork-dir"],

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { asReadError } from "../content/read.js";
 import { InputError } from "../errors.js";
+import { boundedEach } from "../util/bounded-each.js";
 import {
   type AudioFormat,
   claimsToBeAudio,
@@ -67,4 +68,32 @@ export async function detectAudio(file: LibraryFile): Promise<Detection> {
     const problem = problemFrom(asReadError(error, name), "error", name);
     return claimsToBeAudio(file.name.text) ? { kind: "rejected", problem } : { kind: "other", problem };
   }
+}
+
+export type AudioDetection = Exclude<Detection, { kind: "other" }>;
+
+/**
+ * The library's audio files in library order, each with its detection: `DETECT_CONCURRENCY` header reads at
+ * a time, and one detection object per format rather than one per file. Other files' problems go to `problems`.
+ */
+export async function detectLibraryAudio(
+  files: LibraryFile[],
+  problems: Problem[],
+): Promise<Array<{ file: LibraryFile; detection: AudioDetection }>> {
+  const detections: Array<AudioDetection | undefined> = new Array(files.length);
+  const shared = new Map<string, AudioDetection>();
+  await boundedEach(files.length, DETECT_CONCURRENCY, async (index) => {
+    const detection = await detectAudio(files[index]!);
+    if (detection.kind === "rejected") detections[index] = detection;
+    else if (detection.kind === "audio") {
+      const { format, mimeType, extension } = detection.detected;
+      const key = `${format} ${mimeType} ${extension}`;
+      if (!shared.has(key)) shared.set(key, detection);
+      detections[index] = shared.get(key);
+    } else if (detection.problem) problems.push(detection.problem);
+  });
+  const audio: Array<{ file: LibraryFile; detection: AudioDetection }> = [];
+  for (const [index, detection] of detections.entries())
+    if (detection !== undefined) audio.push({ file: files[index]!, detection });
+  return audio;
 }

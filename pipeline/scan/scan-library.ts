@@ -1,10 +1,9 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import pLimit from "p-limit";
 import { z } from "zod";
 import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "../content/types.js";
 import { InputError } from "../errors.js";
-import { DETECT_CONCURRENCY, type Detection, detectAudio } from "../library/detect-audio.js";
+import { detectLibraryAudio } from "../library/detect-audio.js";
 import { type AudioFile, type FileIdentity, hashAudio } from "../library/hash-audio.js";
 import { type Problem, ProblemSchema, problemFrom } from "../library/problems.js";
 import { displayPath, type LibraryFile, walkLibrary } from "../library/walk.js";
@@ -12,6 +11,7 @@ import { ArtworkFinder, type ArtworkLimits, DEFAULT_ARTWORK_LIMITS } from "../me
 import { type Described, describe } from "../metadata/describe-track.js";
 import { loadOverrides } from "../metadata/overrides.js";
 import { type ScannedTrack, ScannedTrackSchema } from "../metadata/scanned-track.js";
+import { boundedEach } from "../util/bounded-each.js";
 
 export const ScanResultSchema = z.object({
   root: z.string(),
@@ -90,7 +90,6 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   if (artworkDir !== undefined) await requireDirectory(artworkDir, "--artwork-dir");
   const metadataFile = await findMetadataFile(libraryRoot, options.metadataFile);
   const profile = options.profile ?? DEFAULT_CID_PROFILE;
-  const limit = pLimit(options.concurrency ?? 3);
   const problems: Problem[] = [];
 
   const overrides =
@@ -104,15 +103,9 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
 
   // Telling audio from other files reads a few header bytes: all of it is done first, so the count of
-  // tracks to come is known before the first is hashed.
-  const detectLimit = pLimit(DETECT_CONCURRENCY);
-  const detections = await Promise.all(files.map((file) => detectLimit(() => detectAudio(file))));
-  const audio: Array<{ file: LibraryFile; detection: Exclude<Detection, { kind: "other" }> }> = [];
-  for (const [index, detection] of detections.entries()) {
-    if (detection.kind !== "other") audio.push({ file: files[index]!, detection });
-    else if (detection.problem) problems.push(detection.problem);
-  }
-  detections.length = 0;
+  // tracks to come is known before the first is hashed. What is kept of each audio file until it is hashed
+  // is its LibraryFile and a detection shared by every file of its format.
+  const audio = await detectLibraryAudio(files, problems);
   options.onAudioFiles?.(audio.map(({ file }) => file));
 
   const finder = new ArtworkFinder({
@@ -122,24 +115,21 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     profile,
     limits: options.artworkLimits ?? DEFAULT_ARTWORK_LIMITS,
   });
-  // Hashing and describing run `limit` files at a time, each once `admit` lets it. Only files of the same
-  // size can be duplicates, so each size's files are decided in library order (the first of several
-  // identical files is the one minted) while files of other sizes go on: a long recording does not hold
-  // back the tracks after it. A file's result is dropped once decided.
-  const scanned: Array<Promise<Scanned> | undefined> = audio.map(({ file, detection }) =>
-    limit(async (): Promise<Scanned> => {
-      if (detection.kind === "rejected") return detection;
-      if (options.signal?.aborted) return { kind: "stopped" };
-      const release = options.admit === undefined ? () => {} : await options.admit(file);
-      if (release === undefined) return { kind: "stopped" };
-      const hashed = await hashAudio(file, detection.detected, profile, options);
-      if (hashed.kind === "rejected") {
-        release();
-        return options.signal?.aborted ? { kind: "stopped" } : hashed;
-      }
-      return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder), release };
-    }),
-  );
+  // Files are hashed and described `concurrency` at a time, each once `admit` lets it. Only files of one size
+  // can be duplicates, so each size's files are decided in library order (the first of identical files is
+  // minted) while other sizes go on: a long recording holds back no other track. A result goes once decided.
+  const scan = async ({ file, detection }: (typeof audio)[number]): Promise<Scanned> => {
+    if (detection.kind === "rejected") return detection;
+    if (options.signal?.aborted) return { kind: "stopped" };
+    const release = options.admit === undefined ? () => {} : await options.admit(file);
+    if (release === undefined) return { kind: "stopped" };
+    const hashed = await hashAudio(file, detection.detected, profile, options);
+    if (hashed.kind === "rejected") {
+      release();
+      return options.signal?.aborted ? { kind: "stopped" } : hashed;
+    }
+    return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder), release };
+  };
   const usedKeys = new Set<string>();
   const decide = (index: number, outcome: Scanned, firstBySha: Map<string, AudioFile>): void => {
     const { file } = audio[index]!;
@@ -193,23 +183,38 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       options.onAudioFile?.({ kind: "rejected", file: file.relativePath, problem, order: index });
     }
   };
-  const bySize = new Map<number, number[]>();
-  for (const [index, { file }] of audio.entries()) {
-    const group = bySize.get(file.size);
-    if (group === undefined) bySize.set(file.size, [index]);
-    else group.push(index);
-  }
-  await Promise.all(
-    [...bySize.values()].map(async (indices) => {
-      // Duplicates have one size: the first of each content is remembered only while its size is scanned.
-      const firstBySha = new Map<string, AudioFile>();
-      for (const index of indices) {
-        const outcome = await scanned[index]!;
-        scanned[index] = undefined;
-        decide(index, outcome, firstBySha);
+  // Duplicates have one size: a size's files are decided one after another (`turn`), and the first of each
+  // content is remembered only until the last file of its size is decided (`left`).
+  const left = new Map<number, number>();
+  for (const { file } of audio) left.set(file.size, (left.get(file.size) ?? 0) + 1);
+  const sizes = new Map<number, { turn: Promise<void>; firstBySha: Map<string, AudioFile> }>();
+  let failure: unknown;
+  await boundedEach(audio.length, options.concurrency ?? 3, async (index) => {
+    const { size } = audio[index]!.file;
+    const group = sizes.get(size) ?? { turn: Promise.resolve(), firstBySha: new Map<string, AudioFile>() };
+    sizes.set(size, group);
+    const previous = group.turn;
+    let decided!: () => void;
+    group.turn = new Promise<void>((resolve) => (decided = resolve));
+    const outcome = await scan(audio[index]!);
+    // Decided once the earlier files of its size are, without holding this place meanwhile.
+    void previous.then(() => {
+      try {
+        decide(index, outcome, group.firstBySha);
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        const remaining = left.get(size)! - 1;
+        if (remaining === 0) {
+          left.delete(size);
+          sizes.delete(size);
+        } else left.set(size, remaining);
+        decided();
       }
-    }),
-  );
+    });
+  });
+  await Promise.all([...sizes.values()].map((group) => group.turn));
+  if (failure !== undefined) throw failure;
 
   for (const key of overrides?.entries.keys() ?? []) {
     if (usedKeys.has(key)) continue;

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { DEFAULT_MAX_HEAP_MB, withHeapCap } from "../../pipeline/config/heap-cap.js";
 
 const HARDHAT = new URL("../../node_modules/.bin/hardhat", import.meta.url).pathname;
 
@@ -108,7 +109,13 @@ function runProcess(
   kill: KillOptions,
 ): Promise<RunResult> {
   const child = spawn(command, args, {
-    env: { ...process.env, CI: "true", ...env },
+    // Capped as the entry points cap themselves, given up front so they need not restart (a Hardhat start-up each).
+    env: {
+      ...process.env,
+      CI: "true",
+      NODE_OPTIONS: withHeapCap(process.env.NODE_OPTIONS, DEFAULT_MAX_HEAP_MB),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -29,6 +29,7 @@ export interface LocalS3 {
 
 const SERVER_ENTRY = fileURLToPath(new URL("./local-s3-server.ts", import.meta.url));
 const START_TIMEOUT_MS = 20_000;
+const LOCAL_S3_MAX_HEAP_MB = 96;
 
 /**
  * Starts s3rver, the embedded default's S3 server, in a child process (see local-s3-server.ts for why)
@@ -41,7 +42,16 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     SERVER_ENTRY,
     [JSON.stringify({ directory: options.directory, port: options.port ?? 0, bucket })],
     {
-      execArgv: ["--openssl-legacy-provider", "--import", import.meta.resolve("tsx")],
+      execArgv: [
+        "--openssl-legacy-provider",
+        // s3rver streams objects to disk, so a small heap of its own keeps its garbage in check (80 MB tracks
+        // are stored under it): 4,000 puts and gets peaked at 104 MB instead of 167 (measured). A flag wins
+        // over the run's NODE_OPTIONS cap, which is sized for the pipeline.
+        `--max-old-space-size=${LOCAL_S3_MAX_HEAP_MB}`,
+        "--max-semi-space-size=2",
+        "--import",
+        import.meta.resolve("tsx"),
+      ],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     },
   );
