@@ -1,10 +1,10 @@
-import { openAsBlob } from "node:fs";
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
-import { fileTypeFromBlob, fileTypeFromBuffer } from "file-type";
+import { fileTypeFromBuffer, fileTypeFromTokenizer } from "file-type";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { FilePath } from "../util/file-name.js";
+import { withFileTokenizer } from "../util/file-tokenizer.js";
 
 export const AudioFormatSchema = z.enum(["mp3", "flac", "ogg", "opus", "wav", "aiff", "m4a", "aac"]);
 export type AudioFormat = z.infer<typeof AudioFormatSchema>;
@@ -58,16 +58,8 @@ export type Detected =
 
 /** Decides what a file is from its first bytes, never from its name. */
 export async function detectFile(path: FilePath): Promise<Detected> {
-  // Opened first so an unreadable file fails with its errno: the blob only says "could not be read".
-  const handle = await open(path, "r");
-  let type: Awaited<ReturnType<typeof fileTypeFromBlob>>;
-  try {
-    // A file-backed blob, read in ranges (file-type's own fromFile takes only text names).
-    type = await fileTypeFromBlob(await openAsBlob(path));
-  } finally {
-    await handle.close();
-  }
-  return detected(type);
+  // An unreadable file fails on open, with its errno.
+  return detected(await withFileTokenizer(path, {}, (tokenizer) => fileTypeFromTokenizer(tokenizer)));
 }
 
 function detected(type: Awaited<ReturnType<typeof fileTypeFromBuffer>>): Detected {

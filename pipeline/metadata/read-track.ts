@@ -1,8 +1,8 @@
-import { openAsBlob } from "node:fs";
-import { type IAudioMetadata, type IPicture, parseBlob } from "music-metadata";
+import { type IAudioMetadata, type IPicture, parseFromTokenizer } from "music-metadata";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { FilePath } from "../util/file-name.js";
+import { withFileTokenizer } from "../util/file-tokenizer.js";
 import { type TrackTags, TrackTagsSchema } from "./track-tags.js";
 
 export const AudioTechnicalSchema = z.object({
@@ -37,8 +37,10 @@ export async function readTrack(path: FilePath, file: string, mimeType: string):
   let metadata: IAudioMetadata;
   try {
     // The parser is chosen by the MIME type the bytes showed, not by the name: an MP3 named .flac is an MP3.
-    // The blob is file-backed and read in ranges, never loaded whole.
-    metadata = await parseBlob(await openAsBlob(path, { type: mimeType }), { duration: true });
+    // The file is read in ranges, never loaded whole.
+    metadata = await withFileTokenizer(path, { mimeType }, (tokenizer) =>
+      parseFromTokenizer(tokenizer, { duration: true }),
+    );
   } catch (error) {
     throw new InputError("UNREADABLE_AUDIO", `cannot be parsed as audio (${(error as Error).message})`, {
       file,
