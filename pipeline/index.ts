@@ -19,6 +19,7 @@ export type { ProviderStats, StorageProvider, StoredObject } from "./providers/t
 export { type RunReport, RunReportSchema } from "./report/report.js";
 export type { ChainSetup } from "./run/deployment.js";
 export { type RunOptions, type RunResult, runPipeline } from "./run/run-pipeline.js";
-export { collectScan, type ScanResult, type ScanSummary, scanLibrary } from "./scan/scan-library.js";
+export { collectScan, type ScanResult } from "./scan/collect-scan.js";
+export { type ScanSummary, scanLibrary } from "./scan/scan-library.js";
 export { scanTrack } from "./scan/scan-track.js";
 export { StorageSet } from "./storage/storage-set.js";

@@ -3,7 +3,7 @@ import { InputError } from "../../pipeline/errors.js";
 import type { Problem } from "../../pipeline/library/problems.js";
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
 import { buildTrackMetadata, minutesSeconds } from "../../pipeline/metadata/track-metadata.js";
-import { collectScan, type ScanResult } from "../../pipeline/scan/scan-library.js";
+import { collectScan, type ScanResult } from "../../pipeline/scan/collect-scan.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 

@@ -31,3 +31,15 @@ export function problemFrom(error: unknown, severity: Severity, file: string): P
   // Anything else is a failure we did not anticipate (a parser crash on odd bytes): still one file's problem.
   return { severity, code: "UNREADABLE", file, message: `${file}: ${describeError(error)}` };
 }
+
+const SEVERITY_ORDER = { error: 0, warning: 1, skipped: 2 } as const;
+
+/** Problems in a stable order (parallel work finishes in any order). */
+export function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
+}

@@ -19,13 +19,17 @@ export async function describe(
   overrides: Overrides | undefined,
   finder: ArtworkFinder,
 ): Promise<Described> {
-  const keys = overrideKeysFor(item.file.name.text);
-  const key = keys.find((k) => overrides?.entries.has(k) || overrides?.invalid.has(k));
+  const key = overrideKey(item.file.name.text, overrides);
   try {
     return { key, ...(await describeTrack(item, key, overrides, finder)) };
   } catch (error) {
     return { key, problems: [problemFrom(error, "error", item.file.relativePath)] };
   }
+}
+
+/** The metadata.json entry a file's name matches, valid or not. */
+export function overrideKey(relativePath: string, overrides: Overrides | undefined): string | undefined {
+  return overrideKeysFor(relativePath).find((k) => overrides?.entries.has(k) || overrides?.invalid.has(k));
 }
 
 async function describeTrack(

@@ -22,7 +22,7 @@ import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
 import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
 import type { ObjectKind } from "../providers/types.js";
 import { formatBytes, formatDuration } from "../report/format.js";
-import { collectScan } from "../scan/scan-library.js";
+import { collectScan } from "../scan/collect-scan.js";
 import { encodeConcurrency } from "../stages/preview.js";
 import {
   isOnThisMachine,

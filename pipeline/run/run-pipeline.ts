@@ -7,6 +7,7 @@ import pLimit from "p-limit";
 import { networkExposure } from "../chain/network-exposure.js";
 import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
+import type { ContentAddress } from "../content/types.js";
 import { AbortedError } from "../errors.js";
 import { type Ledger, openLedger } from "../ledger/ledger.js";
 import { deploymentKey, type RecordOf } from "../ledger/records.js";
@@ -152,6 +153,16 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       return minting;
     };
 
+    // A track an earlier run finished: nothing to read, send or mint, only its line in this run's report.
+    const settled = async (content: ContentAddress): Promise<boolean> => {
+      const mint = await startChain();
+      const state = mint && (await ledger.track(content.sha256));
+      if (!mint || !state || state.failure || !state.minted.has(mint.key)) return false;
+      return !copiesMissing(storage, config, state, state.stored);
+    };
+    const alreadyMinted = (file: string, bytes: number) =>
+      events.emit({ type: "done", file, bytes, outcome: "already minted" });
+
     const handle = async (track: ScannedTrack, order: number): Promise<void> => {
       if (signal?.aborted) return;
       const mint = await startChain();
@@ -173,19 +184,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       const complete = !copiesMissing(storage, config, track, state?.stored ?? []);
       if (minted && complete) {
         await record(outcome("already-minted"));
-        events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "already minted" });
+        alreadyMinted(track.file, track.content.size);
         return;
       }
       const ready = async (degraded: string[], metadataCid: string) => {
         const result = outcome(minted ? "already-minted" : mint ? "ready" : "stored", { degraded });
         if (minted) {
           await record(result);
-          events.emit({
-            type: "done",
-            file: track.file,
-            bytes: track.content.size,
-            outcome: "already minted",
-          });
+          alreadyMinted(track.file, track.content.size);
         } else if (mint) {
           const sha256 = track.content.sha256;
           waiting.set(sha256, { file: track.file, size: track.content.size, outcome: result });
@@ -281,6 +287,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
           extractDir: join(config.workDir, "artwork"),
           profile: config.cidProfile,
           knownAddress: (file) => ledger.knownAddress(file),
+          settled,
           signal,
           admit,
           onAudioFiles: (files) => {
@@ -330,6 +337,20 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
                   code,
                   field,
                 });
+              return;
+            }
+            if (outcome.kind === "settled") {
+              const { file, content, order } = outcome;
+              const done = record({
+                type: "outcome",
+                run,
+                order,
+                file,
+                sha256: content.sha256,
+                status: "already-minted",
+                degraded: [],
+              });
+              work.add(done.then(() => alreadyMinted(file, content.size)).finally(outcome.release));
               return;
             }
             events.emit({ type: "scanned", file: outcome.track.file, bytes: outcome.track.content.size });
@@ -426,7 +447,7 @@ function remoteCopiesRequired(
 function copiesMissing(
   storage: StorageSet,
   config: PipelineConfig,
-  track: ScannedTrack,
+  track: { mimeType: string; artwork?: unknown },
   stored: StoredObject[],
 ): boolean {
   const kinds: ObjectKind[] = ["audio", "metadata"];

@@ -1,25 +1,16 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { z } from "zod";
 import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "../content/types.js";
 import { InputError } from "../errors.js";
 import { detectLibraryAudio } from "../library/detect-audio.js";
 import { type AudioFile, type FileIdentity, hashAudio } from "../library/hash-audio.js";
-import { type Problem, ProblemSchema, problemFrom } from "../library/problems.js";
+import { type Problem, problemFrom, sortProblems } from "../library/problems.js";
 import { displayPath, type LibraryFile, walkLibrary } from "../library/walk.js";
 import { ArtworkFinder, type ArtworkLimits, DEFAULT_ARTWORK_LIMITS } from "../metadata/artwork.js";
-import { type Described, describe } from "../metadata/describe-track.js";
+import { type Described, describe, overrideKey } from "../metadata/describe-track.js";
 import { loadOverrides } from "../metadata/overrides.js";
-import { type ScannedTrack, ScannedTrackSchema } from "../metadata/scanned-track.js";
+import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { boundedEach } from "../util/bounded-each.js";
-
-export const ScanResultSchema = z.object({
-  root: z.string(),
-  tracks: z.array(ScannedTrackSchema),
-  problems: z.array(ProblemSchema),
-});
-/** A whole library's scan held in memory (`collectScan`): for the plan and `dcmx scan`, not for a run. */
-export type ScanResult = z.infer<typeof ScanResultSchema>;
 
 /**
  * What a streaming scan returns once every file is handed over: the problems that belong to no audio file
@@ -62,6 +53,12 @@ export interface ScanOptions {
    * has it); it is neither read nor reported.
    */
   admit?: (file: LibraryFile) => Promise<(() => void) | undefined>;
+  /**
+   * Whether a content is a track an earlier run finished (stored everywhere it belongs, and minted): its file
+   * is only addressed (without a read when unchanged) and handed over as `settled`, its tags and artwork
+   * left unread, so a re-run of a finished catalog costs a lookup per file.
+   */
+  settled?: (content: ContentAddress) => Promise<boolean>;
   /** Stops hashing further files; the scan then returns what it has. */
   signal?: AbortSignal;
 }
@@ -69,6 +66,7 @@ export interface ScanOptions {
 /** One audio file's scan: a usable track (with its warnings), or why it is not one (an error, a duplicate). */
 export type AudioFileOutcome =
   | { kind: "track"; track: ScannedTrack; warnings: Problem[]; order: number; release: () => void }
+  | { kind: "settled"; file: string; content: ContentAddress; order: number; release: () => void }
   | {
       kind: "rejected";
       file: string;
@@ -128,6 +126,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       release();
       return options.signal?.aborted ? { kind: "stopped" } : hashed;
     }
+    if (await options.settled?.(hashed.content)) return { kind: "settled", item: hashed, release };
     return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder), release };
   };
   const usedKeys = new Set<string>();
@@ -144,7 +143,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       });
       return;
     }
-    const { item, described, release } = outcome;
+    const { item, release } = outcome;
     const first = firstBySha.get(item.content.sha256);
     if (first !== undefined) {
       release();
@@ -167,6 +166,14 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       return;
     }
     firstBySha.set(item.content.sha256, item);
+    if (outcome.kind === "settled") {
+      const key = overrideKey(file.name.text, overrides);
+      if (key !== undefined) usedKeys.add(key);
+      const { content } = item;
+      options.onAudioFile?.({ kind: "settled", file: file.relativePath, content, order: index, release });
+      return;
+    }
+    const { described } = outcome;
     if (described.key !== undefined) usedKeys.add(described.key);
     if (described.track !== undefined) {
       options.onAudioFile?.({
@@ -230,35 +237,11 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   return { root: libraryRoot, problems: sortProblems(problems) };
 }
 
-/**
- * A whole library's scan in memory, tracks in library order with every warning: what the plan and
- * `dcmx scan` show. A run streams instead (`scanLibrary` with `onAudioFile`).
- */
-export async function collectScan(
-  root: string,
-  options: Omit<ScanOptions, "onAudioFile" | "admit"> = {},
-): Promise<ScanResult> {
-  const tracks: Array<{ order: number; track: ScannedTrack }> = [];
-  const warnings: Problem[] = [];
-  const summary = await scanLibrary(root, {
-    ...options,
-    onAudioFile: (outcome) => {
-      if (outcome.kind !== "track") return;
-      tracks.push({ order: outcome.order, track: outcome.track });
-      warnings.push(...outcome.warnings);
-    },
-  });
-  return {
-    root: summary.root,
-    tracks: tracks.sort((a, b) => a.order - b.order).map((t) => t.track),
-    problems: sortProblems([...summary.problems, ...warnings]),
-  };
-}
-
 type Scanned =
   | { kind: "stopped" }
   | { kind: "rejected"; problem: Problem }
-  | { kind: "audio"; item: AudioFile; described: Described; release: () => void };
+  | { kind: "audio"; item: AudioFile; described: Described; release: () => void }
+  | { kind: "settled"; item: AudioFile; release: () => void };
 
 async function requireDirectory(path: string, what: string): Promise<void> {
   const info = await stat(path).catch(() => undefined);
@@ -285,16 +268,4 @@ async function findMetadataFile(root: string, given: string | undefined): Promis
   }
   const beside = join(root, "metadata.json");
   return (await stat(beside).catch(() => undefined))?.isFile() ? beside : undefined;
-}
-
-const SEVERITY_ORDER = { error: 0, warning: 1, skipped: 2 } as const;
-
-/** Problems in a stable order (parallel work finishes in any order). */
-function sortProblems(problems: Problem[]): Problem[] {
-  return problems.sort(
-    (a, b) =>
-      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
-  );
 }

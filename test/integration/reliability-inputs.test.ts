@@ -8,7 +8,7 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { PublicClient } from "viem";
 import type { RunReport } from "../../pipeline/report/report.js";
-import { collectScan } from "../../pipeline/scan/scan-library.js";
+import { collectScan } from "../../pipeline/scan/collect-scan.js";
 import { mp3, toneWav } from "../support/audio-fixtures.js";
 import { buildCorpus, type CorpusCase, type CorpusExpectation } from "../support/fault-corpus.js";
 import { assertChainMatches, assertLedgerConsistent, runInProcess } from "../support/fault-run.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { buildCollectionMetadata, loadReleaseConfig } from "../../pipeline/metadata/collection.js";
-import { collectScan } from "../../pipeline/scan/scan-library.js";
+import { collectScan } from "../../pipeline/scan/collect-scan.js";
 
 describe("examples/library (what the README's first command mints)", () => {
   it("scans without a problem: five formats, overrides applied, cover and embedded art", async () => {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { collectScan, type ScanResult } from "../../pipeline/scan/scan-library.js";
+import { collectScan, type ScanResult } from "../../pipeline/scan/collect-scan.js";
 import { mp3, toneWav } from "../support/audio-fixtures.js";
 
 /** ID3v2.3 tags written byte by byte: what tag editors and damaged copies produce, which encoders refuse to. */

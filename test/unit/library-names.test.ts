@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { main } from "../../cli/main.js";
-import { collectScan, type ScanResult } from "../../pipeline/scan/scan-library.js";
+import { collectScan, type ScanResult } from "../../pipeline/scan/collect-scan.js";
 import { decodeName, escapeControls, libraryName } from "../../pipeline/util/file-name.js";
 import { buildHostileNames, type NameCase } from "../support/hostile-names.js";
 

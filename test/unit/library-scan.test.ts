@@ -5,7 +5,8 @@ import { expect } from "chai";
 import { main } from "../../cli/main.js";
 import { addressFile } from "../../pipeline/content/address.js";
 import { type ScannedTrack, ScannedTrackSchema } from "../../pipeline/metadata/scanned-track.js";
-import { collectScan, type ScanResult, scanLibrary } from "../../pipeline/scan/scan-library.js";
+import { collectScan, type ScanResult } from "../../pipeline/scan/collect-scan.js";
+import { scanLibrary } from "../../pipeline/scan/scan-library.js";
 import { type AudioFixtures, audioFixtures, toneWav } from "../support/audio-fixtures.js";
 
 describe("library scan on real audio", () => {
@@ -153,6 +154,7 @@ describe("library scan on real audio", () => {
       },
       onAudioFile: (outcome) => {
         if (outcome.kind === "track") handed.push({ order: outcome.order, track: outcome.track });
+        if (outcome.kind === "settled") throw new Error("no track is settled without a `settled` option");
         log.push(
           outcome.kind === "track"
             ? `track ${outcome.track.file}`
@@ -243,6 +245,33 @@ describe("library scan on real audio", () => {
     expect(tracks.sort()).to.deep.equal(result.tracks.map((t) => t.file).sort());
     expect(released).to.be.at.least(tracks.length);
     expect(summary.problems.some((p) => p.severity === "warning" && p.code === "NO_ARTWORK")).to.equal(false);
+  });
+
+  it("hands a track an earlier run finished over as settled, unread, and still finds its duplicates", async () => {
+    const finished = new Set([
+      track("01 Morning Tone.mp3").content.sha256,
+      // Its tags cannot be read (TRUNCATED when described): settled, it is not described at all.
+      (await addressFile(join(fx.library, "bad/truncated.mp3"))).sha256,
+    ]);
+    const settled: string[] = [];
+    const described: string[] = [];
+    const summary = await scanLibrary(fx.library, {
+      artworkDir: fx.artworkDir,
+      extractDir: join(fx.dir, "extracted-settled"),
+      settled: async (content) => finished.has(content.sha256),
+      onAudioFile: (outcome) => {
+        if (outcome.kind === "settled") settled.push(outcome.file);
+        if (outcome.kind === "track") described.push(outcome.track.file);
+        if (outcome.kind !== "rejected") outcome.release();
+      },
+    });
+    expect(settled.sort()).to.deep.equal(["01 Morning Tone.mp3", "bad/truncated.mp3"]);
+    expect(described).to.have.length(result.tracks.length - 1);
+    expect(summary.problems.filter((p) => p.file === "bad/truncated.mp3")).to.deep.equal([]);
+    expect(summary.problems.find((p) => p.code === "DUPLICATE")?.file).to.equal("dupes/copy of morning.mp3");
+    expect(summary.problems.filter((p) => p.code === "METADATA_UNUSED")).to.deep.equal(
+      result.problems.filter((p) => p.code === "METADATA_UNUSED"),
+    );
   });
 
   it("drops a malformed tag with a warning and keeps the track", () => {

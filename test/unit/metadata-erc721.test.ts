@@ -9,7 +9,7 @@ import { buildCollectionMetadata, loadReleaseConfig } from "../../pipeline/metad
 import { encodeMetadata } from "../../pipeline/metadata/encode.js";
 import type { ScannedTrack } from "../../pipeline/metadata/scanned-track.js";
 import { buildTrackMetadata, TrackMetadataSchema } from "../../pipeline/metadata/track-metadata.js";
-import { collectScan } from "../../pipeline/scan/scan-library.js";
+import { collectScan } from "../../pipeline/scan/collect-scan.js";
 import { audioFixtures } from "../support/audio-fixtures.js";
 
 const GOLDEN = join(import.meta.dirname, "..", "fixtures", "golden");
