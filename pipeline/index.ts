@@ -10,8 +10,6 @@ export {
   DecentralizedStorageManager,
   type StorageStats,
   type UploadedObject,
-  type UploadMusicLibraryOptions,
-  uploadMusicLibrary,
 } from "./manager.js";
 export type { ScannedTrack } from "./metadata/scanned-track.js";
 export { buildTrackMetadata, type TrackMetadata, TrackMetadataSchema } from "./metadata/track-metadata.js";
@@ -22,3 +20,4 @@ export { type RunOptions, type RunResult, runPipeline } from "./run/run-pipeline
 export { collectScan, type ScanResult, type ScanSummary, scanLibrary } from "./scan/scan-library.js";
 export { scanTrack } from "./scan/scan-track.js";
 export { StorageSet } from "./storage/storage-set.js";
+export { type UploadMusicLibraryOptions, uploadMusicLibrary } from "./upload-music-library.js";

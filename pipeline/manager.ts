@@ -11,9 +11,7 @@ import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
 import { encodeMetadata } from "./metadata/encode.js";
 import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
 import { RunEvents } from "./report/events.js";
-import { type RunReport, readReport } from "./report/report.js";
 import { processTrack } from "./run/process-track.js";
-import { runPipeline } from "./run/run-pipeline.js";
 import { scanTrack } from "./scan/scan-track.js";
 import { metadataAddress } from "./stages/metadata.js";
 import { type PreviewSettings, previewSettings } from "./stages/preview.js";
@@ -261,40 +259,4 @@ function throwIfNothingStored(outcome: StoreOutcome, kind: string): void {
   if (outcome.stored.length === 0 && outcome.failures.length > 0) throw outcome.failures[0]!.error;
   if (outcome.stored.length === 0)
     throw new InputError("NO_PROVIDER", `no provider takes ${kind}`, { field: kind });
-}
-
-export interface UploadMusicLibraryOptions {
-  musicDir: string;
-  artworkDir?: string;
-  metadataFile?: string;
-  maxConcurrent?: number;
-  workDir?: string;
-  env?: Record<string, string | undefined>;
-  progress?: RunEvents;
-  signal?: AbortSignal;
-}
-
-/**
- * The original design's `upload_music_library`: stores and verifies a whole library (no minting) and
- * returns the run report, whose `totals` are the summary (successful, failed, bytes, duration).
- */
-export async function uploadMusicLibrary(options: UploadMusicLibraryOptions): Promise<RunReport> {
-  const env = options.env ?? process.env;
-  const config = loadPipelineConfig(env, {
-    library: options.musicDir,
-    artworkDir: options.artworkDir,
-    metadataFile: options.metadataFile,
-    maxConcurrentUploads: options.maxConcurrent,
-    workDir: options.workDir,
-  });
-  const ledger = await openLedger(config);
-  let storage: StorageSet | undefined;
-  try {
-    storage = await StorageSet.open({ env, workDir: config.workDir });
-    const { progress, signal } = options;
-    return await readReport((await runPipeline({ config, storage, ledger, progress, signal })).reportPath);
-  } finally {
-    await storage?.close();
-    await ledger.close();
-  }
 }
