@@ -14,6 +14,7 @@ export {
 export type { ScannedTrack } from "./metadata/scanned-track.js";
 export { buildTrackMetadata, type TrackMetadata, TrackMetadataSchema } from "./metadata/track-metadata.js";
 export type { ProviderStats, StorageProvider, StoredObject } from "./providers/types.js";
+export { type RunEvent, RunEvents } from "./report/events.js";
 export { type RunReport, RunReportSchema } from "./report/report.js";
 export type { ChainSetup } from "./run/deployment.js";
 export { type RunOptions, type RunResult, runPipeline } from "./run/run-pipeline.js";
