@@ -11,13 +11,13 @@ import { checkImage, DEFAULT_ARTWORK_LIMITS } from "./metadata/artwork.js";
 import { encodeMetadata } from "./metadata/encode.js";
 import type { ObjectKind, ProviderStats, PutRequest, StoredObject } from "./providers/types.js";
 import { RunEvents } from "./report/events.js";
-import { type RunReport, readReport } from "./report/report.js";
-import { processTrack } from "./run/process-track.js";
-import { runPipeline } from "./run/run-pipeline.js";
+import { runKey } from "./run/run-pipeline.js";
+import { runTrack, type TrackStepContext } from "./run/run-track.js";
 import { scanTrack } from "./scan/scan-track.js";
 import { metadataAddress } from "./stages/metadata.js";
-import { type PreviewSettings, previewSettings } from "./stages/preview.js";
+import { previewSettings } from "./stages/preview.js";
 import { type StoreOutcome, type StoreTarget, storeObject } from "./stages/store.js";
+import { assertRoutable } from "./storage/routing.js";
 import { StorageSet } from "./storage/storage-set.js";
 
 export interface UploadedObject {
@@ -52,37 +52,70 @@ export interface StorageStats {
 /**
  * The programmatic API, in the shape of the original design's `DecentralizedStorageManager`: every
  * provider of the environment behind one object, with the pipeline's ledger, policy and verification.
+ * A manager is a run of its own: a complete track goes through the runner's track step, and its outcome
+ * is recorded under `run` as a run records it.
  */
 export class DecentralizedStorageManager {
   readonly config: PipelineConfig;
   readonly storage: StorageSet;
+  /** This manager's key in the ledger's outcome records (`Ledger.outcomes`). */
+  readonly run: string;
   readonly #ledger: Ledger;
   readonly #limit: LimitFunction;
-  readonly #preview: PreviewSettings;
+  readonly #steps: TrackStepContext;
+  /** Complete tracks asked for so far: each one's place among this manager's outcomes. */
+  #tracks = 0;
 
-  private constructor(config: PipelineConfig, storage: StorageSet, ledger: Ledger) {
+  private constructor(config: PipelineConfig, storage: StorageSet, ledger: Ledger, events: RunEvents) {
     this.config = config;
     this.storage = storage;
+    // Not a run's key: a manager beside a run of the same work directory leaves that run's outcomes alone.
+    this.run = `${runKey(config)}#api`;
     this.#ledger = ledger;
     this.#limit = pLimit(config.maxConcurrentUploads);
-    this.#preview = previewSettings(config);
+    this.#steps = {
+      run: this.run,
+      config,
+      ledger,
+      record: (record) => ledger.record(record),
+      storage,
+      uploadLimit: this.#limit,
+      pinLimit: this.#limit,
+      preview: previewSettings(config),
+      events,
+      workers: false,
+    };
   }
 
-  /** Builds the providers from the environment (embedded defaults for whatever is not configured). */
+  /**
+   * Builds the providers from the environment (embedded defaults for whatever is not configured), refusing
+   * the settings a run refuses. `progress` is told what happens to complete tracks, as a run's listeners are.
+   */
   static async fromEnv(
-    options: { env?: Record<string, string | undefined>; overrides?: Partial<PipelineConfig> } = {},
+    options: {
+      env?: Record<string, string | undefined>;
+      overrides?: Partial<PipelineConfig>;
+      progress?: RunEvents;
+    } = {},
   ): Promise<DecentralizedStorageManager> {
     const env = options.env ?? process.env;
     const config = loadPipelineConfig(env, options.overrides);
     // The ledger first: its lock turns a second process away before it starts any server.
     const ledger = await openLedger(config);
+    let storage: StorageSet | undefined;
     try {
-      return new DecentralizedStorageManager(
+      storage = await StorageSet.open({ env, workDir: config.workDir });
+      assertRoutable(storage.policy(config));
+      const manager = new DecentralizedStorageManager(
         config,
-        await StorageSet.open({ env, workDir: config.workDir }),
+        storage,
         ledger,
+        options.progress ?? new RunEvents(),
       );
+      await ledger.record({ type: "run-started", run: manager.run });
+      return manager;
     } catch (error) {
+      await storage?.close();
       await ledger.close();
       throw error;
     }
@@ -134,7 +167,9 @@ export class DecentralizedStorageManager {
 
   /**
    * The original design's full workflow for one track: audio (dual storage), artwork, ERC-721 metadata
-   * built from the file's tags with `trackMetadata` on top, pinned and verified. Ready to mint.
+   * built from the file's tags with `trackMetadata` on top, pinned and verified. Ready to mint. The runner's
+   * track step does it, so DCMX_REQUIRE, the ledger's records and a second call's skipped copies are a
+   * run's; a track left failed or pending throws the error that stopped it.
    */
   async uploadCompleteTrack(input: {
     audioFilePath: string;
@@ -153,25 +188,15 @@ export class DecentralizedStorageManager {
         file: input.audioFilePath,
       });
     }
-    const result = await processTrack(
-      {
-        record: (record) => this.#ledger.record(record),
-        storage: this.storage,
-        policy: this.config,
-        workDir: this.config.workDir,
-        uploadLimit: this.#limit,
-        pinLimit: this.#limit,
-        preview: this.#preview,
-        // One track stored on request: its degraded copies are in the result, with no one to tell on the way.
-        events: new RunEvents(),
-      },
-      track,
-      await this.#ledger.track(track.content.sha256),
-    );
-    if (result.status !== "ready") {
-      throw new InputError(result.status === "failed" ? "FAILED" : "PENDING", result.reason, {
-        file: track.file,
-      });
+    const step = await runTrack(this.#steps, track, this.#tracks++);
+    const metadataCid = step.metadataCid;
+    if (metadataCid === undefined) {
+      throw (
+        step.cause ??
+        new InputError(step.outcome.status.toUpperCase(), step.outcome.error ?? step.outcome.status, {
+          file: track.file,
+        })
+      );
     }
     const stored = (await this.#ledger.storedObjects(track.content.sha256)).filter((o) => o.kind === "audio");
     return {
@@ -186,8 +211,8 @@ export class DecentralizedStorageManager {
         failures: [],
       },
       artworkCid: track.artwork?.content.cid,
-      metadataCid: result.metadataCid,
-      nftMetadataUrl: `ipfs://${result.metadataCid}`,
+      metadataCid,
+      nftMetadataUrl: `ipfs://${metadataCid}`,
     };
   }
 
@@ -261,40 +286,4 @@ function throwIfNothingStored(outcome: StoreOutcome, kind: string): void {
   if (outcome.stored.length === 0 && outcome.failures.length > 0) throw outcome.failures[0]!.error;
   if (outcome.stored.length === 0)
     throw new InputError("NO_PROVIDER", `no provider takes ${kind}`, { field: kind });
-}
-
-export interface UploadMusicLibraryOptions {
-  musicDir: string;
-  artworkDir?: string;
-  metadataFile?: string;
-  maxConcurrent?: number;
-  workDir?: string;
-  env?: Record<string, string | undefined>;
-  progress?: RunEvents;
-  signal?: AbortSignal;
-}
-
-/**
- * The original design's `upload_music_library`: stores and verifies a whole library (no minting) and
- * returns the run report, whose `totals` are the summary (successful, failed, bytes, duration).
- */
-export async function uploadMusicLibrary(options: UploadMusicLibraryOptions): Promise<RunReport> {
-  const env = options.env ?? process.env;
-  const config = loadPipelineConfig(env, {
-    library: options.musicDir,
-    artworkDir: options.artworkDir,
-    metadataFile: options.metadataFile,
-    maxConcurrentUploads: options.maxConcurrent,
-    workDir: options.workDir,
-  });
-  const ledger = await openLedger(config);
-  let storage: StorageSet | undefined;
-  try {
-    storage = await StorageSet.open({ env, workDir: config.workDir });
-    const { progress, signal } = options;
-    return await readReport((await runPipeline({ config, storage, ledger, progress, signal })).reportPath);
-  } finally {
-    await storage?.close();
-    await ledger.close();
-  }
 }

@@ -2,7 +2,7 @@ import { loadDotEnv } from "../../pipeline/config/dotenv.js";
 import { capHeap } from "../../pipeline/config/heap-cap.js";
 import { DEFAULT_WORKDIR } from "../../pipeline/config/pipeline-config.js";
 import { InputError } from "../../pipeline/errors.js";
-import { uploadMusicLibrary } from "../../pipeline/manager.js";
+import { uploadMusicLibrary } from "../../pipeline/upload-music-library.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 

@@ -29,13 +29,16 @@ export interface TrackPolicy {
 /** What went to fewer places than the policy routes it to: "audio on kubo: <reason>", retried next run. */
 type Degraded = { degraded: string[] };
 
+/** The error behind a setback, for a caller that throws it (the programmatic API). */
+type Cause = { cause?: unknown };
+
 export type TrackResult =
   | ({ status: "ready"; metadataCid: string; uploadedBytes: number } & Degraded)
   /** Stored where it could be, but a required provider failed: a later run finishes it. */
-  | ({ status: "pending"; reason: string; uploadedBytes: number } & Degraded)
-  | { status: "failed"; stage: string; reason: string; uploadedBytes: number };
+  | ({ status: "pending"; reason: string; uploadedBytes: number } & Degraded & Cause)
+  | ({ status: "failed"; stage: string; reason: string; uploadedBytes: number } & Cause);
 
-interface Context {
+export interface StageContext {
   /** The runner's recorder: every fact about the track goes through it, durable when it resolves. */
   record: (record: JournalRecord) => Promise<void>;
   storage: StorageSet;
@@ -62,7 +65,7 @@ interface Context {
  * what the ledger held for the track when the caller read it (undefined for a track new to it).
  */
 export async function processTrack(
-  ctx: Context,
+  ctx: StageContext,
   track: ScannedTrack,
   known: TrackState | undefined,
 ): Promise<TrackResult> {
@@ -71,14 +74,27 @@ export async function processTrack(
   let uploadedBytes = 0;
   let stage = "record";
   const degraded: string[] = [];
-  const fail = (reason: string): TrackResult => ({ status: "failed", stage, reason, uploadedBytes });
-  const pending = (reason: string): TrackResult => ({ status: "pending", reason, uploadedBytes, degraded });
+  const fail = (reason: string, cause: unknown): TrackResult => ({
+    status: "failed",
+    stage,
+    reason,
+    uploadedBytes,
+    cause,
+  });
+  const pending = (reason: string, cause?: unknown): TrackResult => ({
+    status: "pending",
+    reason,
+    uploadedBytes,
+    degraded,
+    cause,
+  });
   // A provider that answered with bytes or a CID we did not compute, or a file that can no longer be read as
   // it was scanned, fails the track; any other failure of a provider that must hold the object before the
   // mint (the routing table) leaves it pending for a later run; the others are reported and retried.
   const setback = (kind: ObjectKind, outcome: StoreOutcome): TrackResult | undefined => {
     const reasons = outcome.failures.map((f) => f.reason).join("; ");
-    if (hasTrackFault(outcome)) return fail(reasons);
+    const fault = outcome.failures.find(isTrackFault);
+    if (fault) return fail(reasons, fault.error);
     for (const failure of outcome.failures) {
       degraded.push(`${kind} on ${failure.target.provider.name}: ${failure.reason}`);
       ctx.events.emit({
@@ -90,7 +106,7 @@ export async function processTrack(
     }
     const needed = outcome.failures.filter((f) => blocksMint(kind, f.target.role, routing));
     if (needed.length === 0) return undefined;
-    return pending(`${kind}: ${needed.map((f) => f.reason).join("; ")}`);
+    return pending(`${kind}: ${needed.map((f) => f.reason).join("; ")}`, needed[0]!.error);
   };
   try {
     const existing = known?.stored ?? [];
@@ -265,7 +281,7 @@ export async function processTrack(
     if (error instanceof AbortedError || ctx.signal?.aborted) throw new AbortedError();
     const reason = describeError(error);
     await ctx.record({ type: "failed", sha256, stage, error: reason });
-    return fail(reason);
+    return fail(reason, error);
   }
 }
 
@@ -276,9 +292,9 @@ function descriptiveMeta(track: ScannedTrack): Record<string, string> {
   return meta;
 }
 
-/** Failures no provider can mend: wrong bytes or CID, or the track's own file gone or unreadable. */
-function hasTrackFault(outcome: StoreOutcome): boolean {
-  return outcome.failures.some((f) => f.error instanceof IntegrityError || f.error instanceof InputError);
+/** A failure no provider can mend: wrong bytes or CID, or the track's own file gone or unreadable. */
+function isTrackFault(failure: StoreOutcome["failures"][number]): boolean {
+  return failure.error instanceof IntegrityError || failure.error instanceof InputError;
 }
 
 function isRemote(outcome: StoreOutcome, object: StoredObject): boolean {
@@ -286,7 +302,7 @@ function isRemote(outcome: StoreOutcome, object: StoredObject): boolean {
 }
 
 /** Why a track on a public network waits, and the two ways out. */
-function unfetchable(ctx: Context, missing: ObjectKind[]): string {
+function unfetchable(ctx: StageContext, missing: ObjectKind[]): string {
   const cause =
     ctx.storage.remotes.length === 0
       ? "no remote IPFS backend is configured"

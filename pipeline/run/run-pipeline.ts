@@ -14,8 +14,6 @@ import { deploymentKey, type RecordOf } from "../ledger/records.js";
 import type { Problem } from "../library/problems.js";
 import type { LibraryFile } from "../library/walk.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
-import { needsPreview } from "../preview/formats.js";
-import type { ObjectKind, StoredObject } from "../providers/types.js";
 import type { RunEvents } from "../report/events.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress } from "../report/progress.js";
@@ -32,7 +30,7 @@ import { Slots, WorkGroup } from "./bounded-work.js";
 import { writeRunReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
 import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "./local-disk.js";
-import { processTrack } from "./process-track.js";
+import { copiesMissing, runTrack, type TrackMint, type TrackStepContext } from "./run-track.js";
 import { awaitSharedDeployment } from "./shared-deployment.js";
 
 export interface RunOptions {
@@ -160,85 +158,22 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       if (!mint || !state || state.failure || !state.minted.has(mint.key)) return false;
       return !copiesMissing(storage, config, state, state.stored);
     };
-    const alreadyMinted = (file: string, bytes: number) =>
-      events.emit({ type: "done", file, bytes, outcome: "already minted" });
-
+    const steps: TrackStepContext = {
+      run,
+      config,
+      ledger,
+      record,
+      storage,
+      uploadLimit,
+      pinLimit,
+      preview,
+      signal,
+      events,
+      workers: leases !== undefined,
+    };
     const handle = async (track: ScannedTrack, order: number): Promise<void> => {
       if (signal?.aborted) return;
-      const mint = await startChain();
-      const state = await ledger.track(track.content.sha256);
-      const outcome = (status: RecordOf<"outcome">["status"], extra: Partial<RecordOf<"outcome">> = {}) =>
-        ({
-          type: "outcome",
-          run,
-          order,
-          file: track.file,
-          sha256: track.content.sha256,
-          status,
-          degraded: [],
-          ...extra,
-        }) satisfies RecordOf<"outcome">;
-      // A minted track goes through the stages again only to retry the backups that failed before: every
-      // stored copy is skipped (ledger) and nothing is minted again.
-      const minted = mint !== undefined && state?.minted.has(mint.key);
-      const complete = !copiesMissing(storage, config, track, state?.stored ?? []);
-      if (minted && complete) {
-        await record(outcome("already-minted"));
-        alreadyMinted(track.file, track.content.size);
-        return;
-      }
-      const ready = async (degraded: string[], metadataCid: string) => {
-        const result = outcome(minted ? "already-minted" : mint ? "ready" : "stored", { degraded });
-        if (minted) {
-          await record(result);
-          alreadyMinted(track.file, track.content.size);
-        } else if (mint) {
-          const sha256 = track.content.sha256;
-          waiting.set(sha256, { file: track.file, size: track.content.size, outcome: result });
-          await Promise.all([
-            record(result),
-            record({ type: "mint-ready", deployment: mint.chain.deployment, sha256, metadataCid }),
-          ]);
-          events.emit({ type: "ready", file: track.file });
-          mint.stage.queued(sha256);
-        } else {
-          await record(result);
-          events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "stored" });
-        }
-      };
-      // Another worker may have finished the track (it claims files, not contents): what it verified is
-      // not read back again, only queued for the mint.
-      if (leases !== undefined && complete && state?.verifiedMetadataCid !== undefined && !state.failure) {
-        await ready([], state.verifiedMetadataCid);
-        return;
-      }
-      const result = await processTrack(
-        {
-          record,
-          storage,
-          policy: { ...config, publicNetwork: minted ? undefined : mint?.publicNetwork },
-          workDir: config.workDir,
-          uploadLimit,
-          pinLimit,
-          preview,
-          signal,
-          events,
-        },
-        track,
-        state,
-      );
-      uploadedBytes += result.uploadedBytes;
-      if (result.status === "failed") {
-        await record(outcome("failed", { error: `${result.stage}: ${result.reason}` }));
-        events.emit({ type: "failed", file: track.file, stage: result.stage, error: result.reason });
-        return;
-      }
-      if (result.status === "pending") {
-        await record(outcome("pending", { error: result.reason, degraded: result.degraded }));
-        events.emit({ type: "pending", file: track.file, reason: result.reason });
-        return;
-      }
-      await ready(result.degraded, result.metadataCid);
+      uploadedBytes += (await runTrack(steps, track, order, await startChain())).uploadedBytes;
     };
 
     // Every track handed over finishes its current write, and the minter stops, before this returns or
@@ -350,7 +285,9 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
                 status: "already-minted",
                 degraded: [],
               });
-              work.add(done.then(() => alreadyMinted(file, content.size)).finally(outcome.release));
+              const told = () =>
+                events.emit({ type: "done", file, bytes: content.size, outcome: "already minted" });
+              work.add(done.then(told).finally(outcome.release));
               return;
             }
             events.emit({ type: "scanned", file: outcome.track.file, bytes: outcome.track.content.size });
@@ -406,7 +343,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
 }
 
 /** A work directory's runs share one key: each run replaces the outcomes the previous one left. */
-function runKey(config: PipelineConfig): string {
+export function runKey(config: PipelineConfig): string {
   return `${hostname()}:${config.workDir}`;
 }
 
@@ -418,6 +355,7 @@ interface Minting {
   publicNetwork?: string;
   stage: MintStage;
   running: Promise<unknown>;
+  queue: TrackMint["queue"];
 }
 
 /**
@@ -443,23 +381,6 @@ function remoteCopiesRequired(
   return undefined;
 }
 
-/** Whether a provider the routing policy names has no record of one of the track's objects yet. */
-function copiesMissing(
-  storage: StorageSet,
-  config: PipelineConfig,
-  track: { mimeType: string; artwork?: unknown },
-  stored: StoredObject[],
-): boolean {
-  const kinds: ObjectKind[] = ["audio", "metadata"];
-  if (track.artwork) kinds.push("artwork");
-  if (needsPreview(track)) kinds.push("preview");
-  return kinds.some((kind) =>
-    storage
-      .providersFor(kind, config.includeIpfsBackup)
-      .some(({ provider }) => !stored.some((o) => o.kind === kind && o.provider === provider.name)),
-  );
-}
-
 async function startMinting(
   chain: TracksChain,
   records: MintRecords,
@@ -469,7 +390,7 @@ async function startMinting(
   right: MintRight,
   pollMs: number | undefined,
   signal: AbortSignal | undefined,
-): Promise<Pick<Minting, "stage" | "running">> {
+): Promise<Pick<Minting, "stage" | "running" | "queue">> {
   const recipient = config.recipient ?? (await chain.defaultRecipient());
   const stage = new MintStage(
     records,
@@ -503,7 +424,17 @@ async function startMinting(
     () => undefined,
     (error: unknown) => error,
   );
-  return { stage, running };
+  const queue: TrackMint["queue"] = async (track, outcome, metadataCid) => {
+    const sha256 = track.content.sha256;
+    waiting.set(sha256, { file: track.file, size: track.content.size, outcome });
+    await Promise.all([
+      records.record(outcome),
+      records.record({ type: "mint-ready", deployment: chain.deployment, sha256, metadataCid }),
+    ]);
+    events.emit({ type: "ready", file: track.file });
+    stage.queued(sha256);
+  };
+  return { stage, running, queue };
 }
 
 /** Audio bytes of the files this work directory has not stored before: what the embedded stores will add. */
