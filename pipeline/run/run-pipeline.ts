@@ -254,11 +254,11 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       const release = await inFlight.take();
       const workers = leases;
       if (workers === undefined) return release;
-      const item = nameKey({ file: file.relativePath, nameBytes: file.name.bytes });
       if (pass > 1 && (await ledger.hasOutcome(run, file.relativePath))) {
         release();
         return undefined;
       }
+      const item = nameKey({ file: file.relativePath, nameBytes: file.name.bytes });
       if (!(await workers.claim(item))) {
         elsewhere++;
         release();
