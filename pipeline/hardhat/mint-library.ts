@@ -64,13 +64,14 @@ export async function mintLibrary(
         }));
       const client = await connection.viem.getPublicClient();
       const gasPriceWei = await client.getGasPrice().catch(() => undefined);
+      const inProcess = connection.networkConfig.type === "edr-simulated";
       // A network that cannot be asked its chain id counts as public: the warning errs on the safe side.
       const exposure = networkExposure({
-        inProcess: connection.networkConfig.type === "edr-simulated",
+        inProcess,
         chainId: await client.getChainId().catch(() => Number.NaN),
         rpcUrl: await rpcUrlOf(connection),
       });
-      const network = { name: connection.networkName, exposure };
+      const network = { name: connection.networkName, exposure, inProcess };
       const { lines } = await planRun({ config, env, simulation: chain, gasPriceWei, network });
       for (const line of lines) console.log(line);
       return EXIT.ok;

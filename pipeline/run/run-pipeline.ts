@@ -25,7 +25,7 @@ import { previewSettings } from "../stages/preview.js";
 import { assertRoutable } from "../storage/routing.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { nameKey } from "../util/file-name.js";
-import { assertWorkerSetup, libraryIsShared } from "../workers/requirements.js";
+import { assertWorkerSetup, LOCAL_LIBRARY, libraryIsShared } from "../workers/requirements.js";
 import { mintLeaseName, WorkerLeases } from "../workers/worker-leases.js";
 import { Slots, WorkGroup } from "./bounded-work.js";
 import { writeRunReport } from "./build-report.js";
@@ -87,9 +87,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       leases = new WorkerLeases(ledger.leases, { workDir: config.workDir, ttlMs: config.workerLeaseMs });
       leases.start();
       if (!(await libraryIsShared(config.library)))
-        warn(
-          `${config.library} is on a local disk: workers on other machines cannot read it (mount it from NFS, SMB or CephFS at the same path on each).`,
-        );
+        warn(`${config.library} is on a local disk: ${LOCAL_LIBRARY}.`);
     }
     await record({ type: "run-started", run });
     for (const unused of storage.unusedBackends)
