@@ -89,6 +89,7 @@ export async function mintLibrary(
         count: config.workers,
         network: connection.networkName,
         workDir: config.workDir,
+        env: options.env,
       });
     }
     // The ledger first: its lock turns a second process away before it starts any server.

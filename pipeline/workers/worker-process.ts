@@ -63,20 +63,24 @@ const SERIOUSNESS = [0, 75, 1, 130];
 /**
  * `mint-library` with DCMX_WORKERS=N: N workers on this machine, each with its own work directory under
  * `workDir` (its embedded IPFS node, its lock), sharing the PostgreSQL ledger; their lines are prefixed
- * with the worker's number.
+ * with the worker's number. `env` is what the task's flags set: a worker reads only its environment.
  */
 export async function runLocalWorkers(options: {
   count: number;
   network: string;
   workDir: string;
+  env?: Record<string, string | undefined>;
   write?: (text: string) => void;
 }): Promise<number> {
   const write = options.write ?? ((text: string) => console.log(text));
+  const flags = Object.fromEntries(
+    Object.entries(options.env ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const codes = await Promise.all(
     Array.from({ length: options.count }, (_, index) =>
       runWorkerProcess(
         options.network,
-        { DCMX_WORKDIR: join(options.workDir, `worker-${index + 1}`) },
+        { ...flags, DCMX_WORKDIR: join(options.workDir, `worker-${index + 1}`) },
         (text) => write(`[worker ${index + 1}] ${text}`),
       ),
     ),
