@@ -13,6 +13,7 @@ import { syncMarketplaceAfterRun } from "../marketplace/after-run.js";
 import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
+import { configuredWorkerSetup } from "../workers/readiness.js";
 import { assertWorkerSetup } from "../workers/requirements.js";
 import { runLocalWorkers } from "../workers/worker-process.js";
 import { chainSetupFrom, rpcUrlOf } from "./chain-setup.js";
@@ -76,15 +77,13 @@ export async function mintLibrary(
       for (const line of lines) console.log(line);
       return EXIT.ok;
     }
+    // Read from the variables before any server starts or any worker is spawned (the run checks again what
+    // it opened): N workers would each refuse alike.
+    if (config.worker || config.workers > 1)
+      assertWorkerSetup(
+        configuredWorkerSetup(env, config, connection.networkConfig.type === "edr-simulated"),
+      );
     if (config.workers > 1 && !config.worker) {
-      // Each worker checks the rest of what sharing needs (assertWorkerSetup); these two fail all of them.
-      assertWorkerSetup({
-        ledger: config.databaseUrl === undefined ? "sqlite" : "postgres",
-        embeddedS3: false,
-        remoteBackups: 1,
-        includeIpfsBackup: config.includeIpfsBackup,
-        inProcessChain: connection.networkConfig.type === "edr-simulated",
-      });
       return await runLocalWorkers({
         count: config.workers,
         network: connection.networkName,

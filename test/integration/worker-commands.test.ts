@@ -47,6 +47,20 @@ describe("worker commands: mint-library --workers and dcmx worker", function () 
     expect(services.proxy.log.slice(before).filter((entry) => entry.method === "PUT")).to.deep.equal([]);
   });
 
+  it("mint-library --workers 2 refuses an embedded S3 primary before it starts any worker, naming STORJ_ACCESS_KEY", async () => {
+    const run = await runHardhat(["--network", "localhost", "mint-library", "--workers", "2"], {
+      ...services.env(),
+      STORJ_ACCESS_KEY: "",
+      STORJ_SECRET_KEY: "",
+      DCMX_WORKDIR: join(services.dir, "refused-local"),
+    });
+    expect(run.code, run.output).to.equal(1);
+    expect(run.output).to.include(
+      "STORJ_ACCESS_KEY: cannot run as a worker: the embedded S3 server keeps its objects in one worker's work directory",
+    );
+    expect(run.output).to.not.include("[worker ");
+  });
+
   it("mint-library --workers 2 mints every track exactly once, each file sent once, with the task's flags in every worker", async () => {
     const workDir = join(services.dir, "local");
     // The library and batch size come as the task's flags only: each worker must be given them.
