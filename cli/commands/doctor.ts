@@ -9,8 +9,9 @@ const usage = `Usage: dcmx doctor [--env-file F] [--rpc URL] [--account 0x…]
 
 Checks the setup before a run and prints what to fix, never a secret: the Node.js version, the .env file
 against .env.storage.example (unknown names are usually typos), every configured provider's credentials
-with a harmless read-only request, the RPC endpoint and its chain id, and the deployer's balance against
-the estimated gas of minting the library. Exits 1 if any check fails.
+with a harmless read-only request, the RPC endpoint and its chain id, the deployer's balance against
+the estimated gas of minting the library, and what workers sharing the catalog need (failed only when
+DCMX_WORKER or DCMX_WORKERS is set). Exits 1 if any check fails.
 
 Options:
   --env-file F    the file to check and load (default .env)

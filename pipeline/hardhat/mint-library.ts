@@ -13,6 +13,7 @@ import { syncMarketplaceAfterRun } from "../marketplace/after-run.js";
 import { planRun } from "../run/plan.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { StorageSet } from "../storage/storage-set.js";
+import { configuredWorkerSetup } from "../workers/readiness.js";
 import { assertWorkerSetup } from "../workers/requirements.js";
 import { runLocalWorkers } from "../workers/worker-process.js";
 import { chainSetupFrom, rpcUrlOf } from "./chain-setup.js";
@@ -64,30 +65,30 @@ export async function mintLibrary(
         }));
       const client = await connection.viem.getPublicClient();
       const gasPriceWei = await client.getGasPrice().catch(() => undefined);
+      const inProcess = connection.networkConfig.type === "edr-simulated";
       // A network that cannot be asked its chain id counts as public: the warning errs on the safe side.
       const exposure = networkExposure({
-        inProcess: connection.networkConfig.type === "edr-simulated",
+        inProcess,
         chainId: await client.getChainId().catch(() => Number.NaN),
         rpcUrl: await rpcUrlOf(connection),
       });
-      const network = { name: connection.networkName, exposure };
+      const network = { name: connection.networkName, exposure, inProcess };
       const { lines } = await planRun({ config, env, simulation: chain, gasPriceWei, network });
       for (const line of lines) console.log(line);
       return EXIT.ok;
     }
+    // Read from the variables before any server starts or any worker is spawned (the run checks again what
+    // it opened): N workers would each refuse alike.
+    if (config.worker || config.workers > 1)
+      assertWorkerSetup(
+        configuredWorkerSetup(env, config, connection.networkConfig.type === "edr-simulated"),
+      );
     if (config.workers > 1 && !config.worker) {
-      // Each worker checks the rest of what sharing needs (assertWorkerSetup); these two fail all of them.
-      assertWorkerSetup({
-        ledger: config.databaseUrl === undefined ? "sqlite" : "postgres",
-        embeddedS3: false,
-        remoteBackups: 1,
-        includeIpfsBackup: config.includeIpfsBackup,
-        inProcessChain: connection.networkConfig.type === "edr-simulated",
-      });
       return await runLocalWorkers({
         count: config.workers,
         network: connection.networkName,
         workDir: config.workDir,
+        env: options.env,
       });
     }
     // The ledger first: its lock turns a second process away before it starts any server.

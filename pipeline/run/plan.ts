@@ -34,6 +34,7 @@ import {
   usageCounted,
 } from "../storage/routing.js";
 import { localDirectoriesFor, storagePolicy } from "../storage/storage-set.js";
+import { type WorkerReadiness, workerPlanLines, workerReadiness } from "../workers/readiness.js";
 import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
 
 export interface Plan {
@@ -54,6 +55,8 @@ export interface Plan {
   gas?: { total: bigint; perTrack: bigint; costWei?: bigint };
   /** What a run would be warned about: closed or unusable backends, a public network without a remote copy. */
   warnings: string[];
+  /** What sharing the catalog needs, met or not (DCMX_WORKER, DCMX_WORKERS): the rules a worker enforces. */
+  workers: WorkerReadiness;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function planRun(options: {
   simulation?: TracksChain;
   gasPriceWei?: bigint;
   /** The network a run would mint on; omitted: the in-process chain. */
-  network?: { name: string; exposure: NetworkExposure };
+  network?: { name: string; exposure: NetworkExposure; inProcess: boolean };
 }): Promise<{ plan: Plan; lines: string[] }> {
   const { config, env = process.env } = options;
   const extractDir = await mkdtemp(join(tmpdir(), "dcmx-plan-"));
@@ -131,6 +134,7 @@ export async function planRun(options: {
         ...storageWarnings(env, config, options.network),
         ...(await encoderWarning(previews, config)),
       ],
+      workers: await workerReadiness(env, config, options.network?.inProcess ?? true),
     };
     if (options.simulation !== undefined && items.length > 0) {
       const recipient = await options.simulation.defaultRecipient();
@@ -223,6 +227,7 @@ function describePlan(plan: Plan, config: PipelineConfig): string[] {
         : `, about ${formatEther(plan.gas.costWei)} ETH at the current gas price`;
     lines.push(`  Estimated gas: ${plan.gas.total} (${plan.gas.perTrack} per track)${cost}`);
   }
+  lines.push(...workerPlanLines(plan.workers));
   for (const warning of plan.warnings) lines.push(`  ! ${warning}`);
   return lines;
 }

@@ -24,7 +24,7 @@ import { previewSettings } from "../stages/preview.js";
 import { assertRoutable } from "../storage/routing.js";
 import type { StorageSet } from "../storage/storage-set.js";
 import { nameKey } from "../util/file-name.js";
-import { assertWorkerSetup, libraryIsShared } from "../workers/requirements.js";
+import { assertWorkerSetup, LOCAL_LIBRARY, libraryIsShared } from "../workers/requirements.js";
 import { mintLeaseName, WorkerLeases } from "../workers/worker-leases.js";
 import { Slots, WorkGroup } from "./bounded-work.js";
 import { writeRunReport } from "./build-report.js";
@@ -86,9 +86,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       leases = new WorkerLeases(ledger.leases, { workDir: config.workDir, ttlMs: config.workerLeaseMs });
       leases.start();
       if (!(await libraryIsShared(config.library)))
-        warn(
-          `${config.library} is on a local disk: workers on other machines cannot read it (mount it from NFS, SMB or CephFS at the same path on each).`,
-        );
+        warn(`${config.library} is on a local disk: ${LOCAL_LIBRARY}.`);
     }
     await record({ type: "run-started", run });
     for (const unused of storage.unusedBackends)
@@ -195,11 +193,11 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       const release = await inFlight.take();
       const workers = leases;
       if (workers === undefined) return release;
-      const item = nameKey({ file: file.relativePath, nameBytes: file.name.bytes });
       if (pass > 1 && (await ledger.hasOutcome(run, file.relativePath))) {
         release();
         return undefined;
       }
+      const item = nameKey({ file: file.relativePath, nameBytes: file.name.bytes });
       if (!(await workers.claim(item))) {
         elsewhere++;
         release();

@@ -124,15 +124,20 @@ export class MintStage {
     }
   }
 
+  /** Waits for the next poll, new work, `close` or an abort; a worker polls all run long, so nothing stays behind. */
   async #sleep(): Promise<void> {
+    const signal = this.options.signal;
+    let wake = () => {};
+    let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
-      const timer = this.options.pollMs === undefined ? undefined : setTimeout(resolve, this.options.pollMs);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.options.signal?.addEventListener("abort", () => this.#wake?.(), { once: true });
+      wake = () => resolve();
+      this.#wake = wake;
+      if (this.options.pollMs !== undefined) timer = setTimeout(wake, this.options.pollMs);
+      signal?.addEventListener("abort", wake, { once: true });
+      if (signal?.aborted) wake();
     });
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", wake);
     this.#wake = undefined;
   }
 

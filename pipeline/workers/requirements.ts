@@ -14,6 +14,8 @@ export interface WorkerSetup {
 }
 
 export interface WorkerRequirement {
+  /** What sharing needs, said the same whether it is there or not. */
+  need: string;
   field: string;
   problem: string;
   hint: string;
@@ -24,39 +26,49 @@ export interface WorkerRequirement {
  * worker would otherwise keep to itself. The run refuses to start as a worker with the first row unmet;
  * the plan and doctor list them all.
  */
-const RULES: Array<WorkerRequirement & { unmet(setup: WorkerSetup): boolean }> = [
+const RULES: Array<WorkerRequirement & { unmet(setup: WorkerSetup): boolean | undefined }> = [
   {
     unmet: (s) => s.ledger !== "postgres",
+    need: "one PostgreSQL ledger every worker shares",
     field: "DCMX_DATABASE_URL",
     problem: "workers share one PostgreSQL ledger; the SQLite ledger is one work directory's",
     hint: "set DCMX_DATABASE_URL=postgres://user:password@host:5432/database on every worker (docs/LABELS.md)",
   },
   {
     unmet: (s) => s.embeddedS3,
+    need: "one S3 bucket every worker uses",
     field: "STORJ_ACCESS_KEY",
     problem: "the embedded S3 server keeps its objects in one worker's work directory",
     hint: "set the S3 variables (STORJ_ACCESS_KEY, STORJ_SECRET_KEY, STORJ_BUCKET, STORJ_ENDPOINT) to one bucket every worker uses",
   },
   {
     unmet: (s) => s.includeIpfsBackup && s.remoteBackups === 0,
+    need: "a remote IPFS backend every worker pushes to",
     field: "KUBO_RPC_URL",
     problem: "the IPFS backup would be each worker's embedded node, which only its own machine serves",
     hint: "configure a remote IPFS backend every worker pushes to (Kubo, IPFS Cluster, Filebase, Pinata: docs/STORAGE_SETUP.md), or INCLUDE_IPFS_BACKUP=false with DCMX_REQUIRE=storj",
   },
   {
-    unmet: (s) => s.inProcessChain === true,
+    unmet: (s) => s.inProcessChain,
+    need: "a chain every worker reaches",
     field: "--network",
     problem: "Hardhat's in-process chain lives and dies with one process",
     hint: "run workers against a shared chain: --network localhost (a `hardhat node`) or a real network",
   },
 ];
 
+/** Every requirement with whether `setup` meets it (undefined: not known yet, as the chain in doctor). */
+export function workerRequirements(setup: WorkerSetup): Array<WorkerRequirement & { met?: boolean }> {
+  return RULES.map(({ unmet, ...requirement }) => {
+    const missing = unmet(setup);
+    return { ...requirement, met: missing === undefined ? undefined : !missing };
+  });
+}
+
 export function unmetWorkerRequirements(setup: WorkerSetup): WorkerRequirement[] {
-  return RULES.filter((rule) => rule.unmet(setup)).map(({ field, problem, hint }) => ({
-    field,
-    problem,
-    hint,
-  }));
+  return workerRequirements(setup)
+    .filter((requirement) => requirement.met === false)
+    .map(({ met: _met, ...requirement }) => requirement);
 }
 
 /** Refuses to run as a worker where other workers could not see what this one does. */
@@ -83,6 +95,10 @@ const SHARED_FILE_SYSTEMS: Record<number, string> = {
   1196443219: "gpfs",
   198183888: "lustre",
 };
+
+/** What a library on a local disk means for workers on several machines, and what to do. */
+export const LOCAL_LIBRARY =
+  "workers on other machines cannot read it (mount it from NFS, SMB or CephFS at the same path on each)";
 
 /** Whether the library sits on a file system other machines can mount, by its statfs type. */
 export async function libraryIsShared(library: string): Promise<boolean> {

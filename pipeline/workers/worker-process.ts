@@ -17,34 +17,40 @@ function hardhatCli(): string {
 /**
  * Starts one worker: `hardhat run --no-compile scripts/mint-library.ts --network <network>` (the contracts
  * are built once beforehand: workers building together race on Hardhat's cache) with DCMX_WORKER set and
- * `env` on top of this process's environment. `line` receives its output line by line; without it the
- * worker writes to this terminal. Resolves with its exit code (a signal counts as interrupted, 130).
+ * `env` on top of this process's environment; `line` as in `runHardhat`.
  */
 export function runWorkerProcess(
   network: string,
   env: Record<string, string>,
   line?: (text: string) => void,
 ): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    [hardhatCli(), "run", "--no-compile", "--network", network, MINT_SCRIPT],
-    {
-      env: { ...process.env, ...env, DCMX_WORKER: "true", DCMX_WORKERS: "1" },
-      stdio: line === undefined ? "inherit" : ["ignore", "pipe", "pipe"],
-    },
-  );
-  if (line !== undefined) {
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", line);
-  }
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) => resolve(code ?? 130));
+  return runHardhat(["run", "--no-compile", "--network", network, MINT_SCRIPT], {
+    env: { ...process.env, ...env, DCMX_WORKER: "true", DCMX_WORKERS: "1" },
+    line,
   });
 }
 
 /** `hardhat build`: what `dcmx worker` runs before its worker (a worker started by mint-library has it done). */
 export function buildContracts(): Promise<number> {
-  const child = spawn(process.execPath, [hardhatCli(), "build", "--quiet"], { stdio: "inherit" });
+  return runHardhat(["build", "--quiet"], {});
+}
+
+/**
+ * Runs the Hardhat CLI with `args`; output goes to `line` line by line, or to this terminal without it.
+ * Resolves with its exit code (a signal counts as interrupted, 130).
+ */
+function runHardhat(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; line?: (text: string) => void },
+): Promise<number> {
+  const { env, line } = options;
+  const child = spawn(process.execPath, [hardhatCli(), ...args], {
+    env,
+    stdio: line === undefined ? "inherit" : ["ignore", "pipe", "pipe"],
+  });
+  if (line !== undefined) {
+    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", line);
+  }
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) => resolve(code ?? 130));
@@ -57,20 +63,24 @@ const SERIOUSNESS = [0, 75, 1, 130];
 /**
  * `mint-library` with DCMX_WORKERS=N: N workers on this machine, each with its own work directory under
  * `workDir` (its embedded IPFS node, its lock), sharing the PostgreSQL ledger; their lines are prefixed
- * with the worker's number.
+ * with the worker's number. `env` is what the task's flags set: a worker reads only its environment.
  */
 export async function runLocalWorkers(options: {
   count: number;
   network: string;
   workDir: string;
+  env?: Record<string, string | undefined>;
   write?: (text: string) => void;
 }): Promise<number> {
   const write = options.write ?? ((text: string) => console.log(text));
+  const flags = Object.fromEntries(
+    Object.entries(options.env ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const codes = await Promise.all(
     Array.from({ length: options.count }, (_, index) =>
       runWorkerProcess(
         options.network,
-        { DCMX_WORKDIR: join(options.workDir, `worker-${index + 1}`) },
+        { ...flags, DCMX_WORKDIR: join(options.workDir, `worker-${index + 1}`) },
         (text) => write(`[worker ${index + 1}] ${text}`),
       ),
     ),

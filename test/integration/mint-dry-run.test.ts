@@ -145,6 +145,7 @@ describe("mint-library --dry-run", function () {
           DCMX_WORKDIR: join(dir, "public", "work"),
           LOCALHOST_RPC_URL: node.url,
           NFT_STORAGE_TOKEN: "dry-run-nft-token-4410",
+          DCMX_WORKERS: "2",
         },
         ["--network", "localhost"],
       );
@@ -155,9 +156,12 @@ describe("mint-library --dry-run", function () {
         "! on localhost no remote IPFS backend is configured: tokens would point at content only this machine has; tracks stay pending until one is configured (docs/STORAGE_SETUP.md), or set DCMX_ALLOW_LOCAL_ONLY=1",
       );
       expect(output).to.not.include("dry-run-nft-token-4410");
+      // Workers reach a `hardhat node`; the in-process chain is one process's.
+      expect(output).to.include("    ✓ a chain every worker reaches\n");
       // The development chain on loopback is local: no warning there.
-      const local = await dryRun({ DCMX_WORKDIR: join(dir, "public", "work") });
+      const local = await dryRun({ DCMX_WORKDIR: join(dir, "public", "work"), DCMX_WORKERS: "2" });
       expect(local).to.not.include("no remote IPFS backend");
+      expect(local).to.match(/\n {4}✗ a chain every worker reaches — --network: /);
     } finally {
       await node.stop();
     }

@@ -83,12 +83,16 @@ export function runMintLibrary(
   { compile = true }: { compile?: boolean } = {},
 ): Promise<RunResult> {
   const build = compile ? [] : ["--no-compile"];
-  return runProcess(
-    HARDHAT,
-    ["run", ...build, "--network", "localhost", "scripts/mint-library.ts"],
-    env,
-    kill,
-  );
+  return runHardhat(["run", ...build, "--network", "localhost", "scripts/mint-library.ts"], env, kill);
+}
+
+/** Runs `hardhat <args>` (a task, as a user types it) as a child process, like `runMintLibrary`. */
+export function runHardhat(
+  args: string[],
+  env: Record<string, string>,
+  kill: KillOptions = {},
+): Promise<RunResult> {
+  return runProcess(HARDHAT, args, env, kill);
 }
 
 const DCMX = new URL("../../bin/dcmx.js", import.meta.url).pathname;

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import type {
   TracksChain,
 } from "../../pipeline/chain/tracks-chain.js";
 import { Ledger } from "../../pipeline/ledger/ledger.js";
-import { MintStage } from "../../pipeline/stages/mint.js";
+import { type MintRight, MintStage } from "../../pipeline/stages/mint.js";
 
 const sha = (n: number) => n.toString(16).padStart(64, "0");
 const deployment = { chainId: 31337, contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
@@ -153,5 +154,36 @@ describe("mint stage", () => {
     expect(chain.sent).to.have.length(2);
     expect(result.minted).to.deep.equal([sha(1), sha(2)]);
     expect(result.transactions).to.equal(2);
+  });
+
+  it("leaves no abort listener behind however often a waiting worker polls", async () => {
+    const controller = new AbortController();
+    let polls = 0;
+    let polled: () => void = () => {};
+    const enough = new Promise<void>((resolve) => {
+      polled = resolve;
+    });
+    // Another worker holds the signer: this one looks at the ledger every poll for the whole run.
+    const elsewhere: MintRight = {
+      hold: async () => {
+        if (++polls === 200) polled();
+        return "elsewhere";
+      },
+      release: async () => {},
+    };
+    const stage = new MintStage(
+      { ledger, record: (record) => ledger.record(record) },
+      new ModelChain(),
+      { batchSize: 3, recipient, signal: controller.signal, pollMs: 1 },
+      { minted: () => {}, failed: () => {} },
+      elsewhere,
+    );
+    const running = stage.run();
+    await enough;
+    const waiting = getEventListeners(controller.signal, "abort").length;
+    stage.close();
+    await running;
+    expect(waiting, "listeners after 200 polls").to.be.at.most(1);
+    expect(getEventListeners(controller.signal, "abort")).to.have.length(0);
   });
 });

@@ -8,6 +8,7 @@ import { checkDisk } from "./disk-checks.js";
 import { checkEnvFile } from "./env-file.js";
 import type { Finding } from "./finding.js";
 import { checkIpfs, checkPublicReach, checkStorj } from "./provider-checks.js";
+import { checkWorkers } from "./worker-checks.js";
 
 export interface DoctorOptions {
   env: Record<string, string | undefined>;
@@ -52,6 +53,11 @@ export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
           }),
         };
   findings.push(checkPublicReach(options.env, network, config?.allowLocalOnly ?? false));
+  // Workers mint on `--network` (localhost by default): without --rpc its chain is not known here.
+  if (config !== undefined)
+    findings.push(
+      ...(await checkWorkers(options.env, config, options.rpc === undefined ? undefined : false)),
+    );
   if (options.account !== undefined && rpc.chainId !== undefined && config !== undefined) {
     findings.push(
       await checkBalance({ rpc: options.rpc!, account: options.account, config }).catch(
