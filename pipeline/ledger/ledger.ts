@@ -1,3 +1,5 @@
+// Longer than 300 lines because it is the one owner of the track state: every read a run, a worker or a command
+// makes of it is a method here, beside the group commit that writes it, so no caller writes SQL of its own.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineConfig } from "../config/pipeline-config.js";
@@ -30,6 +32,16 @@ export interface PendingMint {
   sha256s: string[];
 }
 
+/** A library file as a later scan finds it again: its name, and what tells whether its bytes changed. */
+export interface FileIdentity {
+  file: string;
+  nameBytes?: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  profile: string;
+}
+
 export interface LedgerOptions {
   workDir: string;
   /** PostgreSQL, shared by workers (DCMX_DATABASE_URL); omitted: SQLite in the work directory. */
@@ -43,6 +55,15 @@ const OLD_JOURNAL = "journal.jsonl";
 const MAX_BATCH = 256;
 /** Tracks read from the database at once when streaming the catalog. */
 const PAGE = 500;
+/** A library file the ledger knows, with the same size, mtime, inode and CID profile as when it was hashed. */
+const UNCHANGED_FILE = "name_key = ? AND size = ? AND modified_ms = ? AND ino = ? AND profile = ?";
+const unchangedFile = (file: FileIdentity) => [
+  nameKey(file),
+  file.size,
+  file.mtimeMs,
+  file.ino,
+  file.profile,
+];
 
 /**
  * The one owner of every track's state and of the run's own records (deployments, pending mint
@@ -139,18 +160,10 @@ export class Ledger {
    * The content address recorded for a library file whose size, mtime and inode are unchanged since it was
    * hashed, so a re-run does not read the bytes again.
    */
-  async knownAddress(file: {
-    file: string;
-    nameBytes?: string;
-    size: number;
-    mtimeMs: number;
-    ino: number;
-    profile: string;
-  }): Promise<ContentAddress | undefined> {
+  async knownAddress(file: FileIdentity): Promise<ContentAddress | undefined> {
     const [row] = await this.#db.query(
-      `SELECT sha256, cid, size, profile FROM tracks
-       WHERE name_key = ? AND size = ? AND modified_ms = ? AND ino = ? AND profile = ? LIMIT 1`,
-      [nameKey(file), file.size, file.mtimeMs, file.ino, file.profile],
+      `SELECT sha256, cid, size, profile FROM tracks WHERE ${UNCHANGED_FILE} LIMIT 1`,
+      unchangedFile(file),
     );
     if (row === undefined) return undefined;
     return {
@@ -159,6 +172,15 @@ export class Ledger {
       cid: String(row.cid),
       profile: String(row.profile) as ContentAddress["profile"],
     };
+  }
+  /** Whether a provider holds the audio of a library file unchanged since it was hashed: one query a file. */
+  async audioStored(file: FileIdentity): Promise<boolean> {
+    const rows = await this.#db.query(
+      `SELECT 1 AS found FROM tracks t WHERE ${UNCHANGED_FILE}
+       AND EXISTS (SELECT 1 FROM stored s WHERE s.sha256 = t.sha256 AND s.kind = 'audio') LIMIT 1`,
+      unchangedFile(file),
+    );
+    return rows.length > 0;
   }
 
   /** Every track, streamed in pages: the catalog is never in memory at once. */

@@ -1,4 +1,3 @@
-import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import { fileTypeFromBuffer, fileTypeFromTokenizer } from "file-type";
 import { z } from "zod";
@@ -52,14 +51,25 @@ const AUDIO_EXTENSIONS = new Set([
 ]);
 
 export type Detected =
-  | ({ kind: "audio" } & FormatInfo)
+  | ({ kind: "audio"; shortBy?: number } & FormatInfo)
   | { kind: "image"; mimeType: string }
   | { kind: "other"; detected?: string };
 
-/** Decides what a file is from its first bytes, never from its name. */
+/**
+ * Decides what a file is from its first bytes, never from its name; for audio that declares its length,
+ * how many bytes short of it the file is (`shortBy`).
+ */
 export async function detectFile(path: FilePath): Promise<Detected> {
   // An unreadable file fails on open, with its errno.
-  return detected(await withFileTokenizer(path, {}, (tokenizer) => fileTypeFromTokenizer(tokenizer)));
+  return withFileTokenizer(path, {}, async (tokenizer) => {
+    // The header is read first: file-type closes the file once it has decided.
+    const head = Buffer.alloc(8);
+    const headBytes = await tokenizer.peekBuffer(head, { mayBeLess: true });
+    const found = detected(await fileTypeFromTokenizer(tokenizer));
+    if (found.kind !== "audio") return found;
+    const shortBy = declaredShortfall(head.subarray(0, headBytes), found.format, tokenizer.fileInfo.size);
+    return { ...found, shortBy };
+  });
 }
 
 function detected(type: Awaited<ReturnType<typeof fileTypeFromBuffer>>): Detected {
@@ -93,22 +103,11 @@ export function notAudioError(file: string, detected: string | undefined, size: 
  * RIFF (WAV) and FORM (AIFF) files declare their own length in bytes 4-8; a file shorter than it says
  * was cut off (an interrupted copy or download).
  */
-export async function declaredLengthShortfall(
-  path: FilePath,
-  format: AudioFormat,
-  size: number,
-): Promise<number> {
+function declaredShortfall(head: Buffer, format: AudioFormat, size: number): number {
   if (format !== "wav" && format !== "aiff") return 0;
-  const handle = await open(path, "r");
-  try {
-    const header = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(header, 0, 8, 0);
-    if (bytesRead < 8) return 8 - bytesRead;
-    const declared = format === "wav" ? header.readUInt32LE(4) : header.readUInt32BE(4);
-    // Streaming encoders write 0xFFFFFFFF when they could not seek back: "length unknown", not a claim.
-    if (declared === 0xffffffff) return 0;
-    return Math.max(0, declared + 8 - size);
-  } finally {
-    await handle.close();
-  }
+  if (head.byteLength < 8) return 8 - head.byteLength;
+  const declared = format === "wav" ? head.readUInt32LE(4) : head.readUInt32BE(4);
+  // Streaming encoders write 0xFFFFFFFF when they could not seek back: "length unknown", not a claim.
+  if (declared === 0xffffffff) return 0;
+  return Math.max(0, declared + 8 - size);
 }

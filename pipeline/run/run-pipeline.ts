@@ -443,18 +443,16 @@ async function unstoredAudioBytes(
 ): Promise<number> {
   let bytes = 0;
   for (const file of files) {
-    const known = await ledger.knownAddress({
-      file: file.relativePath,
-      nameBytes: file.name.bytes,
-      size: file.size,
-      mtimeMs: file.mtimeMs,
-      ino: file.ino,
+    const { relativePath, name, size, mtimeMs, ino } = file;
+    const identity = {
+      file: relativePath,
+      nameBytes: name.bytes,
+      size,
+      mtimeMs,
+      ino,
       profile: config.cidProfile,
-    });
-    const stored =
-      known !== undefined &&
-      (await ledger.storedObjects(known.sha256)).some((object) => object.kind === "audio");
-    if (!stored) bytes += file.size;
+    };
+    if (!(await ledger.audioStored(identity))) bytes += size;
   }
   return bytes;
 }
