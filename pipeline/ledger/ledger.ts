@@ -4,6 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import type { ContentAddress } from "../content/types.js";
+import type { FileIdentity } from "../library/hash-audio.js";
 import { StoredObjectSchema } from "../providers/types.js";
 import { nameKey } from "../util/file-name.js";
 import { redact } from "../util/secrets.js";
@@ -30,16 +31,6 @@ export interface PendingMint {
   deployment: Deployment;
   txHash: `0x${string}`;
   sha256s: string[];
-}
-
-/** A library file as a later scan finds it again: its name, and what tells whether its bytes changed. */
-export interface FileIdentity {
-  file: string;
-  nameBytes?: string;
-  size: number;
-  mtimeMs: number;
-  ino: number;
-  profile: string;
 }
 
 export interface LedgerOptions {

@@ -111,7 +111,7 @@ export function describeLedger(backend: LedgerBackend): void {
         size: 1001,
         mtimeMs: 1700000000000,
         ino: 42,
-        profile: "unixfs-v1-2025",
+        profile: "unixfs-v1-2025" as const,
       };
       expect(await ledger.knownAddress(same)).to.deep.equal({
         size: 1001,
