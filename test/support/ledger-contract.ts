@@ -126,6 +126,26 @@ export function describeLedger(backend: LedgerBackend): void {
       await ledger.close();
     });
 
+    it("says a file's audio is stored only once a provider holds it and while the file is unchanged", async () => {
+      const ledger = await open();
+      await ledger.record({ ...track(1), modifiedMs: 1700000000000, ino: 42 } as JournalRecord);
+      const same = {
+        file: "song1.mp3",
+        size: 1001,
+        mtimeMs: 1700000000000,
+        ino: 42,
+        profile: "unixfs-v1-2025" as const,
+      };
+      expect(await ledger.audioStored(same)).to.equal(false);
+      await ledger.record({ type: "stored", sha256: sha(1), object: { ...storedAudio(1), kind: "artwork" } });
+      expect(await ledger.audioStored(same), "artwork is not the audio").to.equal(false);
+      await ledger.record({ type: "stored", sha256: sha(1), object: storedAudio(1) });
+      expect(await ledger.audioStored(same)).to.equal(true);
+      expect(await ledger.audioStored({ ...same, mtimeMs: 1700000000001 })).to.equal(false);
+      expect(await ledger.audioStored({ ...same, file: "song2.mp3" })).to.equal(false);
+      await ledger.close();
+    });
+
     it("imports an old journal once, dropping a record torn by a crash, and keeps the file aside", async () => {
       const lines = [
         track(1),
