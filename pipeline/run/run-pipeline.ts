@@ -171,7 +171,10 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     };
     const handle = async (track: ScannedTrack, order: number): Promise<void> => {
       if (signal?.aborted) return;
-      uploadedBytes += (await runTrack(steps, track, order, await startChain())).uploadedBytes;
+      // Awaited before the sum is read: `total += await …` reads the total first, and tracks finishing
+      // meanwhile would be lost from it.
+      const step = await runTrack(steps, track, order, await startChain());
+      uploadedBytes += step.uploadedBytes;
     };
 
     // Every track handed over finishes its current write, and the minter stops, before this returns or
