@@ -103,16 +103,21 @@ export function describeLedger(backend: LedgerBackend): void {
       await ledger.close();
     });
 
-    it("gives back a file's address only while its size, mtime, inode and profile are unchanged", async () => {
-      const ledger = await open();
+    /** Track 1 as a scan recorded it (song1.mp3, with its mtime and inode); gives the file as a later scan sees it. */
+    const recordHashedFile = async (ledger: Ledger) => {
       await ledger.record({ ...track(1), modifiedMs: 1700000000000, ino: 42 } as JournalRecord);
-      const same = {
+      return {
         file: "song1.mp3",
         size: 1001,
         mtimeMs: 1700000000000,
         ino: 42,
         profile: "unixfs-v1-2025" as const,
       };
+    };
+
+    it("gives back a file's address only while its size, mtime, inode and profile are unchanged", async () => {
+      const ledger = await open();
+      const same = await recordHashedFile(ledger);
       expect(await ledger.knownAddress(same)).to.deep.equal({
         size: 1001,
         sha256: sha(1),
@@ -128,14 +133,7 @@ export function describeLedger(backend: LedgerBackend): void {
 
     it("says a file's audio is stored only once a provider holds it and while the file is unchanged", async () => {
       const ledger = await open();
-      await ledger.record({ ...track(1), modifiedMs: 1700000000000, ino: 42 } as JournalRecord);
-      const same = {
-        file: "song1.mp3",
-        size: 1001,
-        mtimeMs: 1700000000000,
-        ino: 42,
-        profile: "unixfs-v1-2025" as const,
-      };
+      const same = await recordHashedFile(ledger);
       expect(await ledger.audioStored(same)).to.equal(false);
       await ledger.record({ type: "stored", sha256: sha(1), object: { ...storedAudio(1), kind: "artwork" } });
       expect(await ledger.audioStored(same), "artwork is not the audio").to.equal(false);
