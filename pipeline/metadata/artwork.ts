@@ -159,7 +159,8 @@ type Candidate =
  * and skipped, except an explicit metadata.json choice, which fails the track.
  */
 export class ArtworkFinder {
-  readonly #listings = new Map<string, Promise<Buffer[]>>();
+  readonly #coversByDir = new Map<string, Promise<Buffer[]>>();
+  #byStem?: Promise<Map<string, Buffer[]>>;
 
   constructor(readonly context: ArtworkContext) {}
 
@@ -214,28 +215,18 @@ export class ArtworkFinder {
       });
     }
     if (artworkDir !== undefined) {
-      for (const name of await this.#list(artworkDir)) {
-        const text = decodeName(name).text;
-        if (text.slice(0, text.length - extname(text).length) === query.stem) {
-          const path = joinPath(artworkDir, fsPath(name));
-          candidates.push({
-            source: "artwork-dir",
-            path,
-            entry: `--artwork-dir: ${showPath(name)}`,
-            roots: given,
-          });
-        }
+      for (const name of (await this.#artworkDirByStem(artworkDir)).get(query.stem) ?? []) {
+        const path = joinPath(artworkDir, fsPath(name));
+        candidates.push({
+          source: "artwork-dir",
+          path,
+          entry: `--artwork-dir: ${showPath(name)}`,
+          roots: given,
+        });
       }
     }
     const beside = dirnamePath(query.audioPath);
-    const covers = (await this.#list(beside)).filter((name) =>
-      /^(cover|folder)\.[^.]+$/i.test(name.toString("latin1")),
-    );
-    // cover.* before folder.*, whatever the case of the name.
-    covers.sort(
-      (a, b) => Number(/^folder/i.test(a.toString("latin1"))) - Number(/^folder/i.test(b.toString("latin1"))),
-    );
-    for (const name of covers) {
+    for (const name of await this.#covers(beside)) {
       const path = joinPath(beside, fsPath(name));
       candidates.push({ source: "cover-file", path, entry: `cover file ${showPath(name)}`, roots: given });
     }
@@ -272,22 +263,48 @@ export class ArtworkFinder {
     return { path, source: candidate.source, ...facts, content: await addressFile(path, { profile }) };
   }
 
-  /** A folder's visible entries that are not directories, as the bytes of their names. */
-  #list(dir: FilePath): Promise<Buffer[]> {
+  /**
+   * The cover.* and folder.* files of a folder, cover first whatever the case of the name. Only those are
+   * kept: a label's folder of 100k tracks is listed once, and its names are not held for the whole scan.
+   */
+  #covers(dir: FilePath): Promise<Buffer[]> {
     const key = typeof dir === "string" ? dir : dir.toString("base64");
-    let listing = this.#listings.get(key);
-    if (listing === undefined) {
-      // Directories are never artwork, even one named "folder.mp3".
-      listing = readdir(dir, { withFileTypes: true, encoding: "buffer" })
-        .then((entries) =>
-          entries
-            .filter((entry) => entry.name[0] !== 0x2e && !entry.isDirectory())
-            .map((entry) => entry.name)
-            .sort(Buffer.compare),
-        )
-        .catch(() => []);
-      this.#listings.set(key, listing);
+    let covers = this.#coversByDir.get(key);
+    if (covers === undefined) {
+      covers = listFiles(dir).then((names) =>
+        names
+          .filter((name) => /^(cover|folder)\.[^.]+$/i.test(name.toString("latin1")))
+          .sort(
+            (a, b) =>
+              Number(/^folder/i.test(a.toString("latin1"))) - Number(/^folder/i.test(b.toString("latin1"))),
+          ),
+      );
+      this.#coversByDir.set(key, covers);
     }
-    return listing;
+    return covers;
   }
+
+  /** The artwork directory's files by name without extension: one lookup a track, not a pass over the folder. */
+  #artworkDirByStem(dir: string): Promise<Map<string, Buffer[]>> {
+    this.#byStem ??= listFiles(dir).then((names) => {
+      const byStem = new Map<string, Buffer[]>();
+      for (const name of names) {
+        const text = decodeName(name).text;
+        const stem = text.slice(0, text.length - extname(text).length);
+        byStem.set(stem, [...(byStem.get(stem) ?? []), name]);
+      }
+      return byStem;
+    });
+    return this.#byStem;
+  }
+}
+
+/** A folder's visible entries that are not directories, as the bytes of their names, in byte order. */
+async function listFiles(dir: FilePath): Promise<Buffer[]> {
+  // Directories are never artwork, even one named "folder.mp3".
+  const entries = await readdir(dir, { withFileTypes: true, encoding: "buffer" }).catch(() => []);
+  return entries
+    .filter((entry) => entry.name[0] !== 0x2e && !entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort(Buffer.compare);
 }

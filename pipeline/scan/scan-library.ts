@@ -97,13 +97,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   for (const error of overrides?.fileErrors ?? [])
     problems.push(problemFrom(error, "error", overrides!.file));
 
-  const { files, refused } = await walkLibrary(libraryRoot);
-  for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
-
-  // Telling audio from other files reads a few header bytes: all of it is done first, so the count of
-  // tracks to come is known before the first is hashed. What is kept of each audio file until it is hashed
-  // is its LibraryFile and a detection shared by every file of its format.
-  const audio = await detectLibraryAudio(files, problems);
+  const audio = await findAudio(libraryRoot, problems);
   options.onAudioFiles?.(audio.map(({ file }) => file));
 
   const finder = new ArtworkFinder({
@@ -130,7 +124,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder), release };
   };
   const usedKeys = new Set<string>();
-  const decide = (index: number, outcome: Scanned, firstBySha: Map<string, AudioFile>): void => {
+  const decide = (index: number, outcome: Scanned, firstBySha: Map<string, FirstCopy>): void => {
     const { file } = audio[index]!;
     if (outcome.kind === "stopped") return;
     if (outcome.kind === "rejected") {
@@ -148,12 +142,13 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
     if (first !== undefined) {
       release();
       first.duplicates.push(file.relativePath);
+      const { sha256 } = item.content;
       const problem: Problem = {
         severity: "skipped",
         code: "DUPLICATE",
         file: file.relativePath,
         field: "content",
-        message: `${file.relativePath}: same bytes as ${first.file.relativePath} (sha256 ${first.content.sha256.slice(0, 12)}…) — minted once, as ${first.file.relativePath}`,
+        message: `${file.relativePath}: same bytes as ${first.file} (sha256 ${sha256.slice(0, 12)}…) — minted once, as ${first.file}`,
       };
       problems.push(problem);
       options.onAudioFile?.({
@@ -161,11 +156,11 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
         file: file.relativePath,
         problem,
         order: index,
-        duplicateOf: { file: first.file.relativePath, sha256: first.content.sha256 },
+        duplicateOf: { file: first.file, sha256 },
       });
       return;
     }
-    firstBySha.set(item.content.sha256, item);
+    firstBySha.set(item.content.sha256, { file: file.relativePath, duplicates: item.duplicates });
     if (outcome.kind === "settled") {
       const key = overrideKey(file.name.text, overrides);
       if (key !== undefined) usedKeys.add(key);
@@ -194,11 +189,11 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   // content is remembered only until the last file of its size is decided (`left`).
   const left = new Map<number, number>();
   for (const { file } of audio) left.set(file.size, (left.get(file.size) ?? 0) + 1);
-  const sizes = new Map<number, { turn: Promise<void>; firstBySha: Map<string, AudioFile> }>();
+  const sizes = new Map<number, { turn: Promise<void>; firstBySha: Map<string, FirstCopy> }>();
   let failure: unknown;
   await boundedEach(audio.length, options.concurrency ?? 3, async (index) => {
     const { size } = audio[index]!.file;
-    const group = sizes.get(size) ?? { turn: Promise.resolve(), firstBySha: new Map<string, AudioFile>() };
+    const group = sizes.get(size) ?? { turn: Promise.resolve(), firstBySha: new Map<string, FirstCopy>() };
     sizes.set(size, group);
     const previous = group.turn;
     let decided!: () => void;
@@ -236,6 +231,21 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
 
   return { root: libraryRoot, problems: sortProblems(problems) };
 }
+
+/**
+ * The library's audio files, each with its detection. Telling audio from other files reads a few header
+ * bytes: all of it is done first, so the count of tracks to come is known before the first is hashed. The
+ * walk's list of every file is dropped here: what the scan keeps of each audio file until it is decided is
+ * its LibraryFile and a detection shared by every file of its format.
+ */
+async function findAudio(root: string, problems: Problem[]) {
+  const { files, refused } = await walkLibrary(root);
+  for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
+  return detectLibraryAudio(files, problems);
+}
+
+/** The first file of a content, kept while files of its size are left: what its duplicates name. */
+type FirstCopy = { file: string; duplicates: string[] };
 
 type Scanned =
   | { kind: "stopped" }

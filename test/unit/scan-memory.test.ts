@@ -31,17 +31,25 @@ describe("library scan memory", () => {
     return root;
   }
 
-  /** Heap in use after a full collection while the scan waits to admit its second file. */
+  /**
+   * Heap in use after a full collection while the scan waits to admit its second file, once the first is
+   * described (so whatever describing a track caches about its folder is counted).
+   */
   async function heapWhileWaiting(root: string, gc: () => void): Promise<number> {
     const controller = new AbortController();
     let resume!: () => void;
     const waiting = new Promise<void>((resolve) => (resume = resolve));
     let admitted = 0;
     let reached!: () => void;
-    const holding = new Promise<void>((resolve) => (reached = resolve));
+    let described!: () => void;
+    const holding = Promise.all([
+      new Promise<void>((resolve) => (reached = resolve)),
+      new Promise<void>((resolve) => (described = resolve)),
+    ]);
     const scan = scanLibrary(root, {
       extractDir: join(dir, "art"),
       signal: controller.signal,
+      onAudioFile: () => described(),
       admit: async () => {
         if (++admitted === 2) {
           reached();
