@@ -46,6 +46,9 @@ export const SCHEMA: string[] = [
     tx_hash TEXT,
     PRIMARY KEY (deployment, sha256)
   )`,
+  // A track's read asks for its tokens on every deployment: the key above, deployment first, cannot answer
+  // that, and scanning the table for each track made a catalog's run and re-run grow with its square.
+  `CREATE INDEX IF NOT EXISTS minted_by_track ON minted (sha256)`,
   // One run's outcome per library file, until the next run of the same work directory starts.
   `CREATE TABLE IF NOT EXISTS outcomes (
     run TEXT NOT NULL,
@@ -82,6 +85,7 @@ export const SCHEMA: string[] = [
     metadata_cid TEXT NOT NULL,
     PRIMARY KEY (deployment, sha256)
   )`,
+  `CREATE INDEX IF NOT EXISTS mint_queue_by_track ON mint_queue (sha256)`,
   // Work a worker is doing (a library file), until the worker is done with it or stops renewing it.
   `CREATE TABLE IF NOT EXISTS claims (
     item TEXT PRIMARY KEY,
