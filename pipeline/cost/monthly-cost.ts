@@ -18,13 +18,28 @@ export function billedSize(price: PublishedPrice | undefined): (bytes: number) =
 /** Adds up object sizes the way `price` bills them. */
 export function holdingOf(sizes: Iterable<number>, price?: PublishedPrice): Holding {
   const billed = billedSize(price);
-  const holding: Holding = { objects: 0, bytes: 0, billedBytes: 0 };
-  for (const size of sizes) {
-    holding.objects++;
-    holding.bytes += size;
-    holding.billedBytes += billed(size);
-  }
+  const holding = emptyHolding();
+  for (const size of sizes) addObject(holding, size, billed);
   return holding;
+}
+
+export const emptyHolding = (): Holding => ({ objects: 0, bytes: 0, billedBytes: 0 });
+
+/** Counts one object of `size` into `holding`, billed as `billed` says: a running total needs no list. */
+export function addObject(holding: Holding, size: number, billed: (bytes: number) => number): void {
+  holding.objects++;
+  holding.bytes += size;
+  holding.billedBytes += billed(size);
+}
+
+export function sumHoldings(holdings: Holding[]): Holding {
+  const total = emptyHolding();
+  for (const h of holdings) {
+    total.objects += h.objects;
+    total.bytes += h.bytes;
+    total.billedBytes += h.billedBytes;
+  }
+  return total;
 }
 
 export interface MonthlyCost {

@@ -3,26 +3,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatEther } from "viem";
 import { localOnlyWarning, type NetworkExposure } from "../chain/network-exposure.js";
-import type { MintItem, TracksChain } from "../chain/tracks-chain.js";
+import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import {
+  billedSize,
   costSummary,
-  holdingOf,
+  type Holding,
   type ProviderCost,
   pricingOf,
   providerCost,
   providerCostLine,
+  sumHoldings,
 } from "../cost/monthly-cost.js";
 import { loadCostConfig } from "../cost/prices.js";
-import { encodeMetadata } from "../metadata/encode.js";
-import { buildTrackMetadata } from "../metadata/track-metadata.js";
-import { estimatePreviews, NATIVE_REALTIME_FACTOR, type PreviewEstimate } from "../preview/estimate.js";
+import { NATIVE_REALTIME_FACTOR, type PreviewEstimate } from "../preview/estimate.js";
 import { systemFfmpeg } from "../preview/ffmpeg.js";
 import { loadIpfsConfig, remoteBackends } from "../providers/ipfs/config.js";
 import { EMBEDDED_NODE } from "../providers/ipfs/helia-node.js";
 import type { ObjectKind } from "../providers/types.js";
 import { formatBytes, formatDuration } from "../report/format.js";
-import { collectScan } from "../scan/collect-scan.js";
 import { encodeConcurrency } from "../stages/preview.js";
 import {
   isOnThisMachine,
@@ -36,6 +35,7 @@ import {
 import { localDirectoriesFor, storagePolicy } from "../storage/storage-set.js";
 import { type WorkerReadiness, workerPlanLines, workerReadiness } from "../workers/readiness.js";
 import { checkLocalDisk, DISK_SHORT_FIX, type DiskCheck, embeddedCopies } from "./local-disk.js";
+import { tallyLibrary } from "./plan-tally.js";
 
 export interface Plan {
   tracks: number;
@@ -61,14 +61,15 @@ export interface Plan {
 
 /**
  * `--dry-run`: what a run would do, touching nothing. The library is scanned (artwork extracted to a
- * temporary folder), and the mint batches are estimated on `simulation`: a fresh in-process chain with the
+ * temporary folder) into running totals, so a label's catalog is planned in the memory an album is, and the
+ * mint batches are estimated on `simulation`: a fresh in-process chain with the
  * collection deployed, so the estimate needs no deployment and no funds on the real network.
  */
 export async function planRun(options: {
   config: PipelineConfig;
   /** The variables a run would read its providers from (Storj keys or the embedded local S3). */
   env?: Record<string, string | undefined>;
-  simulation?: TracksChain;
+  simulation?: Pick<TracksChain, "defaultRecipient" | "estimateMintBatchGas">;
   gasPriceWei?: bigint;
   /** The network a run would mint on; omitted: the in-process chain. */
   network?: { name: string; exposure: NetworkExposure; inProcess: boolean };
@@ -76,58 +77,49 @@ export async function planRun(options: {
   const { config, env = process.env } = options;
   const extractDir = await mkdtemp(join(tmpdir(), "dcmx-plan-"));
   try {
-    const scan = await collectScan(config.library, {
-      metadataFile: config.metadataFile,
-      artworkDir: config.artworkDir,
-      extractDir,
-      profile: config.cidProfile,
-    });
-    const previews = estimatePreviews(scan.tracks, config.previewFormat, encodeConcurrency(config));
-    const artwork = new Map(
-      scan.tracks.flatMap((t) => (t.artwork ? [[t.artwork.content.sha256, t.artwork.content.size]] : [])),
-    );
-    const documents = scan.tracks.map((track) => encodeMetadata(buildTrackMetadata(track)));
-    const items: MintItem[] = scan.tracks.map((track, i) => ({
-      sha256: track.content.sha256,
-      metadataCid: documents[i]!.cid,
-    }));
-    const sizes: Record<ObjectKind, number[]> = {
-      audio: scan.tracks.map((t) => t.content.size),
-      preview: previews.sizes,
-      artwork: [...artwork.values()],
-      metadata: documents.map((d) => d.bytes.length),
-    };
     const places = localDirectoriesFor(env, config.workDir);
     const policy = storagePolicy(places, config.includeIpfsBackup);
     const costConfig = loadCostConfig(env);
+    const pricing = new Map(
+      ESTIMATED.map((role) => [
+        role,
+        pricingOf(
+          holderName(role, policy.embeddedS3, "storage"),
+          costConfig,
+          isOnThisMachine(role, policy.embeddedS3),
+        ),
+      ]),
+    );
+    const simulation = options.simulation;
+    const recipient = await simulation?.defaultRecipient();
+    const tally = await tallyLibrary({
+      config,
+      extractDir,
+      billers: [...pricing].map(([role, p]) => [role, billedSize(p.kind === "priced" ? p.price : undefined)]),
+      estimateGas: simulation && ((items) => simulation.estimateMintBatchGas(recipient!, items)),
+    });
+    const { byKind, previews } = tally;
     const plan: Plan = {
-      tracks: scan.tracks.length,
-      problems: scan.problems.filter((p) => p.severity === "error").length,
-      storage: storageRows(sizes, policy),
+      tracks: tally.tracks,
+      problems: tally.errors,
+      storage: storageRows(byKind, policy),
       localDisk: await checkLocalDisk(
         embeddedCopies(
           places,
-          Object.fromEntries(OBJECT_KINDS.map((kind) => [kind, sum(sizes[kind])])),
+          Object.fromEntries(OBJECT_KINDS.map((kind) => [kind, byKind[kind].bytes])),
           config.includeIpfsBackup,
         ),
       ),
       previews,
-      mintTransactions: Math.ceil(items.length / config.mintBatchSize),
+      mintTransactions: Math.ceil(tally.tracks / config.mintBatchSize),
       budgetUsd: costConfig.budgetUsd,
       costs: ESTIMATED.map((role) => {
-        const pricing = pricingOf(
-          holderName(role, policy.embeddedS3, "storage"),
-          costConfig,
-          isOnThisMachine(role, policy.embeddedS3),
-        );
         const held = OBJECT_KINDS.filter((kind) => placement(kind, role, policy).countsTowardCost);
+        const billed = tally.billed.get(role)!;
         return providerCost(
           holderName(role, policy.embeddedS3, "cost"),
-          holdingOf(
-            held.flatMap((kind) => sizes[kind]),
-            pricing.kind === "priced" ? pricing.price : undefined,
-          ),
-          pricing,
+          sumHoldings(held.map((kind) => billed[kind])),
+          pricing.get(role)!,
         );
       }),
       warnings: [
@@ -136,17 +128,10 @@ export async function planRun(options: {
       ],
       workers: await workerReadiness(env, config, options.network?.inProcess ?? true),
     };
-    if (options.simulation !== undefined && items.length > 0) {
-      const recipient = await options.simulation.defaultRecipient();
-      let total = 0n;
-      for (let i = 0; i < items.length; i += config.mintBatchSize) {
-        total += await options.simulation.estimateMintBatchGas(
-          recipient,
-          items.slice(i, i + config.mintBatchSize),
-        );
-      }
+    if (tally.gas !== undefined && tally.tracks > 0) {
+      const total = tally.gas;
       const costWei = options.gasPriceWei === undefined ? undefined : total * options.gasPriceWei;
-      plan.gas = { total, perTrack: total / BigInt(items.length), costWei };
+      plan.gas = { total, perTrack: total / BigInt(tally.tracks), costWei };
     }
     return { plan, lines: describePlan(plan, config) };
   } finally {
@@ -171,11 +156,11 @@ const KIND_WORDS: Record<ObjectKind, string> = {
 };
 
 /** What each estimated role would receive, kind by kind, as the routing table sends it. */
-function storageRows(sizes: Record<ObjectKind, number[]>, policy: StoragePolicy): Plan["storage"] {
+function storageRows(byKind: Record<ObjectKind, Holding>, policy: StoragePolicy): Plan["storage"] {
   return ESTIMATED.flatMap((role) =>
     OBJECT_KINDS.flatMap((kind) => {
       const where = placement(kind, role, policy);
-      if (!where.stores || (kind === "preview" && sizes.preview.length === 0)) return [];
+      if (!where.stores || (kind === "preview" && byKind.preview.objects === 0)) return [];
       const note =
         role === "primary" && policy.embeddedS3 && kind === "audio"
           ? "; no Storj keys set"
@@ -183,12 +168,10 @@ function storageRows(sizes: Record<ObjectKind, number[]>, policy: StoragePolicy)
             ? " backup"
             : "";
       const label = `${holderName(role, policy.embeddedS3, "storage")} (${KIND_WORDS[kind]}${note})`;
-      return [{ role: label, objects: sizes[kind].length, bytes: sum(sizes[kind]) }];
+      return [{ role: label, objects: byKind[kind].objects, bytes: byKind[kind].bytes }];
     }),
   );
 }
-
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** The remote backends a run would leave out, and the public-network rule a run would apply. */
 function storageWarnings(

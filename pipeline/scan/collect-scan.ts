@@ -8,12 +8,13 @@ export const ScanResultSchema = z.object({
   tracks: z.array(ScannedTrackSchema),
   problems: z.array(ProblemSchema),
 });
-/** A whole library's scan held in memory (`collectScan`): for the plan and `dcmx scan`, not for a run. */
+/** A whole library's scan held in memory (`collectScan`): for `dcmx scan`, not for a run or the plan. */
 export type ScanResult = z.infer<typeof ScanResultSchema>;
 
 /**
- * A whole library's scan in memory, tracks in library order with every warning: what the plan and
- * `dcmx scan` show. A run streams instead (`scanLibrary` with `onAudioFile`).
+ * A whole library's scan in memory, tracks in library order with every warning: what `dcmx scan` shows
+ * (a table whose columns fit every row, or all of it as JSON). A run and the dry-run plan stream instead
+ * (`scanLibrary` with `onAudioFile`).
  */
 export async function collectScan(
   root: string,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { knownObjects } from "../../pipeline/commands/migrate/known-objects.js";
+import { type KnownObject, knownObjectBatches } from "../../pipeline/commands/migrate/known-objects.js";
 import { metadataCid } from "../../pipeline/content/index.js";
 import { Ledger } from "../../pipeline/ledger/ledger.js";
 import type { JournalRecord } from "../../pipeline/ledger/records.js";
@@ -61,7 +61,8 @@ describe("migration records in the ledger", () => {
 
     const reopened = await Ledger.open({ workDir: dir });
     try {
-      const objects = await knownObjects(reopened, "/music");
+      const objects: KnownObject[] = [];
+      for await (const batch of knownObjectBatches(reopened, "/music")) objects.push(...batch);
       const byLabel = Object.fromEntries(objects.map((o) => [o.label, o]));
       expect(Object.keys(byLabel).sort()).to.deep.equal([
         "album/song1.flac",
@@ -101,6 +102,25 @@ describe("migration records in the ledger", () => {
       expect(meta.address.cid).to.equal(cid(21));
       expect(meta.localPath).to.equal(`/work/metadata/${cid(21)}.json`);
       expect(holders(meta)).to.deep.equal(["ipfs"]);
+
+      // A track a batch: the shared cover comes in both, each time for its own track.
+      const batches: Array<Array<[string, string[]]>> = [];
+      for await (const batch of knownObjectBatches(reopened, "/music", 1))
+        batches.push(
+          batch.map((o): [string, string[]] => [o.label, o.tracks]).sort(([a], [b]) => a.localeCompare(b)),
+        );
+      expect(batches).to.deep.equal([
+        [
+          ["album/song1.flac", [sha(1)]],
+          ["album/song1.flac (artwork)", [sha(1)]],
+          ["album/song1.flac (metadata)", [sha(1)]],
+        ],
+        [
+          ["album/song2.flac", [sha(2)]],
+          ["album/song2.flac (artwork)", [sha(2)]],
+          ["album/song2.flac (metadata)", [sha(2)]],
+        ],
+      ]);
     } finally {
       await reopened.close();
     }

@@ -9,7 +9,7 @@ import { ConfigError } from "../../pipeline/errors.js";
 import { Ledger } from "../../pipeline/ledger/ledger.js";
 import type { ScannedTrack } from "../../pipeline/metadata/scanned-track.js";
 import { buildTrackMetadata } from "../../pipeline/metadata/track-metadata.js";
-import { estimatePreviews, NATIVE_REALTIME_FACTOR } from "../../pipeline/preview/estimate.js";
+import { NATIVE_REALTIME_FACTOR, PreviewTally } from "../../pipeline/preview/estimate.js";
 import { FFMPEG_FIX, systemFfmpeg } from "../../pipeline/preview/ffmpeg.js";
 import { ffmpegArgs, needsPreview, type PreviewFormat } from "../../pipeline/preview/formats.js";
 import { scanTrack } from "../../pipeline/scan/scan-track.js";
@@ -51,19 +51,23 @@ describe("previews: the rules", () => {
   it("estimates the previews' bytes from the format's bit rate and their time from the measured encode speed", () => {
     const track = (mimeType: string, durationSeconds: number) => ({ mimeType, audio: { durationSeconds } });
     const tracks = [track("audio/flac", 300), track("audio/mp4", 100), track("audio/mpeg", 1000)];
-    const estimate = estimatePreviews(tracks, "mp3-320", 2);
+    const tally = new PreviewTally("mp3-320", 2);
+    expect(tracks.map((t) => tally.add(t))).to.deep.equal([
+      (300 * 320_000) / 8,
+      (100 * 320_000) / 8,
+      undefined,
+    ]);
+    const estimate = tally.estimate;
     expect(estimate.tracks).to.equal(2);
-    expect(estimate.sizes).to.deep.equal([(300 * 320_000) / 8, (100 * 320_000) / 8]);
     expect(estimate.bytes).to.equal((400 * 320_000) / 8);
     // Two at a time, but no faster than the 300 s track alone.
     expect(estimate.seconds).to.be.closeTo(300 / NATIVE_REALTIME_FACTOR, 1e-9);
-    expect(estimatePreviews(tracks, "mp3-v0", 1).seconds).to.be.closeTo(400 / NATIVE_REALTIME_FACTOR, 1e-9);
-    expect(estimatePreviews([track("audio/wav", 60)], "ogg-q6", 2)).to.deep.equal({
-      tracks: 0,
-      sizes: [],
-      bytes: 0,
-      seconds: 0,
-    });
+    const one = new PreviewTally("mp3-v0", 1);
+    for (const t of tracks) one.add(t);
+    expect(one.estimate.seconds).to.be.closeTo(400 / NATIVE_REALTIME_FACTOR, 1e-9);
+    const none = new PreviewTally("ogg-q6", 2);
+    expect(none.add(track("audio/wav", 60))).to.equal(undefined);
+    expect(none.estimate).to.deep.equal({ tracks: 0, bytes: 0, seconds: 0 });
   });
 
   it("points animation_url at the preview with its MIME type; the music fields still describe the master", async () => {

@@ -21,37 +21,63 @@ export interface KnownObject {
   label: string;
 }
 
+/** Tracks whose objects are gathered at once: a few thousand objects, whatever the catalog's size. */
+export const TRACKS_PER_BATCH = 256;
+
 /**
- * Every object the ledger records as stored somewhere, once per kind and SHA-256, current versions only:
- * a track's audio, its artwork and its metadata document as they are now (a rebuilt document's old CID
- * or a replaced cover is not part of the release any more). Library paths are resolved against `library`
- * because the ledger names tracks relative to it.
+ * Every object the ledger records as stored somewhere, current versions only: a track's audio, its artwork
+ * and its metadata document as they are now (a rebuilt document's old CID or a replaced cover is not part
+ * of the release any more). The catalog comes `tracksPerBatch` tracks at a time, each batch's objects once
+ * per kind and SHA-256: memory follows the batch, not the catalog. An object shared by tracks of different
+ * batches (an album's cover) comes once in each; the destination's own check finds the earlier copy.
+ * Library paths are resolved against `library` because the ledger names tracks relative to it.
  */
-export async function knownObjects(ledger: Pick<Ledger, "tracks">, library: string): Promise<KnownObject[]> {
-  const objects = new Map<string, KnownObject>();
+export async function* knownObjectBatches(
+  ledger: Pick<Ledger, "tracks">,
+  library: string,
+  tracksPerBatch = TRACKS_PER_BATCH,
+): AsyncGenerator<KnownObject[]> {
+  let objects = new Map<string, KnownObject>();
+  let tracks = 0;
   for await (const track of ledger.tracks()) {
-    for (const stored of track.stored) {
-      const facts = describe(track, stored, library);
-      if (facts === undefined) continue;
-      const key = `${stored.kind}:${stored.sha256}`;
-      const known = objects.get(key) ?? {
-        ...facts,
-        kind: stored.kind,
-        address: {
-          size: stored.size,
-          sha256: stored.sha256,
-          cid: stored.cid,
-          profile: acceptCid(stored.cid, facts.label).profile,
-        },
-        tracks: [],
-        holders: [],
-      };
-      if (!known.tracks.includes(track.sha256)) known.tracks.push(track.sha256);
-      if (!known.holders.some((h) => h.provider === stored.provider)) known.holders.push(stored);
-      objects.set(key, known);
+    addObjectsOf(track, library, objects);
+    if (++tracks % tracksPerBatch === 0) {
+      yield [...objects.values()];
+      objects = new Map();
     }
   }
-  return [...objects.values()];
+  if (objects.size > 0) yield [...objects.values()];
+}
+
+/** How many objects `knownObjectBatches` hands over: the progress bar's total, counted without keeping them. */
+export async function countKnownObjects(ledger: Pick<Ledger, "tracks">, library: string): Promise<number> {
+  let count = 0;
+  for await (const batch of knownObjectBatches(ledger, library)) count += batch.length;
+  return count;
+}
+
+/** Adds the track's current stored objects to `objects`, by kind and SHA-256, with the track as a referrer. */
+function addObjectsOf(track: TrackState, library: string, objects: Map<string, KnownObject>): void {
+  for (const stored of track.stored) {
+    const facts = describe(track, stored, library);
+    if (facts === undefined) continue;
+    const key = `${stored.kind}:${stored.sha256}`;
+    const known = objects.get(key) ?? {
+      ...facts,
+      kind: stored.kind,
+      address: {
+        size: stored.size,
+        sha256: stored.sha256,
+        cid: stored.cid,
+        profile: acceptCid(stored.cid, facts.label).profile,
+      },
+      tracks: [],
+      holders: [],
+    };
+    if (!known.tracks.includes(track.sha256)) known.tracks.push(track.sha256);
+    if (!known.holders.some((h) => h.provider === stored.provider)) known.holders.push(stored);
+    objects.set(key, known);
+  }
 }
 
 type Facts = Pick<KnownObject, "mimeType" | "extension" | "localPath" | "label">;

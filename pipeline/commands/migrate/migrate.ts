@@ -14,7 +14,7 @@ import {
   findVerifiedCopy,
   scratchDir,
 } from "../../storage/verified-copy.js";
-import { type KnownObject, knownObjects } from "./known-objects.js";
+import { countKnownObjects, type KnownObject, knownObjectBatches } from "./known-objects.js";
 
 export interface MigrationSummary {
   destination: string;
@@ -22,10 +22,13 @@ export interface MigrationSummary {
   copied: number;
   /** On the destination already: recorded there, or found there by the provider's own check. */
   present: number;
-  /** No verified copy anywhere, or the destination stored other bytes: running again will not help. */
-  failed: Array<{ label: string; reason: string }>;
+  /**
+   * No verified copy anywhere, or the destination stored other bytes: running again will not help. Counts
+   * only: each object's reason went out as a `failed` event, and a closed provider may fail a whole catalog.
+   */
+  failed: number;
   /** A provider could not be asked: a later run finishes these. */
-  pending: Array<{ label: string; reason: string }>;
+  pending: number;
   /** Bytes of the objects sent. */
   bytes: number;
   /** Objects read per source (`local` or a provider), for the copied ones. */
@@ -39,7 +42,8 @@ export interface MigrationContext {
   from?: StorageProvider;
   /** The configured providers, by name: recorded holders that are not configured cannot be read. */
   providers: StorageProvider[];
-  objects: KnownObject[];
+  /** The release's objects a batch at a time (`knownObjectBatches`). */
+  batches: AsyncIterable<KnownObject[]>;
   /** MAX_CONCURRENT_UPLOADS: objects read and sent at once. */
   limit: LimitFunction;
   scratchDir: string;
@@ -51,51 +55,53 @@ export interface MigrationContext {
  * Copies every object to the destination from a verified copy and records it there the moment the
  * provider's `put` has checked it (CID compared, content read back), for every track that references it:
  * a run killed at any point repeats no object the ledger records, and an object sent but not recorded
- * is found by the provider's own check and not sent again.
+ * is found by the provider's own check and not sent again. A batch is done before the next is read, so
+ * memory follows the batch and the concurrency, not the catalog.
  */
 export async function migrateObjects(ctx: MigrationContext): Promise<MigrationSummary> {
   const summary: MigrationSummary = {
     destination: ctx.destination.name,
-    objects: ctx.objects.length,
+    objects: 0,
     copied: 0,
     present: 0,
-    failed: [],
-    pending: [],
+    failed: 0,
+    pending: 0,
     bytes: 0,
     sources: {},
   };
-  await Promise.all(
-    ctx.objects.map((object) =>
-      ctx.limit(async () => {
-        if (ctx.signal?.aborted) return;
-        try {
-          const stored = await copyOne(ctx, object, summary);
-          await recordOn(ctx.ledger, object, stored);
-          if (stored.reused) summary.present++;
-          else {
-            summary.copied++;
-            summary.bytes += stored.size;
-          }
-          ctx.progress.emit({
-            type: "done",
-            file: object.label,
-            bytes: stored.size,
-            outcome: stored.reused ? "already there" : "copied",
-          });
-        } catch (error) {
-          if (error instanceof AbortedError || ctx.signal?.aborted) return;
-          const reason = describeError(error);
-          (error instanceof IntegrityError ? summary.failed : summary.pending).push({
-            label: object.label,
-            reason,
-          });
-          ctx.progress.emit({ type: "failed", file: object.label, stage: "copy", error: reason });
-        }
-      }),
-    ),
-  );
+  for await (const batch of ctx.batches) {
+    if (ctx.signal?.aborted) break;
+    summary.objects += batch.length;
+    await Promise.all(batch.map((object) => ctx.limit(() => migrateOne(ctx, object, summary))));
+  }
   if (ctx.signal?.aborted) throw new AbortedError();
   return summary;
+}
+
+/** One object copied and recorded, counted in `summary` and told as one ending event (none once stopped). */
+async function migrateOne(ctx: MigrationContext, object: KnownObject, summary: MigrationSummary) {
+  if (ctx.signal?.aborted) return;
+  try {
+    const stored = await copyOne(ctx, object, summary);
+    await recordOn(ctx.ledger, object, stored);
+    if (stored.reused) summary.present++;
+    else {
+      summary.copied++;
+      summary.bytes += stored.size;
+    }
+    ctx.progress.emit({
+      type: "done",
+      file: object.label,
+      bytes: stored.size,
+      outcome: stored.reused ? "already there" : "copied",
+    });
+  } catch (error) {
+    if (error instanceof AbortedError || ctx.signal?.aborted) return;
+    const reason = describeError(error);
+    if (error instanceof IntegrityError) summary.failed++;
+    else summary.pending++;
+    ctx.progress.emit({ type: "failed", file: object.label, stage: "copy", error: reason });
+  }
 }
 
 /** The destination's record of the object: the ledger's, else from a put of a verified copy. */
@@ -152,8 +158,8 @@ async function recordOn(ledger: Ledger, object: KnownObject, stored: StoredObjec
 
 /** The main job's exit codes: 1 when an object failed for good, 75 when some wait for a provider. */
 export function migrationExitCode(summary: MigrationSummary): number {
-  if (summary.failed.length > 0) return 1;
-  return summary.pending.length > 0 ? 75 : 0;
+  if (summary.failed > 0) return 1;
+  return summary.pending > 0 ? 75 : 0;
 }
 
 export function summaryLines(summary: MigrationSummary): string[] {
@@ -161,10 +167,10 @@ export function summaryLines(summary: MigrationSummary): string[] {
     .map(([from, count]) => `${from} ${count}`)
     .join(", ");
   const lines = [
-    `Migration to ${summary.destination}: ${summary.objects} objects — ${summary.copied} copied (${formatBytes(summary.bytes)}), ${summary.present} already there, ${summary.failed.length} failed, ${summary.pending.length} waiting for a provider.`,
+    `Migration to ${summary.destination}: ${summary.objects} objects — ${summary.copied} copied (${formatBytes(summary.bytes)}), ${summary.present} already there, ${summary.failed} failed, ${summary.pending} waiting for a provider.`,
     `Copied from: ${sources || "nothing copied"}.`,
   ];
-  if (summary.pending.length > 0)
+  if (summary.pending > 0)
     lines.push("Run dcmx migrate again once the provider answers: it resumes where this run stopped.");
   lines.push(
     "Tokens need no change: their ipfs:// URIs name the content, not a place, so a gateway that reaches the new backend serves them as before.",
@@ -187,8 +193,8 @@ export async function runMigrate(options: {
   const ledger = await openLedger(config);
   try {
     await clearScratch(config.workDir);
-    const objects = await knownObjects(ledger, config.library);
-    if (objects.length === 0) {
+    const total = await countKnownObjects(ledger, config.library);
+    if (total === 0) {
       throw new InputError("NOTHING_STORED", "the ledger records no stored object", {
         file: ledger.location,
         hint: "run the main job (npm run mint or dcmx upload) first, or pass the --workdir it used",
@@ -205,7 +211,7 @@ export async function runMigrate(options: {
         });
       }
       const progress = createProgress(undefined, "objects");
-      progress.emit({ type: "started", total: objects.length });
+      progress.emit({ type: "started", total });
       let summary: MigrationSummary;
       try {
         summary = await migrateObjects({
@@ -213,7 +219,7 @@ export async function runMigrate(options: {
           destination,
           from,
           providers: storage.all(),
-          objects,
+          batches: knownObjectBatches(ledger, config.library),
           limit: pLimit(config.maxConcurrentUploads),
           scratchDir: scratchDir(config.workDir),
           progress,
