@@ -30,7 +30,13 @@ import { Slots, WorkGroup } from "./bounded-work.js";
 import { writeRunReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
 import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "./local-disk.js";
-import { copiesMissing, runTrack, type TrackMint, type TrackStepContext } from "./run-track.js";
+import {
+  alreadyMinted,
+  copiesMissing,
+  runTrack,
+  type TrackMint,
+  type TrackStepContext,
+} from "./run-track.js";
 import { awaitSharedDeployment } from "./shared-deployment.js";
 
 export interface RunOptions {
@@ -276,19 +282,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
               return;
             }
             if (outcome.kind === "settled") {
-              const { file, content, order } = outcome;
-              const done = record({
-                type: "outcome",
-                run,
-                order,
-                file,
-                sha256: content.sha256,
-                status: "already-minted",
-                degraded: [],
-              });
-              const told = () =>
-                events.emit({ type: "done", file, bytes: content.size, outcome: "already minted" });
-              work.add(done.then(told).finally(outcome.release));
+              work.add(alreadyMinted(steps, outcome, outcome.order).finally(outcome.release));
               return;
             }
             events.emit({ type: "scanned", file: outcome.track.file, bytes: outcome.track.content.size });
