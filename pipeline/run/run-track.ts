@@ -1,6 +1,6 @@
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import type { ContentAddress } from "../content/types.js";
-import type { Ledger } from "../ledger/ledger.js";
+import type { TrackState } from "../ledger/ledger.js";
 import type { RecordOf } from "../ledger/records.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { needsPreview } from "../preview/formats.js";
@@ -13,8 +13,6 @@ export interface TrackStepContext extends Omit<StageContext, "policy" | "workDir
   /** The run's key: the track's outcome is recorded under it. */
   run: string;
   config: PipelineConfig;
-  /** Where the track's state is read (it is written through `record`). */
-  ledger: Pick<Ledger, "track">;
   /** Several workers share the work (DCMX_WORKER): another may have finished a track this one meets. */
   workers: boolean;
 }
@@ -41,18 +39,19 @@ export interface TrackStep {
 
 /**
  * One track's step, the same whoever asks (the runner for each scanned track, the programmatic API for one):
- * its state read from the ledger, nothing done for a track minted with every copy in place, its stages
- * (`processTrack`), then its outcome recorded and told. `mint` is omitted when nothing is minted.
+ * nothing done for a track minted with every copy in place, otherwise its stages (`processTrack`), then its
+ * outcome recorded and told. `state` is the track's state as the caller read it from the ledger (the
+ * runner's settled check reads it anyway: one lookup a track). `mint` is omitted when nothing is minted.
  */
 export async function runTrack(
   ctx: TrackStepContext,
   track: ScannedTrack,
   order: number,
+  state: TrackState | undefined,
   mint?: TrackMint,
 ): Promise<TrackStep> {
-  const { run, config, ledger, workers, ...stages } = ctx;
+  const { run, config, workers, ...stages } = ctx;
   const { record, storage, events } = ctx;
-  const state = await ledger.track(track.content.sha256);
   const outcome = (status: RecordOf<"outcome">["status"], extra: Partial<RecordOf<"outcome">> = {}) =>
     trackOutcome(run, track, order, status, extra);
   // A minted track goes through the stages again only to retry the backups that failed before: every
