@@ -76,7 +76,6 @@ export class DecentralizedStorageManager {
     this.#steps = {
       run: this.run,
       config,
-      ledger,
       record: (record) => ledger.record(record),
       storage,
       uploadLimit: this.#limit,
@@ -188,7 +187,8 @@ export class DecentralizedStorageManager {
         file: input.audioFilePath,
       });
     }
-    const step = await runTrack(this.#steps, track, this.#tracks++);
+    const order = this.#tracks++;
+    const step = await runTrack(this.#steps, track, order, await this.#ledger.track(track.content.sha256));
     const metadataCid = step.metadataCid;
     if (metadataCid === undefined) {
       throw (

@@ -88,6 +88,7 @@ export async function mintLibrary(
         count: config.workers,
         network: connection.networkName,
         workDir: config.workDir,
+        reportPath: config.reportPath,
         env: options.env,
       });
     }

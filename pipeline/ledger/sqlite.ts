@@ -7,9 +7,10 @@ import type { LedgerDatabase, Row, SqlValue, Statement } from "./database.js";
 /**
  * node:sqlite is stable enough for us (Node ≥ 22.13 ships it without a flag) but still prints an
  * ExperimentalWarning on load, which would sit in every run's output: that one warning is dropped while
- * the module loads, every other warning is left alone.
+ * the module loads, every other warning is left alone. The writer thread loads it the same way, from this
+ * function's source text: plain JavaScript once its types are stripped, using nothing but its argument.
  */
-function loadSqlite(): typeof import("node:sqlite") {
+function requireSqlite(load: (id: "node:sqlite") => unknown): typeof import("node:sqlite") {
   const emit = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === "string" ? warning : warning.message;
@@ -18,7 +19,7 @@ function loadSqlite(): typeof import("node:sqlite") {
     (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
-    return createRequire(import.meta.url)("node:sqlite") as typeof import("node:sqlite");
+    return load("node:sqlite") as typeof import("node:sqlite");
   } finally {
     process.emitWarning = emit;
   }
@@ -30,13 +31,7 @@ function loadSqlite(): typeof import("node:sqlite") {
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const emit = process.emitWarning;
-process.emitWarning = (warning, ...rest) => {
-  if (String(warning).includes("SQLite")) return;
-  emit.call(process, warning, ...rest);
-};
-const { DatabaseSync } = require("node:sqlite");
-process.emitWarning = emit;
+const { DatabaseSync } = (${requireSqlite.toString()})(require);
 const db = new DatabaseSync(workerData.path);
 db.exec("PRAGMA synchronous = FULL");
 db.exec("PRAGMA busy_timeout = 10000");
@@ -77,7 +72,7 @@ parentPort.on("message", ({ id, statements }) => {
  * Reads run here, on their own connection.
  */
 export function openSqlite(path: string): LedgerDatabase {
-  const { DatabaseSync } = loadSqlite();
+  const { DatabaseSync } = requireSqlite(createRequire(import.meta.url));
   const db: DatabaseSync = new DatabaseSync(path);
   db.exec("PRAGMA journal_mode = WAL");
   // Another process holding a write (a second reader such as `dcmx stats`) is waited for, not an error.

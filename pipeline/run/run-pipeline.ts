@@ -9,7 +9,7 @@ import type { TracksChain } from "../chain/tracks-chain.js";
 import type { PipelineConfig } from "../config/pipeline-config.js";
 import type { ContentAddress } from "../content/types.js";
 import { AbortedError } from "../errors.js";
-import { type Ledger, openLedger } from "../ledger/ledger.js";
+import { type Ledger, openLedger, type TrackState } from "../ledger/ledger.js";
 import { deploymentKey, type RecordOf } from "../ledger/records.js";
 import type { Problem } from "../library/problems.js";
 import type { LibraryFile } from "../library/walk.js";
@@ -18,7 +18,7 @@ import type { RunEvents } from "../report/events.js";
 import { formatBytes } from "../report/format.js";
 import { createProgress } from "../report/progress.js";
 import { type RunSummary, summaryLines } from "../report/report.js";
-import { type ScanSummary, scanLibrary } from "../scan/scan-library.js";
+import { type ScanSummary, type SettledCheck, scanLibrary } from "../scan/scan-library.js";
 import { type MintRecords, type MintRight, MintStage, soleMinter } from "../stages/mint.js";
 import { previewSettings } from "../stages/preview.js";
 import { assertRoutable } from "../storage/routing.js";
@@ -30,7 +30,13 @@ import { Slots, WorkGroup } from "./bounded-work.js";
 import { writeRunReport } from "./build-report.js";
 import { type ChainSetup, resolveTracksChain } from "./deployment.js";
 import { checkLocalDisk, DISK_SHORT_FIX, embeddedCopies } from "./local-disk.js";
-import { copiesMissing, runTrack, type TrackMint, type TrackStepContext } from "./run-track.js";
+import {
+  alreadyMinted,
+  copiesMissing,
+  runTrack,
+  type TrackMint,
+  type TrackStepContext,
+} from "./run-track.js";
 import { awaitSharedDeployment } from "./shared-deployment.js";
 
 export interface RunOptions {
@@ -150,16 +156,21 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     };
 
     // A track an earlier run finished: nothing to read, send or mint, only its line in this run's report.
-    const settled = async (content: ContentAddress): Promise<boolean> => {
+    // Any other track's state goes on to its step, which reads it no more.
+    const settled = async (content: ContentAddress): Promise<SettledCheck<TrackState | undefined>> => {
       const mint = await startChain();
-      const state = mint && (await ledger.track(content.sha256));
-      if (!mint || !state || state.failure || !state.minted.has(mint.key)) return false;
-      return !copiesMissing(storage, config, state, state.stored);
+      const state = await ledger.track(content.sha256);
+      const finished =
+        mint !== undefined &&
+        state !== undefined &&
+        !state.failure &&
+        state.minted.has(mint.key) &&
+        !copiesMissing(storage, config, state, state.stored);
+      return finished ? { settled: true } : { settled: false, known: state };
     };
     const steps: TrackStepContext = {
       run,
       config,
-      ledger,
       record,
       storage,
       uploadLimit,
@@ -169,11 +180,15 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       events,
       workers: leases !== undefined,
     };
-    const handle = async (track: ScannedTrack, order: number): Promise<void> => {
+    const handle = async (
+      track: ScannedTrack,
+      order: number,
+      state: TrackState | undefined,
+    ): Promise<void> => {
       if (signal?.aborted) return;
       // Awaited before the sum is read: `total += await …` reads the total first, and tracks finishing
       // meanwhile would be lost from it.
-      const step = await runTrack(steps, track, order, await startChain());
+      const step = await runTrack(steps, track, order, state, await startChain());
       uploadedBytes += step.uploadedBytes;
     };
 
@@ -276,24 +291,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
               return;
             }
             if (outcome.kind === "settled") {
-              const { file, content, order } = outcome;
-              const done = record({
-                type: "outcome",
-                run,
-                order,
-                file,
-                sha256: content.sha256,
-                status: "already-minted",
-                degraded: [],
-              });
-              const told = () =>
-                events.emit({ type: "done", file, bytes: content.size, outcome: "already minted" });
-              work.add(done.then(told).finally(outcome.release));
+              work.add(alreadyMinted(steps, outcome, outcome.order).finally(outcome.release));
               return;
             }
             events.emit({ type: "scanned", file: outcome.track.file, bytes: outcome.track.content.size });
             for (const problem of outcome.warnings) events.emit({ type: "problem", problem });
-            work.add(handle(outcome.track, outcome.order).finally(outcome.release));
+            work.add(handle(outcome.track, outcome.order, outcome.known).finally(outcome.release));
           },
         });
         if (elsewhere === 0 || signal?.aborted) break;

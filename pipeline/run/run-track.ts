@@ -1,5 +1,6 @@
 import type { PipelineConfig } from "../config/pipeline-config.js";
-import type { Ledger } from "../ledger/ledger.js";
+import type { ContentAddress } from "../content/types.js";
+import type { TrackState } from "../ledger/ledger.js";
 import type { RecordOf } from "../ledger/records.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { needsPreview } from "../preview/formats.js";
@@ -12,8 +13,6 @@ export interface TrackStepContext extends Omit<StageContext, "policy" | "workDir
   /** The run's key: the track's outcome is recorded under it. */
   run: string;
   config: PipelineConfig;
-  /** Where the track's state is read (it is written through `record`). */
-  ledger: Pick<Ledger, "track">;
   /** Several workers share the work (DCMX_WORKER): another may have finished a track this one meets. */
   workers: boolean;
 }
@@ -40,37 +39,27 @@ export interface TrackStep {
 
 /**
  * One track's step, the same whoever asks (the runner for each scanned track, the programmatic API for one):
- * its state read from the ledger, nothing done for a track minted with every copy in place, its stages
- * (`processTrack`), then its outcome recorded and told. `mint` is omitted when nothing is minted.
+ * nothing done for a track minted with every copy in place, otherwise its stages (`processTrack`), then its
+ * outcome recorded and told. `state` is the track's state as the caller read it from the ledger (the
+ * runner's settled check reads it anyway: one lookup a track). `mint` is omitted when nothing is minted.
  */
 export async function runTrack(
   ctx: TrackStepContext,
   track: ScannedTrack,
   order: number,
+  state: TrackState | undefined,
   mint?: TrackMint,
 ): Promise<TrackStep> {
-  const { run, config, ledger, workers, ...stages } = ctx;
+  const { run, config, workers, ...stages } = ctx;
   const { record, storage, events } = ctx;
-  const state = await ledger.track(track.content.sha256);
   const outcome = (status: RecordOf<"outcome">["status"], extra: Partial<RecordOf<"outcome">> = {}) =>
-    ({
-      type: "outcome",
-      run,
-      order,
-      file: track.file,
-      sha256: track.content.sha256,
-      status,
-      degraded: [],
-      ...extra,
-    }) satisfies RecordOf<"outcome">;
+    trackOutcome(run, track, order, status, extra);
   // A minted track goes through the stages again only to retry the backups that failed before: every
   // stored copy is skipped (ledger) and nothing is minted again.
   const minted = mint !== undefined && state?.minted.has(mint.key);
   const complete = !copiesMissing(storage, config, track, state?.stored ?? []);
   if (minted && complete) {
-    const result = outcome("already-minted");
-    await record(result);
-    events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "already minted" });
+    const result = await alreadyMinted(ctx, track, order);
     return { outcome: result, uploadedBytes: 0, metadataCid: state?.verifiedMetadataCid };
   }
   const ready = async (
@@ -78,16 +67,10 @@ export async function runTrack(
     metadataCid: string,
     uploadedBytes: number,
   ): Promise<TrackStep> => {
-    const result = outcome(minted ? "already-minted" : mint ? "ready" : "stored", { degraded });
-    if (minted) {
-      await record(result);
-      events.emit({
-        type: "done",
-        file: track.file,
-        bytes: track.content.size,
-        outcome: "already minted",
-      });
-    } else if (mint) {
+    if (minted)
+      return { outcome: await alreadyMinted(ctx, track, order, degraded), uploadedBytes, metadataCid };
+    const result = outcome(mint ? "ready" : "stored", { degraded });
+    if (mint) {
       await mint.queue(track, result, metadataCid);
     } else {
       await record(result);
@@ -123,6 +106,44 @@ export async function runTrack(
     return { outcome: pending, uploadedBytes, cause: result.cause };
   }
   return ready(result.degraded, result.metadataCid, uploadedBytes);
+}
+
+/** What a run records and tells of a track: its file and content. */
+type TrackSeen = { file: string; content: Pick<ContentAddress, "sha256" | "size"> };
+
+/**
+ * A track minted on the run's deployment before (its backups retried this time, or `degraded` still): its
+ * outcome recorded and its `done` told, nothing sent. The runner's settled tracks and `runTrack` alike.
+ */
+export async function alreadyMinted(
+  ctx: Pick<TrackStepContext, "run" | "record" | "events">,
+  track: TrackSeen,
+  order: number,
+  degraded: string[] = [],
+): Promise<RecordOf<"outcome">> {
+  const result = trackOutcome(ctx.run, track, order, "already-minted", { degraded });
+  await ctx.record(result);
+  ctx.events.emit({ type: "done", file: track.file, bytes: track.content.size, outcome: "already minted" });
+  return result;
+}
+
+function trackOutcome(
+  run: string,
+  track: TrackSeen,
+  order: number,
+  status: RecordOf<"outcome">["status"],
+  extra: Partial<RecordOf<"outcome">> = {},
+): RecordOf<"outcome"> {
+  return {
+    type: "outcome",
+    run,
+    order,
+    file: track.file,
+    sha256: track.content.sha256,
+    status,
+    degraded: [],
+    ...extra,
+  };
 }
 
 /**

@@ -23,7 +23,14 @@ export interface ScanSummary {
   problems: Problem[];
 }
 
-export interface ScanOptions {
+/**
+ * What the `settled` check found of a content: a track an earlier run finished, or what the check read of it
+ * (`known`, such as its state in the ledger), handed over with the content's track so it is not read again.
+ */
+export type SettledCheck<Known> = { settled: true } | { settled: false; known: Known };
+
+/** `Known`: what the `settled` check hands on to a track it did not find finished. */
+export interface ScanOptions<Known = undefined> {
   /** metadata.json; defaults to `<root>/metadata.json` when that file exists. */
   metadataFile?: string;
   artworkDir?: string;
@@ -45,7 +52,7 @@ export interface ScanOptions {
    * files are still being hashed. Files of one size (the only ones that can be duplicates) come in
    * library order; `order` gives every file's place in the library.
    */
-  onAudioFile?: (outcome: AudioFileOutcome) => void;
+  onAudioFile?: (outcome: AudioFileOutcome<Known>) => void;
   /**
    * Called before a file is hashed; the scan waits for it. Its function is called once the scan's caller
    * needs nothing more of the file (at once for no track; by the caller, `release`, for a track): the scan
@@ -56,16 +63,25 @@ export interface ScanOptions {
   /**
    * Whether a content is a track an earlier run finished (stored everywhere it belongs, and minted): its file
    * is only addressed (without a read when unchanged) and handed over as `settled`, its tags and artwork
-   * left unread, so a re-run of a finished catalog costs a lookup per file.
+   * left unread, so a re-run of a finished catalog costs a lookup per file. Otherwise what the check read
+   * comes with the file's track as `known`: that lookup is the only one the track needs.
    */
-  settled?: (content: ContentAddress) => Promise<boolean>;
+  settled?: (content: ContentAddress) => Promise<SettledCheck<Known>>;
   /** Stops hashing further files; the scan then returns what it has. */
   signal?: AbortSignal;
 }
 
 /** One audio file's scan: a usable track (with its warnings), or why it is not one (an error, a duplicate). */
-export type AudioFileOutcome =
-  | { kind: "track"; track: ScannedTrack; warnings: Problem[]; order: number; release: () => void }
+export type AudioFileOutcome<Known = undefined> =
+  | {
+      kind: "track";
+      track: ScannedTrack;
+      warnings: Problem[];
+      order: number;
+      release: () => void;
+      /** What the `settled` check read of the track's content (undefined without the option). */
+      known: Known | undefined;
+    }
   | { kind: "settled"; file: string; content: ContentAddress; order: number; release: () => void }
   | {
       kind: "rejected";
@@ -81,7 +97,10 @@ export type AudioFileOutcome =
  * metadata.json and finds artwork. Never throws for a bad file. Each audio file's outcome is handed to
  * `onAudioFile` as soon as it is known and not kept: memory follows `admit`, not the library's size.
  */
-export async function scanLibrary(root: string, options: ScanOptions = {}): Promise<ScanSummary> {
+export async function scanLibrary<Known = undefined>(
+  root: string,
+  options: ScanOptions<Known> = {},
+): Promise<ScanSummary> {
   const libraryRoot = resolve(root);
   const artworkDir = options.artworkDir === undefined ? undefined : resolve(options.artworkDir);
   await requireDirectory(libraryRoot, "library");
@@ -110,7 +129,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
   // Files are hashed and described `concurrency` at a time, each once `admit` lets it. Only files of one size
   // can be duplicates, so each size's files are decided in library order (the first of identical files is
   // minted) while other sizes go on: a long recording holds back no other track. A result goes once decided.
-  const scan = async ({ file, detection }: (typeof audio)[number]): Promise<Scanned> => {
+  const scan = async ({ file, detection }: (typeof audio)[number]): Promise<Scanned<Known>> => {
     if (detection.kind === "rejected") return detection;
     if (options.signal?.aborted) return { kind: "stopped" };
     const release = options.admit === undefined ? () => {} : await options.admit(file);
@@ -120,11 +139,13 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
       release();
       return options.signal?.aborted ? { kind: "stopped" } : hashed;
     }
-    if (await options.settled?.(hashed.content)) return { kind: "settled", item: hashed, release };
-    return { kind: "audio", item: hashed, described: await describe(hashed, overrides, finder), release };
+    const check = await options.settled?.(hashed.content);
+    if (check?.settled) return { kind: "settled", item: hashed, release };
+    const described = await describe(hashed, overrides, finder);
+    return { kind: "audio", item: hashed, described, release, known: check?.known };
   };
   const usedKeys = new Set<string>();
-  const decide = (index: number, outcome: Scanned, firstBySha: Map<string, FirstCopy>): void => {
+  const decide = (index: number, outcome: Scanned<Known>, firstBySha: Map<string, FirstCopy>): void => {
     const { file } = audio[index]!;
     if (outcome.kind === "stopped") return;
     if (outcome.kind === "rejected") {
@@ -177,6 +198,7 @@ export async function scanLibrary(root: string, options: ScanOptions = {}): Prom
         warnings: described.problems,
         order: index,
         release,
+        known: outcome.known,
       });
     } else {
       release();
@@ -247,10 +269,10 @@ async function findAudio(root: string, problems: Problem[]) {
 /** The first file of a content, kept while files of its size are left: what its duplicates name. */
 type FirstCopy = { file: string; duplicates: string[] };
 
-type Scanned =
+type Scanned<Known> =
   | { kind: "stopped" }
   | { kind: "rejected"; problem: Problem }
-  | { kind: "audio"; item: AudioFile; described: Described; release: () => void }
+  | { kind: "audio"; item: AudioFile; described: Described; release: () => void; known: Known | undefined }
   | { kind: "settled"; item: AudioFile; release: () => void };
 
 async function requireDirectory(path: string, what: string): Promise<void> {

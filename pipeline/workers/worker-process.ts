@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { summaryLines } from "../report/report.js";
+import { writeCatalogReport } from "./catalog-report.js";
 
 /** The main job, run by a worker process exactly as a user runs it. */
 const MINT_SCRIPT = fileURLToPath(new URL("../../scripts/mint-library.ts", import.meta.url));
@@ -62,29 +64,40 @@ const SERIOUSNESS = [0, 75, 1, 130];
 
 /**
  * `mint-library` with DCMX_WORKERS=N: N workers on this machine, each with its own work directory under
- * `workDir` (its embedded IPFS node, its lock), sharing the PostgreSQL ledger; their lines are prefixed
- * with the worker's number. `env` is what the task's flags set: a worker reads only its environment.
+ * `workDir` (its embedded IPFS node, its lock, its report), sharing the PostgreSQL ledger; their lines are
+ * prefixed with the worker's number. `env` is what the task's flags set: a worker reads only its
+ * environment. The run's report (`reportPath`) is written here once the workers end, for the whole catalog
+ * (`writeCatalogReport`), and summed up on the last lines.
  */
 export async function runLocalWorkers(options: {
   count: number;
   network: string;
   workDir: string;
+  reportPath: string;
   env?: Record<string, string | undefined>;
   write?: (text: string) => void;
 }): Promise<number> {
+  const startedAt = new Date();
   const write = options.write ?? ((text: string) => console.log(text));
   const flags = Object.fromEntries(
     Object.entries(options.env ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
+  const workDirs = Array.from({ length: options.count }, (_, index) =>
+    join(options.workDir, `worker-${index + 1}`),
+  );
+  // Each worker reports into its own work directory, whatever DCMX_REPORT the environment or --report says.
+  const reports = workDirs.map((dir) => join(dir, "report.json"));
   const codes = await Promise.all(
-    Array.from({ length: options.count }, (_, index) =>
+    workDirs.map((dir, index) =>
       runWorkerProcess(
         options.network,
-        { ...flags, DCMX_WORKDIR: join(options.workDir, `worker-${index + 1}`) },
+        { ...flags, DCMX_WORKDIR: dir, DCMX_REPORT: reports[index]! },
         (text) => write(`[worker ${index + 1}] ${text}`),
       ),
     ),
   );
+  const summary = await writeCatalogReport({ path: options.reportPath, reports, startedAt });
+  if (summary !== undefined) for (const line of summaryLines(summary, options.reportPath)) write(line);
   return codes.reduce((worst, code) => (rank(code) > rank(worst) ? code : worst), 0);
 }
 

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { expect } from "chai";
 import pg from "pg";
-import { RunReportSchema } from "../../pipeline/report/report.js";
+import { RunReportSchema, readReport } from "../../pipeline/report/report.js";
 import { runDcmx, runHardhat } from "../support/hardhat-node.js";
 import {
   audioPuts,
@@ -61,8 +61,9 @@ describe("worker commands: mint-library --workers and dcmx worker", function () 
     expect(run.output).to.not.include("[worker ");
   });
 
-  it("mint-library --workers 2 mints every track exactly once, each file sent once, with the task's flags in every worker", async () => {
+  it("mint-library --workers 2 mints every track exactly once, each file sent once, with the task's flags in every worker, and reports the whole run in --report", async () => {
     const workDir = join(services.dir, "local");
+    const reportPath = join(services.dir, "local-report.json");
     // The library and batch size come as the task's flags only: each worker must be given them.
     const { DCMX_LIBRARY, ...env } = services.env();
     const run = await runHardhat(
@@ -78,15 +79,40 @@ describe("worker commands: mint-library --workers and dcmx worker", function () 
         "7",
         "--workdir",
         workDir,
+        "--report",
+        reportPath,
       ],
       { ...env, DCMX_LIBRARY: "" },
     );
     expect(run.code, run.output).to.equal(0);
     expect(run.output).to.include("[worker 1] ").and.include("[worker 2] ");
     expect(run.output).to.not.include(new URL(services.postgres.url).password);
-    // Each worker reports the whole catalog minted, whoever minted each track.
+    // Each worker reports the whole catalog minted in its own work directory, whoever minted each track.
     expect(await minted(join(workDir, "worker-1"))).to.equal(TRACKS);
     expect(await minted(join(workDir, "worker-2"))).to.equal(TRACKS);
+    // --report is the run's: written once, after both workers, every file of the library once, and what
+    // both workers did (each file's audio uploaded by one or the other; every mint transaction).
+    const report = await readReport(reportPath);
+    const workers = await Promise.all(
+      ["worker-1", "worker-2"].map((worker) => readReport(join(workDir, worker, "report.json"))),
+    );
+    expect(
+      report.finishedAt >= workers[0]!.finishedAt && report.finishedAt >= workers[1]!.finishedAt,
+    ).to.equal(true);
+    const library = (await readdir(services.library, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(services.library, join(entry.parentPath, entry.name)));
+    expect(library).to.have.length(TRACKS);
+    expect(report.tracks.map((t) => t.file).sort()).to.deep.equal(library.sort());
+    expect(report.tracks.every((t) => t.status === "minted")).to.equal(true);
+    expect(report.totals).to.include({ tracks: TRACKS, successful: TRACKS, failed: 0, pending: 0 });
+    expect(report.totals.uploadedBytes).to.equal(
+      workers[0]!.totals.uploadedBytes + workers[1]!.totals.uploadedBytes,
+    );
+    expect(report.totals.uploadedBytes, "every track's audio, by either worker").to.be.at.least(
+      report.totals.bytes,
+    );
+    expect(run.output).to.include(`Report: ${reportPath}`);
     await expectMintedOnce(services.postgres.url, services.node.url, TRACKS);
     const puts = audioPuts(services.proxy);
     expect(puts.size).to.equal(TRACKS);
@@ -100,6 +126,9 @@ describe("worker commands: mint-library --workers and dcmx worker", function () 
       // --batch-size 7 reached the minter: 20 tracks take at least three transactions.
       const { rows } = await db.query("SELECT COUNT(DISTINCT tx_hash) AS n FROM minted");
       expect(Number(rows[0].n)).to.be.at.least(3);
+      expect(report.totals.mintTransactions, "the run's mint transactions, by either worker").to.be.at.least(
+        Number(rows[0].n),
+      );
     } finally {
       await db.end();
     }

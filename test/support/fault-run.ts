@@ -6,7 +6,7 @@ import type { PublicClient } from "viem";
 import { tracksAbi } from "../../pipeline/chain/tracks-abi.js";
 import { loadPipelineConfig } from "../../pipeline/config/pipeline-config.js";
 import { chainSetupFrom } from "../../pipeline/hardhat/chain-setup.js";
-import { Ledger } from "../../pipeline/ledger/ledger.js";
+import { Ledger, openLedger } from "../../pipeline/ledger/ledger.js";
 import { deploymentKey } from "../../pipeline/ledger/records.js";
 import { type RunEvent, RunEvents } from "../../pipeline/report/events.js";
 import { LineProgress } from "../../pipeline/report/progress.js";
@@ -34,6 +34,8 @@ export async function runInProcess(
     chain?: (setup: ChainSetup) => ChainSetup;
     /** Sees the run's storage before the run starts (to act when a provider is called). */
     storage?: (storage: StorageSet) => void;
+    /** Sees the run's ledger before the run starts (to count what the run asks of it). */
+    ledger?: (ledger: Ledger) => void;
   } = {},
 ): Promise<InProcessRun> {
   const full = { IPFS_GATEWAY_PORT: "0", ...env };
@@ -41,8 +43,13 @@ export async function runInProcess(
   const lines: string[] = [];
   const events: RunEvent[] = [];
   const renderer = new LineProgress((line) => lines.push(line));
-  const storage = await StorageSet.open({ env: full, workDir: config.workDir });
+  const ledger = await openLedger(config);
+  const storage = await StorageSet.open({ env: full, workDir: config.workDir }).catch(async (error) => {
+    await ledger.close();
+    throw error;
+  });
   options.storage?.(storage);
+  options.ledger?.(ledger);
   try {
     const { reportPath } = await runPipeline({
       config,
@@ -54,10 +61,12 @@ export async function runInProcess(
         events.push(event);
         renderer.render(event);
       }),
+      ledger,
     });
     return { report: await readReport(reportPath), lines, events };
   } finally {
     await storage.close();
+    await ledger.close();
   }
 }
 

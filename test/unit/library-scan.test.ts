@@ -258,10 +258,15 @@ describe("library scan on real audio", () => {
     const summary = await scanLibrary(fx.library, {
       artworkDir: fx.artworkDir,
       extractDir: join(fx.dir, "extracted-settled"),
-      settled: async (content) => finished.has(content.sha256),
+      // What the check read of an unfinished content comes with its track: here the content's own hash.
+      settled: async (content) =>
+        finished.has(content.sha256) ? { settled: true } : { settled: false, known: content.sha256 },
       onAudioFile: (outcome) => {
         if (outcome.kind === "settled") settled.push(outcome.file);
-        if (outcome.kind === "track") described.push(outcome.track.file);
+        if (outcome.kind === "track") {
+          described.push(outcome.track.file);
+          expect(outcome.known, outcome.track.file).to.equal(outcome.track.content.sha256);
+        }
         if (outcome.kind !== "rejected") outcome.release();
       },
     });
