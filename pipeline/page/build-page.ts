@@ -8,7 +8,7 @@ import { metadataRecord } from "../audit/metadata-source.js";
 import { addressFile } from "../content/index.js";
 import type { CidProfile } from "../content/types.js";
 import { InputError, IntegrityError, ProviderError } from "../errors.js";
-import { checkImage, DEFAULT_ARTWORK_LIMITS } from "../metadata/artwork.js";
+import { checkImage, DEFAULT_ARTWORK_LIMITS } from "../metadata/image-check.js";
 import type { StorageProvider } from "../providers/types.js";
 import type { PageConfig } from "./page-config.js";
 import type { Release } from "./release.js";

@@ -1,16 +1,16 @@
-import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "../content/types.js";
-import { InputError } from "../errors.js";
 import { detectLibraryAudio } from "../library/detect-audio.js";
 import { type AudioFile, type FileIdentity, hashAudio } from "../library/hash-audio.js";
 import { type Problem, problemFrom, sortProblems } from "../library/problems.js";
 import { displayPath, type LibraryFile, walkLibrary } from "../library/walk.js";
-import { ArtworkFinder, type ArtworkLimits, DEFAULT_ARTWORK_LIMITS } from "../metadata/artwork.js";
+import { ArtworkFinder } from "../metadata/artwork.js";
 import { type Described, describe, overrideKey } from "../metadata/describe-track.js";
+import { type ArtworkLimits, DEFAULT_ARTWORK_LIMITS } from "../metadata/image-check.js";
 import { loadOverrides } from "../metadata/overrides.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import { boundedEach } from "../util/bounded-each.js";
+import { findMetadataFile, requireDirectory } from "./scan-inputs.js";
 
 /**
  * What a streaming scan returns once every file is handed over: the problems that belong to no audio file
@@ -274,30 +274,3 @@ type Scanned<Known> =
   | { kind: "rejected"; problem: Problem }
   | { kind: "audio"; item: AudioFile; described: Described; release: () => void; known: Known | undefined }
   | { kind: "settled"; item: AudioFile; release: () => void };
-
-async function requireDirectory(path: string, what: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new InputError("NOT_A_DIRECTORY", `${path} is not a directory`, {
-      file: path,
-      field: what,
-      hint: "pass the folder that holds your tracks",
-    });
-  }
-}
-
-async function findMetadataFile(root: string, given: string | undefined): Promise<string | undefined> {
-  if (given !== undefined) {
-    const path = resolve(given);
-    if (!(await stat(path).catch(() => undefined))?.isFile()) {
-      throw new InputError("NO_METADATA_FILE", "file not found", {
-        file: path,
-        field: "--metadata",
-        hint: "pass the path of your metadata.json, or leave the option out",
-      });
-    }
-    return path;
-  }
-  const beside = join(root, "metadata.json");
-  return (await stat(beside).catch(() => undefined))?.isFile() ? beside : undefined;
-}

@@ -2,7 +2,7 @@ import { extname, resolve } from "node:path";
 import { acceptCid } from "../../content/accepted-cid.js";
 import type { ContentAddress } from "../../content/types.js";
 import type { Ledger, TrackState } from "../../ledger/ledger.js";
-import { artworkExtension } from "../../metadata/artwork.js";
+import { artworkExtension } from "../../metadata/image-check.js";
 import type { ObjectKind, StoredObject } from "../../providers/types.js";
 
 /** One object of the release as the ledger knows it: what it is, where it lives, who references it. */
