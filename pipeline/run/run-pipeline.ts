@@ -39,6 +39,9 @@ import {
 } from "./run-track.js";
 import { awaitSharedDeployment } from "./shared-deployment.js";
 
+/** Finished tracks' report lines waiting for one group commit; a re-run goes at the pace of those commits. */
+const SETTLED_RECORDS_IN_FLIGHT = 512;
+
 export interface RunOptions {
   config: PipelineConfig;
   storage: StorageSet;
@@ -110,6 +113,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const pinLimit = pLimit(config.maxConcurrentUploads);
     // Tracks in flight at once (hashing included); the scan waits for a place before it reads a file.
     const inFlight = new Slots(config.maxConcurrentUploads * 2);
+    const settledRecords = new Slots(SETTLED_RECORDS_IN_FLIGHT);
     const work = new WorkGroup();
     let uploadedBytes = 0;
     let previewsEncoded = 0;
@@ -291,7 +295,15 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
               return;
             }
             if (outcome.kind === "settled") {
-              work.add(alreadyMinted(steps, outcome, outcome.order).finally(outcome.release));
+              // A finished track holds nothing but its report line: it gives its place back at once, and
+              // only its record waits, among many, for the commit. Held until then, the places would pace a
+              // re-run at one commit per place.
+              work.add(
+                settledRecords.take().then(async (recorded) => {
+                  outcome.release();
+                  await alreadyMinted(steps, outcome, outcome.order).finally(recorded);
+                }),
+              );
               return;
             }
             events.emit({ type: "scanned", file: outcome.track.file, bytes: outcome.track.content.size });
