@@ -219,10 +219,6 @@ describe("reliability: processes, secrets and the work-directory lock", function
     });
 
     it("the node restarted from scratch mid-batch: a re-run mints every track once on the new chain", async () => {
-      // The replacement starts with the run, not when the batch is in flight: its chain stays empty until
-      // it takes over either way, and the run need not wait out a node start-up.
-      const replacement = startHardhatNode();
-      replacement.catch(() => undefined); // awaited below; a failed start fails the test there
       await generateLibrary(join(dir, "rpc-restart"), 4, { prefix: "Restart" });
       let fresh: HardhatNode | undefined;
       const proxy = await startFaultProxy(node.url);
@@ -231,7 +227,7 @@ describe("reliability: processes, secrets and the work-directory lock", function
         proxy.setRule(async (req) => {
           if (!methods(req.body).includes("eth_sendTransaction") || sends++ !== 1) return { kind: "forward" };
           // The second mint batch is in flight when the node dies; a new one (empty chain) takes its place.
-          fresh = await replacement;
+          fresh = await startHardhatNode();
           proxy.setUpstream(fresh.url);
           return { kind: "drop" };
         });
@@ -245,7 +241,7 @@ describe("reliability: processes, secrets and the work-directory lock", function
         await assertOneEventPerTrack(freshClient, env.DCMX_WORKDIR, 4);
       } finally {
         await proxy.close();
-        await (await replacement).stop();
+        await fresh?.stop();
       }
     });
   });
