@@ -60,8 +60,7 @@ describe("dcmx verify (hardhat node)", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-audit-"));
-    node = await startHardhatNode();
-    await generateLibrary(dir, 4);
+    [node] = await Promise.all([startHardhatNode(), generateLibrary(dir, 4)]);
     env = {
       DCMX_LIBRARY: join(dir, "library"),
       DCMX_WORKDIR: join(dir, "work"),

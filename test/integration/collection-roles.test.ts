@@ -30,8 +30,10 @@ describe("collection roles on a public chain (hardhat node as chain 11155111)", 
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-roles-"));
-    node = await startHardhatNode({ chainId: 11_155_111 });
-    await generateLibrary(join(dir, "album"), 2, { prefix: "Roles" });
+    [node] = await Promise.all([
+      startHardhatNode({ chainId: 11_155_111 }),
+      generateLibrary(join(dir, "album"), 2, { prefix: "Roles" }),
+    ]);
   });
   after(async () => {
     await node?.stop();

@@ -19,8 +19,7 @@ describe("mint a library of hostile file names (hardhat node)", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-names-mint-"));
-    cases = await buildHostileNames(dir);
-    node = await startHardhatNode();
+    [cases, node] = await Promise.all([buildHostileNames(dir), startHardhatNode()]);
   });
   after(async () => {
     await node?.stop();

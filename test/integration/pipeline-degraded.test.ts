@@ -19,8 +19,7 @@ describe("pipeline with a remote IPFS backup down (self-hosted NFT.Storage stand
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-degraded-"));
-    node = await startHardhatNode();
-    await generateLibrary(dir, 4, { prefix: "Outage" });
+    [node] = await Promise.all([startHardhatNode(), generateLibrary(dir, 4, { prefix: "Outage" })]);
   });
   after(async () => {
     await node?.stop();

@@ -20,8 +20,10 @@ describe("pipeline on a public network (chain id 11155111 behind hardhat node)",
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dcmx-public-"));
-    node = await startHardhatNode({ chainId: PUBLIC_CHAIN_ID });
-    await generateLibrary(dir, 2, { prefix: "Public" });
+    [node] = await Promise.all([
+      startHardhatNode({ chainId: PUBLIC_CHAIN_ID }),
+      generateLibrary(dir, 2, { prefix: "Public" }),
+    ]);
   });
   after(async () => {
     await node?.stop();

@@ -35,13 +35,12 @@ describe("workers sharing a PostgreSQL ledger", function () {
   });
 
   it("mints every track exactly once, uploads nothing twice that was recorded, and leaves the ledger consistent", async () => {
-    const together = { compile: false };
-    const first = runMintLibrary(worker(1), {}, together);
-    const killed = runMintLibrary(worker(2), { signal: "SIGKILL", onOutput: "  ✓ " }, together);
-    const third = runMintLibrary(worker(3), {}, together);
+    const first = runMintLibrary(worker(1));
+    const killed = runMintLibrary(worker(2), { signal: "SIGKILL", onOutput: "  ✓ " });
+    const third = runMintLibrary(worker(3));
     const dead = await killed;
     expect(dead.signal, dead.output).to.equal("SIGKILL");
-    const restarted = runMintLibrary(worker(2), {}, together);
+    const restarted = runMintLibrary(worker(2));
     const runs = await Promise.all([first, restarted, third]);
     for (const run of runs) {
       expect(run.code, run.output).to.equal(0);

@@ -8,10 +8,13 @@ import { crc32, deflateSync } from "node:zlib";
 
 const run = promisify(execFile);
 
-/** ffmpeg writing `output` reproducibly: no encoder version strings, fixed stream serial numbers. */
+/** Output options for reproducible files: no encoder version strings, fixed stream serial numbers. */
+const BITEXACT = ["-fflags", "+bitexact", "-flags", "+bitexact"];
+const FFMPEG = ["-hide_banner", "-loglevel", "error", "-y"];
+
+/** ffmpeg writing `output` reproducibly. */
 export async function ffmpeg(output: string, ...args: string[]): Promise<void> {
-  const exact = ["-fflags", "+bitexact", "-flags", "+bitexact"];
-  await run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args, ...exact, output]);
+  await run("ffmpeg", [...FFMPEG, ...args, ...BITEXACT, output]);
 }
 
 /** A stereo 44.1 kHz sine tone as 16-bit WAV, made by sox: the source every other format is encoded from. */
@@ -115,8 +118,35 @@ export async function encode(
 ): Promise<void> {
   const inputs = cover === undefined ? ["-i", wav] : ["-i", wav, "-i", cover, "-map", "0:a", "-map", "1:v"];
   const art = cover === undefined ? [] : ["-c:v", "copy", "-disposition:v", "attached_pic"];
-  const meta = Object.entries(tags).flatMap(([k, v]) => ["-metadata", `${k}=${v}`]);
-  await ffmpeg(path, ...inputs, ...codec, ...art, ...meta);
+  await ffmpeg(path, ...inputs, ...codec, ...art, ...metadataArgs(tags));
+}
+
+const metadataArgs = (tags: Record<string, string>) =>
+  Object.entries(tags).flatMap(([k, v]) => ["-metadata", `${k}=${v}`]);
+
+export interface EncodeJob {
+  wav: string;
+  path: string;
+  codec: string[];
+  tags: Record<string, string>;
+}
+
+/**
+ * Several `encode` jobs (without covers) in one ffmpeg process, each output from its own input with that
+ * input's metadata only. ffmpeg's start-up (loading its libraries, ~0.3 s of CPU) is most of what encoding
+ * a short tone costs, so a library of hundreds of tracks is encoded by a few processes, not one per file.
+ */
+export async function encodeAll(jobs: EncodeJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const inputs = jobs.flatMap((job) => ["-i", job.wav]);
+  const outputs = jobs.flatMap((job, i) => [
+    ...["-map", `${i}:a`, "-map_metadata", String(i)],
+    ...job.codec,
+    ...metadataArgs(job.tags),
+    ...BITEXACT,
+    job.path,
+  ]);
+  await run("ffmpeg", [...FFMPEG, ...inputs, ...outputs]);
 }
 
 export interface AudioFixtures {

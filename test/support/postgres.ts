@@ -80,7 +80,10 @@ export async function startPostgres(options: { database?: string } = {}): Promis
     await mkdir(socket);
     await owned(socket);
     const port = await freePort();
-    const settings = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socket} -c max_connections=100`;
+    // fsync=off: WAL and pages still reach the OS before a commit is acknowledged, so a killed client or
+    // server loses nothing; only an OS crash could, and the cluster is thrown away after the test. An fsync
+    // per commit cost 4.4 ms here (500 commits: 2,180 ms -> 212 ms).
+    const settings = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socket} -c max_connections=100 -c fsync=off`;
     await asServer("pg_ctl", [
       "-D",
       data,
