@@ -1,8 +1,8 @@
 // Longer than 300 lines because it is the one owner of the track state: every read a run, a worker or a command
 // makes of it is a method here, beside the group commit that writes it, so no caller writes SQL of its own.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineConfig } from "../config/pipeline-config.js";
+import { prepareWorkDir } from "../config/work-dir.js";
 import type { ContentAddress } from "../content/types.js";
 import type { FileIdentity } from "../library/hash-audio.js";
 import { StoredObjectSchema } from "../providers/types.js";
@@ -92,7 +92,8 @@ export class Ledger {
    * its tables, and imports an old journal found there.
    */
   static async open(options: LedgerOptions): Promise<Ledger> {
-    await mkdir(options.workDir, { recursive: true });
+    // The ledger is the first thing a run opens: an unusable work directory is named here, as DCMX_WORKDIR.
+    await prepareWorkDir(options.workDir);
     const unlock = await acquireLock(join(options.workDir, LOCK_FILE));
     let db: LedgerDatabase | undefined;
     try {
