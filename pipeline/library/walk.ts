@@ -1,6 +1,8 @@
+import type { Dirent } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { InputError } from "../errors.js";
+import { boundedEach } from "../util/bounded-each.js";
 import {
   type FilePath,
   fsPath,
@@ -30,6 +32,18 @@ export interface WalkResult {
 }
 
 const DOT = 0x2e;
+/** Stat calls in flight while a folder is listed: each is small, and the main thread's share is what counts. */
+const STAT_CONCURRENCY = 32;
+
+/** What a directory entry turned out to be. */
+type Resolved =
+  | { kind: "file"; file: LibraryFile }
+  | { kind: "directory"; target: FilePath }
+  | { kind: "refused"; error: InputError };
+/** A directory is kept with what walking into it needs. */
+type Entry =
+  | Exclude<Resolved, { kind: "directory" }>
+  | { kind: "directory"; target: FilePath; path: FilePath; inside: Buffer[]; lookalike: boolean[] };
 
 /**
  * Every regular file under `root`, in a deterministic order (names compared by their bytes, directories
@@ -44,62 +58,79 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
   const refused: InputError[] = [];
   const visitedDirs = new Set<string>([realRoot.toString("base64")]);
 
-  const visit = async (dir: FilePath, components: Buffer[], lookalikes: boolean[]): Promise<void> => {
-    const names = (await readdir(dir, { encoding: "buffer" }))
-      .filter((name) => name[0] !== DOT)
-      .sort(Buffer.compare);
-    const here = new Set(names.map((name) => name.toString("base64")));
-    for (const nameBytes of names) {
-      const path = joinPath(dir, fsPath(nameBytes));
-      const inside = [...components, nameBytes];
-      const lookalike = [...lookalikes, isNfdTwin(nameBytes, here)];
-      const name = libraryName(inside, lookalike);
-      const info = await lstat(path);
-      let target = path;
-      if (info.isSymbolicLink()) {
-        const resolved = await realpath(path, { encoding: "buffer" }).catch((error: NodeJS.ErrnoException) =>
-          error.code === "ELOOP" ? undefined : null,
-        );
-        if (!resolved || !isInside(realRoot, resolved)) {
-          const what =
-            resolved === undefined
-              ? "symbolic link loops back on itself"
-              : `symbolic link points outside the library (${resolved ? showPath(resolved) : "missing"})`;
-          refused.push(
-            new InputError("LINK_OUTSIDE", what, {
-              file: name.display,
-              field: "path",
-              hint: "copy the file into the library instead of linking to it",
-            }),
-          );
-          continue;
-        }
-        target = fsPath(resolved);
-      }
-      const real = await stat(target);
-      if (real.isDirectory()) {
-        const key = (await realpath(target, { encoding: "buffer" })).toString("base64");
-        if (visitedDirs.has(key)) continue;
-        visitedDirs.add(key);
-        await visit(path, inside, lookalike);
-      } else if (real.isFile()) {
-        files.push({
-          path,
-          relativePath: name.display,
-          name,
-          size: real.size,
-          mtimeMs: real.mtimeMs,
-          ino: real.ino,
-        });
-      } else {
-        // Opening a FIFO would block the scan forever, and a device is never a track.
-        refused.push(
-          new InputError("NOT_A_FILE", "is not a regular file (a FIFO, socket or device); skipped", {
+  /** What one directory entry is: its stat and type are looked up for many entries at once (see below). */
+  const resolveEntry = async (
+    path: FilePath,
+    entry: Dirent<Buffer>,
+    name: LibraryName,
+  ): Promise<Resolved> => {
+    let target = path;
+    // The entry's type comes with the listing: only a link (or a file system that does not say) costs an lstat.
+    const link =
+      entry.isSymbolicLink() ||
+      (!entry.isFile() && !entry.isDirectory() && (await lstat(path)).isSymbolicLink());
+    if (link) {
+      const resolved = await realpath(path, { encoding: "buffer" }).catch((error: NodeJS.ErrnoException) =>
+        error.code === "ELOOP" ? undefined : null,
+      );
+      if (!resolved || !isInside(realRoot, resolved)) {
+        const what =
+          resolved === undefined
+            ? "symbolic link loops back on itself"
+            : `symbolic link points outside the library (${resolved ? showPath(resolved) : "missing"})`;
+        return {
+          kind: "refused",
+          error: new InputError("LINK_OUTSIDE", what, {
             file: name.display,
             field: "path",
-            hint: "put the audio itself in the library",
+            hint: "copy the file into the library instead of linking to it",
           }),
-        );
+        };
+      }
+      target = fsPath(resolved);
+    }
+    if (!link && entry.isDirectory()) return { kind: "directory", target };
+    const real = await stat(target);
+    if (real.isDirectory()) return { kind: "directory", target };
+    if (real.isFile()) {
+      const { size, mtimeMs, ino } = real;
+      return { kind: "file", file: { path, relativePath: name.display, name, size, mtimeMs, ino } };
+    }
+    // Opening a FIFO would block the scan forever, and a device is never a track.
+    return {
+      kind: "refused",
+      error: new InputError("NOT_A_FILE", "is not a regular file (a FIFO, socket or device); skipped", {
+        file: name.display,
+        field: "path",
+        hint: "put the audio itself in the library",
+      }),
+    };
+  };
+
+  const visit = async (dir: FilePath, components: Buffer[], lookalikes: boolean[]): Promise<void> => {
+    const entries = (await readdir(dir, { encoding: "buffer", withFileTypes: true }))
+      .filter((entry) => entry.name[0] !== DOT)
+      .sort((a, b) => Buffer.compare(a.name, b.name));
+    const here = new Set(entries.map((entry) => entry.name.toString("base64")));
+    // A folder of 100k tracks is 100k stat calls: they run STAT_CONCURRENCY at a time, and the entries
+    // are then taken in order, so the list stays in library order.
+    const resolved: Entry[] = new Array(entries.length);
+    await boundedEach(entries.length, STAT_CONCURRENCY, async (index) => {
+      const { name: bytes } = entries[index]!;
+      const inside = [...components, bytes];
+      const lookalike = [...lookalikes, isNfdTwin(bytes, here)];
+      const path = joinPath(dir, fsPath(bytes));
+      const found = await resolveEntry(path, entries[index]!, libraryName(inside, lookalike));
+      resolved[index] = found.kind === "directory" ? { ...found, path, inside, lookalike } : found;
+    });
+    for (const found of resolved) {
+      if (found.kind === "file") files.push(found.file);
+      else if (found.kind === "refused") refused.push(found.error);
+      else {
+        const key = (await realpath(found.target, { encoding: "buffer" })).toString("base64");
+        if (visitedDirs.has(key)) continue;
+        visitedDirs.add(key);
+        await visit(found.path, found.inside, found.lookalike);
       }
     }
   };
