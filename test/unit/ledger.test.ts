@@ -28,11 +28,12 @@ describe("ledger schema (SQLite)", () => {
       const db = new DatabaseSync(join(dir, "ledger.sqlite"), { readOnly: true });
       try {
         for (const sql of perTrackLookups) {
-          const plan = db
-            .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-            .all(...sql.split("?").slice(1).map(() => "x"))
-            .map((step) => String(step.detail));
-          expect(plan.join("; "), sql).to.match(/^SEARCH /).and.not.match(/SCAN/);
+          const params = Array.from(sql.matchAll(/\?/g), () => "x");
+          const steps = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params);
+          const plan = steps.map((step) => String(step.detail)).join("; ");
+          expect(plan, sql)
+            .to.match(/^SEARCH /)
+            .and.not.match(/SCAN/);
         }
       } finally {
         db.close();
