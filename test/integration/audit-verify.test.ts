@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import * as dagPb from "@ipld/dag-pb";
-import { FsBlockstore } from "blockstore-fs";
 import { expect } from "chai";
 import { CID } from "multiformats/cid";
 import { createWalletClient, http } from "viem";
@@ -16,6 +15,11 @@ import { runDoctor } from "../../pipeline/commands/doctor/run-doctor.js";
 import type { Listing } from "../../pipeline/commands/export/marketplace-export.js";
 import type { StorageUsage } from "../../pipeline/commands/stats/storage-usage.js";
 import { metadataDigest } from "../../pipeline/content/index.js";
+import {
+  NODE_DATABASE,
+  NodeStores,
+  type SqliteBlockstore,
+} from "../../pipeline/providers/ipfs/node-stores.js";
 import { createS3Client } from "../../pipeline/providers/s3/client.js";
 import { localS3Config, startLocalS3 } from "../../pipeline/providers/s3/local-s3.js";
 import { type RunReport, RunReportSchema } from "../../pipeline/report/report.js";
@@ -23,7 +27,7 @@ import { type HardhatNode, runMintLibrary, startHardhatNode } from "../support/h
 import { generateLibrary } from "../support/library-generator.js";
 
 /** A block's bytes: the blockstore streams them in chunks. */
-async function readBlock(blocks: FsBlockstore, cid: CID): Promise<Uint8Array> {
+async function readBlock(blocks: SqliteBlockstore, cid: CID): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of blocks.get(cid)) chunks.push(chunk);
   return Buffer.concat(chunks);
@@ -301,15 +305,16 @@ describe("dcmx verify (hardhat node)", function () {
     }
 
     // Overwrite one block of another track's DAG in the node's on-disk blockstore.
-    const blocks = new FsBlockstore(join(work, "ipfs", "blocks"));
-    await blocks.open();
+    const stores = NodeStores.open(join(work, "ipfs", NODE_DATABASE));
+    const blocks = stores.blockstore;
     const root = CID.parse(corrupted!.cid);
     const leaf = root.code === dagPb.code ? dagPb.decode(await readBlock(blocks, root)).Links[0]!.Hash : root;
     const original = await readBlock(blocks, leaf);
     const flipped = Uint8Array.from(original);
     flipped[flipped.length >> 1]! ^= 0xff;
+    blocks.delete(leaf);
     await blocks.put(leaf, flipped);
-    await blocks.close();
+    stores.close();
 
     // Point a third token at a fourth token's metadata through the contract's admin path (ERC-4906).
     const wallet = createWalletClient({ transport: http(node.url) });

@@ -3,13 +3,18 @@ import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { unixfs } from "@helia/unixfs";
+import { FsBlockstore } from "blockstore-fs";
 import { expect } from "chai";
+import { FsDatastore } from "datastore-fs";
 import { CID } from "multiformats/cid";
 import { addressBytes, addressFile } from "../../pipeline/content/address.js";
 import type { CidProfile } from "../../pipeline/content/types.js";
 import { IntegrityError } from "../../pipeline/errors.js";
 import { EmbeddedIpfsProvider } from "../../pipeline/providers/ipfs/embedded-provider.js";
+import { createHeliaLight } from "../../pipeline/providers/ipfs/helia-light.js";
 import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
+import { localOnlyRouter } from "../../pipeline/providers/ipfs/local-only-router.js";
 import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
 import { writeSeededFile } from "../support/seeded-bytes.js";
 
@@ -86,13 +91,16 @@ describe("embedded Helia node (integration)", () => {
     // All at once, so reads through the shared buffer pool interleave.
     await Promise.all(files.map((f) => node.add({ path: f.path }, f.address)));
 
-    const blockFiles = async () =>
-      (await readdir(join(repo, "blocks"), { recursive: true })).filter((f) => f.endsWith(".data"));
-    const written = (await blockFiles()).length;
+    const blocks = async () => {
+      let count = 0;
+      for await (const _ of node.helia.blockstore.getAll()) count++;
+      return count;
+    };
+    const written = await blocks();
     expect(written).to.be.greaterThan(190); // 46 MB / 256 KiB leaves alone are 176 blocks
     // Blocks the pins did not cover would go now, and the reads below would fail.
     await node.helia.gc();
-    expect((await blockFiles()).length).to.equal(written);
+    expect(await blocks()).to.equal(written);
     for (const f of files) {
       expect(await node.isPinned(f.address.cid)).to.equal(true);
       await node.verify({ cid: f.address.cid, sha256: f.address.sha256, size: f.address.size });
@@ -100,7 +108,29 @@ describe("embedded Helia node (integration)", () => {
     // And every block was recorded as pinned by its root: unpinned, all of them are collected.
     for (const f of files) for await (const _ of node.helia.pins.rm(CID.parse(f.address.cid)));
     await node.helia.gc();
-    expect(await blockFiles()).to.deep.equal([]);
+    expect(await blocks()).to.equal(0);
+  });
+
+  it("moves a repo written by earlier versions (blockstore-fs, datastore-fs) into its database", async () => {
+    const repo = join(dir.path, "file-stores");
+    const blockstore = new FsBlockstore(join(repo, "blocks"));
+    const datastore = new FsDatastore(join(repo, "datastore"));
+    await Promise.all([blockstore.open(), datastore.open()]);
+    const old = await createHeliaLight({ blockstore, datastore, routers: [localOnlyRouter] });
+    await old.start();
+    const cid = await unixfs(old).addBytes(track.bytes);
+    for await (const _ of old.pins.add(cid));
+    await old.stop();
+    await Promise.all([blockstore.close(), datastore.close()]);
+
+    await node.stop();
+    node = await new EmbeddedIpfsNode().start({ directory: repo });
+    expect(await node.isPinned(cid)).to.equal(true);
+    expect(sha256(await collect(node.get(cid)))).to.equal(track.address.sha256);
+    expect(await readdir(repo)).to.not.include.members(["blocks", "datastore"]);
+    // Every block came over: collecting garbage leaves the pinned file readable.
+    await node.helia.gc();
+    expect(sha256(await collect(node.get(cid)))).to.equal(track.address.sha256);
   });
 
   it("rejects an add whose CID differs from the one we computed", async () => {

@@ -36,7 +36,7 @@ describe("storage footprint on embedded defaults", () => {
           .map(({ phase, packages }) => [phase, packages]),
       );
       // The trace sees the packages the default run does use, so an empty list cannot pass for a clean one.
-      expect(phases.opened).to.include.members(["@helia/unixfs", "blockstore-fs", "@aws-sdk/client-s3"]);
+      expect(phases.opened).to.include.members(["@helia/unixfs", "blockstore-core", "@aws-sdk/client-s3"]);
       expect(phases.opened.filter((name: string) => NOT_LOADED_BY_DEFAULT.includes(name))).to.deep.equal([]);
       expect(phases.warmed).to.include("@helia/verified-fetch");
     } finally {

@@ -2,8 +2,6 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { type UnixFS, unixfs } from "@helia/unixfs";
-import { FsBlockstore } from "blockstore-fs";
-import { FsDatastore } from "datastore-fs";
 import type { Helia } from "helia";
 import { CID } from "multiformats/cid";
 import { importRoot } from "../../content/import.js";
@@ -11,21 +9,23 @@ import { consumeFile } from "../../content/read.js";
 import type { ContentAddress } from "../../content/types.js";
 import { ProviderError } from "../../errors.js";
 import type { ByteSource, StoredObject } from "../types.js";
+import { importFileStores } from "./file-stores-import.js";
 import { assertSameCid, assertStreamMatches } from "./guard.js";
 import { serveGateway } from "./helia-gateway.js";
 import { createHeliaLight } from "./helia-light.js";
 import { localOnlyRouter } from "./local-only-router.js";
+import { NODE_DATABASE, NodeStores } from "./node-stores.js";
 import { WrittenDag } from "./written-dag.js";
 
 export const EMBEDDED_NODE = "ipfs";
 
 /**
  * The embedded IPFS node: a light Helia (no libp2p, no bootstrap, no DHT, no public routers) whose blocks
- * and pins live on disk, plus a trustless gateway on 127.0.0.1 so browsers and other processes can read it.
+ * and pins live on disk in one database (node-stores.ts), plus a trustless gateway on 127.0.0.1 so browsers and other processes can read it.
  */
 export class EmbeddedIpfsNode {
   #helia?: Helia;
-  #stores?: { blockstore: FsBlockstore; datastore: FsDatastore };
+  #stores?: NodeStores;
   #fs?: UnixFS;
   #closeGateway?: () => Promise<void>;
   #warmGateway?: () => Promise<void>;
@@ -43,12 +43,18 @@ export class EmbeddedIpfsNode {
 
   async start({ directory }: { directory: string }): Promise<this> {
     await mkdir(directory, { recursive: true });
-    const blockstore = new FsBlockstore(join(directory, "blocks"));
-    const datastore = new FsDatastore(join(directory, "datastore"));
-    await blockstore.open();
-    await datastore.open();
-    this.#stores = { blockstore, datastore };
-    const helia = await createHeliaLight({ blockstore, datastore, routers: [localOnlyRouter] });
+    const stores = NodeStores.open(join(directory, NODE_DATABASE));
+    this.#stores = stores;
+    await importFileStores(directory, stores).catch((error: unknown) => {
+      stores.close();
+      this.#stores = undefined;
+      throw error;
+    });
+    const helia = await createHeliaLight({
+      blockstore: stores.blockstore,
+      datastore: stores.datastore,
+      routers: [localOnlyRouter],
+    });
     this.#helia = await helia.start();
     this.#fs = unixfs(this.#helia);
     return this;
@@ -76,8 +82,7 @@ export class EmbeddedIpfsNode {
     this.#gatewayUrl = undefined;
     await this.#helia?.stop();
     // Helia stops the stores it was given but only their owner closes them.
-    await this.#stores?.blockstore.close();
-    await this.#stores?.datastore.close();
+    this.#stores?.close();
     this.#helia = undefined;
     this.#fs = undefined;
     this.#stores = undefined;
