@@ -3,6 +3,7 @@ import { parseEnv } from "../../config/env.js";
 import { envHttpUrl, envString } from "../../config/env-values.js";
 import { describeError, ProviderError } from "../../errors.js";
 import { httpError } from "../../providers/ipfs/http-errors.js";
+import { linkedAbort } from "../../util/linked-abort.js";
 import { type RetryOptions, withRetry } from "../../util/retry.js";
 import { registerSecret } from "../../util/secrets.js";
 
@@ -77,7 +78,28 @@ export class OpenSeaClient {
     );
   }
 
+  /** One request, ended by the caller's signal or after REQUEST_TIMEOUT_MS, whichever comes first. */
   async #send(method: string, url: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const request = linkedAbort(signal);
+    const timeout = setTimeout(
+      () => request.controller.abort(new DOMException("the request timed out", "TimeoutError")),
+      REQUEST_TIMEOUT_MS,
+    );
+    try {
+      return await this.#exchange(method, url, body, request.controller.signal, signal);
+    } finally {
+      clearTimeout(timeout);
+      request.release();
+    }
+  }
+
+  async #exchange(
+    method: string,
+    url: string,
+    body: unknown,
+    requestSignal: AbortSignal,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     let answer: Response;
     try {
       answer = await fetch(url, {
@@ -88,9 +110,7 @@ export class OpenSeaClient {
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal
-          ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
-          : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: requestSignal,
       });
     } catch (error) {
       if (signal?.aborted) throw error;

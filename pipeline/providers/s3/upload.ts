@@ -9,6 +9,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { linkedAbort } from "../../util/linked-abort.js";
 import { openSource, type PutRequest } from "../types.js";
 import { ContentGuard, type UploadFingerprint } from "./content-guard.js";
 import { encodeMetadata } from "./metadata.js";
@@ -67,27 +68,20 @@ async function sendBody<T>(
   send: (body: Readable, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const body = pipeline(source, guard.through(part), () => {});
-  const request = new AbortController();
+  const request = linkedAbort(signal);
   let bodyError: unknown;
   body.once("error", (error) => {
     // An AbortError here only says the SDK stopped reading after its request failed.
     if (error.name === "AbortError") return;
     bodyError = error;
-    request.abort();
+    request.controller.abort();
   });
-  // The caller's signal (a run's lives as long as the run) aborts the request through a listener taken off
-  // when the request is done. Not AbortSignal.any: Node 22 registers the source signal in a
-  // FinalizationRegistry at each call and lets go only when that signal dies (nodejs/node#55351), so a
-  // run kept ~0.2 KB per upload, a track's worth, to its end.
-  const forward = () => request.abort(signal?.reason);
-  if (signal?.aborted) forward();
-  else signal?.addEventListener("abort", forward, { once: true });
   try {
-    return await send(body, request.signal);
+    return await send(body, request.controller.signal);
   } catch (error) {
     throw bodyError ?? error;
   } finally {
-    signal?.removeEventListener("abort", forward);
+    request.release();
     body.destroy();
   }
 }
