@@ -116,8 +116,11 @@ export async function scanLibrary<Known = undefined>(
   for (const error of overrides?.fileErrors ?? [])
     problems.push(problemFrom(error, "error", overrides!.file));
 
-  const audio = await findAudio(libraryRoot, problems);
-  options.onAudioFiles?.(audio.map(({ file }) => file));
+  // A file's entry is dropped once it is decided: what the scan holds follows the files in flight and those
+  // waiting for an earlier file of their size, not the library (~0.35 KB a file, ~35 MB at 100k files).
+  const audio: (AudioEntry | undefined)[] = await findAudio(libraryRoot, problems);
+  const count = audio.length;
+  options.onAudioFiles?.(audio.map((entry) => entry!.file));
 
   const finder = new ArtworkFinder({
     root: libraryRoot,
@@ -129,7 +132,7 @@ export async function scanLibrary<Known = undefined>(
   // Files are hashed and described `concurrency` at a time, each once `admit` lets it. Only files of one size
   // can be duplicates, so each size's files are decided in library order (the first of identical files is
   // minted) while other sizes go on: a long recording holds back no other track. A result goes once decided.
-  const scan = async ({ file, detection }: (typeof audio)[number]): Promise<Scanned<Known>> => {
+  const scan = async ({ file, detection }: AudioEntry): Promise<Scanned<Known>> => {
     if (detection.kind === "rejected") return detection;
     if (options.signal?.aborted) return { kind: "stopped" };
     const release = options.admit === undefined ? () => {} : await options.admit(file);
@@ -210,10 +213,13 @@ export async function scanLibrary<Known = undefined>(
   // Duplicates have one size: a size's files are decided one after another (`turn`), and the first of each
   // content is remembered only until the last file of its size is decided (`left`).
   const left = new Map<number, number>();
-  for (const { file } of audio) left.set(file.size, (left.get(file.size) ?? 0) + 1);
+  for (const entry of audio) {
+    const { size } = entry!.file;
+    left.set(size, (left.get(size) ?? 0) + 1);
+  }
   const sizes = new Map<number, { turn: Promise<void>; firstBySha: Map<string, FirstCopy> }>();
   let failure: unknown;
-  await boundedEach(audio.length, options.concurrency ?? 3, async (index) => {
+  await boundedEach(count, options.concurrency ?? 3, async (index) => {
     const { size } = audio[index]!.file;
     const group = sizes.get(size) ?? { turn: Promise.resolve(), firstBySha: new Map<string, FirstCopy>() };
     sizes.set(size, group);
@@ -228,6 +234,7 @@ export async function scanLibrary<Known = undefined>(
       } catch (error) {
         failure ??= error;
       } finally {
+        audio[index] = undefined;
         const remaining = left.get(size)! - 1;
         if (remaining === 0) {
           left.delete(size);
@@ -260,11 +267,13 @@ export async function scanLibrary<Known = undefined>(
  * walk's list of every file is dropped here: what the scan keeps of each audio file until it is decided is
  * its LibraryFile and a detection shared by every file of its format.
  */
-async function findAudio(root: string, problems: Problem[]) {
+async function findAudio(root: string, problems: Problem[]): Promise<AudioEntry[]> {
   const { files, refused } = await walkLibrary(root);
   for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
   return detectLibraryAudio(files, problems);
 }
+
+type AudioEntry = Awaited<ReturnType<typeof detectLibraryAudio>>[number];
 
 /** The first file of a content, kept while files of its size are left: what its duplicates name. */
 type FirstCopy = { file: string; duplicates: string[] };
