@@ -3,6 +3,7 @@ import { join, relative, sep } from "node:path";
 import { Key } from "interface-datastore";
 import { base32upper } from "multiformats/bases/base32";
 import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
 import * as Digest from "multiformats/hashes/digest";
 import type { NodeStores } from "./node-stores.js";
 
@@ -10,7 +11,6 @@ import type { NodeStores } from "./node-stores.js";
 const BLOCKS_DIR = "blocks";
 const DATASTORE_DIR = "datastore";
 const FILE_EXTENSION = ".data";
-const RAW_CODEC = 0x55;
 /** Rows a transaction commits, and the bytes it may hold, while an old repo is read in. */
 const BATCH_FILES = 256;
 const BATCH_BYTES = 16 * 1024 * 1024;
@@ -30,7 +30,7 @@ export interface FileStoresImport {
 export async function importFileStores(directory: string, stores: NodeStores): Promise<FileStoresImport> {
   const blocks = await importFiles(join(directory, BLOCKS_DIR), stores, (name) => {
     const multihash = multihashOf(name);
-    return multihash && ((bytes) => stores.blockstore.put(CID.createV1(RAW_CODEC, multihash), bytes));
+    return multihash && ((bytes) => stores.blockstore.put(CID.createV1(raw.code, multihash), bytes));
   });
   const entries = await importFiles(join(directory, DATASTORE_DIR), stores, (name, root) => {
     const key = new Key(relative(root, name).split(sep).join("/"));

@@ -6,13 +6,13 @@ import type { Pair as BlockPair } from "interface-blockstore";
 import { Key, type KeyQuery, type Pair, type Query } from "interface-datastore";
 import { NotFoundError } from "interface-store";
 import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
 import * as Digest from "multiformats/hashes/digest";
 import { requireSqlite } from "../../util/node-sqlite.js";
 
 /** The embedded node's database, in its repo directory. */
 export const NODE_DATABASE = "node.sqlite";
 
-const RAW_CODEC = 0x55;
 /**
  * WAL pages written before SQLite folds them into the database (its default is 1,000, 4 MB). A fold syncs
  * the disk on the thread that commits, the main one, so with audio blocks of 256 KB the default would
@@ -145,7 +145,7 @@ export class SqliteBlockstore extends BaseBlockstore {
     for (const row of this.#statements.fresh("SELECT multihash, bytes FROM blocks").iterate()) {
       const bytes = row.bytes as Uint8Array;
       yield {
-        cid: CID.createV1(RAW_CODEC, Digest.decode(row.multihash as Uint8Array)),
+        cid: CID.createV1(raw.code, Digest.decode(row.multihash as Uint8Array)),
         bytes: (function* () {
           yield bytes;
         })(),
