@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { unixfs } from "@helia/unixfs";
@@ -10,11 +10,12 @@ import { FsDatastore } from "datastore-fs";
 import { CID } from "multiformats/cid";
 import { addressBytes, addressFile } from "../../pipeline/content/address.js";
 import type { CidProfile } from "../../pipeline/content/types.js";
-import { IntegrityError } from "../../pipeline/errors.js";
+import { IntegrityError, ProviderError } from "../../pipeline/errors.js";
 import { EmbeddedIpfsProvider } from "../../pipeline/providers/ipfs/embedded-provider.js";
 import { createHeliaLight } from "../../pipeline/providers/ipfs/helia-light.js";
 import { EmbeddedIpfsNode } from "../../pipeline/providers/ipfs/helia-node.js";
 import { localOnlyRouter } from "../../pipeline/providers/ipfs/local-only-router.js";
+import { NODE_DATABASE } from "../../pipeline/providers/ipfs/node-stores.js";
 import { type SampleTrack, sampleTrack, tempDir } from "../support/ipfs-fixtures.js";
 import { writeSeededFile } from "../support/seeded-bytes.js";
 
@@ -131,6 +132,15 @@ describe("embedded Helia node (integration)", () => {
     // Every block came over: collecting garbage leaves the pinned file readable.
     await node.helia.gc();
     expect(sha256(await collect(node.get(cid)))).to.equal(track.address.sha256);
+  });
+
+  it("names its database and IPFS_REPO when the database cannot be opened", async () => {
+    const repo = join(dir.path, "unopenable");
+    await mkdir(join(repo, NODE_DATABASE), { recursive: true }); // a folder where the database file would be
+    const error = await new EmbeddedIpfsNode().start({ directory: repo }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ProviderError);
+    expect(error).to.include({ field: "IPFS_REPO" });
+    expect((error as Error).message).to.contain(join(repo, NODE_DATABASE));
   });
 
   it("rejects an add whose CID differs from the one we computed", async () => {

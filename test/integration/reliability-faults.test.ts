@@ -289,7 +289,7 @@ describe("reliability: faults", function () {
 
   it("the IPFS node's disk full: no track minted without its IPFS copy; with room again a re-run mints all", async function () {
     const env = await scenario("disk-full");
-    const disk = await mountTmpfs(join(dir, "disk-full", "ipfs"), { sizeMb: 0.04 });
+    const disk = await mountTmpfs(join(dir, "disk-full", "ipfs"), { sizeMb: 0.08 });
     if (!disk) return this.skip();
     try {
       const full = await runInProcess(connection, { ...env, IPFS_REPO: disk.path });

@@ -7,7 +7,7 @@ import { CID } from "multiformats/cid";
 import { importRoot } from "../../content/import.js";
 import { consumeFile } from "../../content/read.js";
 import type { ContentAddress } from "../../content/types.js";
-import { ProviderError } from "../../errors.js";
+import { describeError, ProviderError } from "../../errors.js";
 import type { ByteSource, StoredObject } from "../types.js";
 import { importFileStores } from "./file-stores-import.js";
 import { assertSameCid, assertStreamMatches } from "./guard.js";
@@ -43,7 +43,22 @@ export class EmbeddedIpfsNode {
 
   async start({ directory }: { directory: string }): Promise<this> {
     await mkdir(directory, { recursive: true });
-    const stores = NodeStores.open(join(directory, NODE_DATABASE));
+    const database = join(directory, NODE_DATABASE);
+    let stores: NodeStores;
+    try {
+      stores = NodeStores.open(database);
+    } catch (cause) {
+      throw new ProviderError(
+        "UNAVAILABLE",
+        `cannot open its database ${database}: ${describeError(cause)}`,
+        {
+          provider: EMBEDDED_NODE,
+          field: "IPFS_REPO",
+          hint: "free space on that disk, or set IPFS_REPO to a folder on a disk with room",
+          cause,
+        },
+      );
+    }
     this.#stores = stores;
     await importFileStores(directory, stores).catch((error: unknown) => {
       stores.close();

@@ -75,12 +75,18 @@ export class NodeStores {
   static open(path: string): NodeStores {
     const { DatabaseSync } = requireSqlite(createRequire(import.meta.url));
     const db = new DatabaseSync(path);
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");
-    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
-    // Another process with the node open (`dcmx serve` beside a run) is waited for, not an error.
-    db.exec("PRAGMA busy_timeout = 10000");
-    for (const sql of SCHEMA) db.exec(sql);
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+      db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+      // Another process with the node open (`dcmx serve` beside a run) is waited for, not an error.
+      db.exec("PRAGMA busy_timeout = 10000");
+      for (const sql of SCHEMA) db.exec(sql);
+    } catch (error) {
+      // A full or read-only disk: the file is not left open (it would keep its filesystem busy).
+      db.close();
+      throw error;
+    }
     return new NodeStores(db);
   }
 
