@@ -15,11 +15,6 @@ const FILE_EXTENSION = ".data";
 const BATCH_FILES = 256;
 const BATCH_BYTES = 16 * 1024 * 1024;
 
-export interface FileStoresImport {
-  blocks: number;
-  entries: number;
-}
-
 /**
  * Moves a repo written by earlier versions into its database: every block (its file name is the base32
  * multihash) and every datastore entry (its path is the key), then removes the directory it came from. A
@@ -27,16 +22,15 @@ export interface FileStoresImport {
  * and a directory is only removed once all of it is in the database. Files that are not the stores'
  * (a temporary file left by a killed write) are left out.
  */
-export async function importFileStores(directory: string, stores: NodeStores): Promise<FileStoresImport> {
-  const blocks = await importFiles(join(directory, BLOCKS_DIR), stores, (name) => {
+export async function importFileStores(directory: string, stores: NodeStores): Promise<void> {
+  await importFiles(join(directory, BLOCKS_DIR), stores, (name) => {
     const multihash = multihashOf(name);
     return multihash && ((bytes) => stores.blockstore.put(CID.createV1(raw.code, multihash), bytes));
   });
-  const entries = await importFiles(join(directory, DATASTORE_DIR), stores, (name, root) => {
+  await importFiles(join(directory, DATASTORE_DIR), stores, (name, root) => {
     const key = new Key(relative(root, name).split(sep).join("/"));
     return (bytes) => stores.datastore.put(key, bytes);
   });
-  return { blocks, entries };
 }
 
 type Write = (bytes: Uint8Array) => void;
@@ -46,22 +40,20 @@ async function importFiles(
   root: string,
   stores: NodeStores,
   writerFor: (path: string, root: string) => Write | undefined,
-): Promise<number> {
+): Promise<void> {
   let files: string[];
   try {
     files = (await readdir(root, { recursive: true })).filter((path) => path.endsWith(FILE_EXTENSION));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
   }
-  let imported = 0;
   let batch: { write: Write; bytes: Uint8Array }[] = [];
   let batchBytes = 0;
   const commit = () => {
     stores.inTransaction(() => {
       for (const { write, bytes } of batch) write(bytes);
     });
-    imported += batch.length;
     batch = [];
     batchBytes = 0;
   };
@@ -76,7 +68,6 @@ async function importFiles(
   }
   commit();
   await rm(root, { recursive: true, force: true });
-  return imported;
 }
 
 /** The multihash a blockstore-fs file is named for, or undefined for a file it did not write. */

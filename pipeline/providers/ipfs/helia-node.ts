@@ -21,7 +21,8 @@ export const EMBEDDED_NODE = "ipfs";
 
 /**
  * The embedded IPFS node: a light Helia (no libp2p, no bootstrap, no DHT, no public routers) whose blocks
- * and pins live on disk in one database (node-stores.ts), plus a trustless gateway on 127.0.0.1 so browsers and other processes can read it.
+ * and pins live on disk in one database (node-stores.ts), plus a trustless gateway on 127.0.0.1 so browsers
+ * and other processes can read it.
  */
 export class EmbeddedIpfsNode {
   #helia?: Helia;

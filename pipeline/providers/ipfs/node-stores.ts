@@ -209,19 +209,23 @@ export class SqliteDatastore extends BaseDatastore {
 
   #rows(prefix: string | undefined, columns: string) {
     if (!prefix) return this.#statements.fresh(`SELECT ${columns} FROM datastore ORDER BY key`).iterate();
-    const start = new TextEncoder().encode(prefix);
+    const start = utf8.encode(prefix);
     return this.#statements
       .fresh(`SELECT ${columns} FROM datastore WHERE key >= ? AND key < ? ORDER BY key`)
       .iterate(start, prefixEnd(start));
   }
 }
 
+// One of each for every datastore call, which a pin makes several of per track.
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
 function keyBytes(key: Key): Uint8Array {
-  return new TextEncoder().encode(key.toString());
+  return utf8.encode(key.toString());
 }
 
 function keyOf(bytes: unknown): Key {
-  return new Key(new TextDecoder().decode(bytes as Uint8Array));
+  return new Key(fromUtf8.decode(bytes as Uint8Array));
 }
 
 /**
