@@ -3,8 +3,8 @@ import { asReadError } from "../content/read.js";
 import { InputError } from "../errors.js";
 import { boundedEach } from "../util/bounded-each.js";
 import { type AudioFormat, claimsToBeAudio, detectFile, notAudioError } from "./audio-format.js";
+import type { LibraryFile, LibraryFiles } from "./library-files.js";
 import { type Problem, problemFrom } from "./problems.js";
-import type { LibraryFile } from "./walk.js";
 
 /** Names the scan reads itself and therefore never reports as stray files. */
 const SIDE_FILES = new Set(["metadata.json", "release.json"]);
@@ -66,28 +66,29 @@ export async function detectAudio(file: LibraryFile): Promise<Detection> {
 
 export type AudioDetection = Exclude<Detection, { kind: "other" }>;
 
+/** The library's audio files, packed, and each one's detection (same places). */
+export interface LibraryAudio {
+  files: LibraryFiles;
+  detections: AudioDetection[];
+}
+
 /**
  * The library's audio files in library order, each with its detection: `DETECT_CONCURRENCY` header reads at
  * a time, and one detection object per format rather than one per file. Other files' problems go to `problems`.
  */
-export async function detectLibraryAudio(
-  files: LibraryFile[],
-  problems: Problem[],
-): Promise<Array<{ file: LibraryFile; detection: AudioDetection }>> {
-  const detections: Array<AudioDetection | undefined> = new Array(files.length);
+export async function detectLibraryAudio(files: LibraryFiles, problems: Problem[]): Promise<LibraryAudio> {
+  const found: Array<AudioDetection | undefined> = new Array(files.length);
   const shared = new Map<string, AudioDetection>();
   await boundedEach(files.length, DETECT_CONCURRENCY, async (index) => {
-    const detection = await detectAudio(files[index]!);
-    if (detection.kind === "rejected") detections[index] = detection;
+    const detection = await detectAudio(files.at(index));
+    if (detection.kind === "rejected") found[index] = detection;
     else if (detection.kind === "audio") {
       const { format, mimeType, extension } = detection.detected;
       const key = `${format} ${mimeType} ${extension}`;
       if (!shared.has(key)) shared.set(key, detection);
-      detections[index] = shared.get(key);
+      found[index] = shared.get(key);
     } else if (detection.problem) problems.push(detection.problem);
   });
-  const audio: Array<{ file: LibraryFile; detection: AudioDetection }> = [];
-  for (const [index, detection] of detections.entries())
-    if (detection !== undefined) audio.push({ file: files[index]!, detection });
-  return audio;
+  const places = [...found.keys()].filter((index) => found[index] !== undefined);
+  return { files: files.subset(places), detections: places.map((index) => found[index]!) };
 }

@@ -2,8 +2,8 @@ import { addressFile } from "../content/address.js";
 import { asReadError } from "../content/read.js";
 import type { CidProfile, ContentAddress } from "../content/types.js";
 import type { DetectedAudio } from "./detect-audio.js";
+import type { LibraryFile } from "./library-files.js";
 import { type Problem, problemFrom } from "./problems.js";
-import type { LibraryFile } from "./walk.js";
 
 /** What identifies a file's bytes between scans without reading them. */
 export interface FileIdentity {

@@ -3,30 +3,12 @@ import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { InputError } from "../errors.js";
 import { boundedEach } from "../util/bounded-each.js";
-import {
-  type FilePath,
-  fsPath,
-  joinPath,
-  type LibraryName,
-  libraryName,
-  showPath,
-} from "../util/file-name.js";
+import { type FilePath, fsPath, joinPath, libraryName, showPath } from "../util/file-name.js";
 import { isInside } from "./confine.js";
-
-export interface LibraryFile {
-  /** What every read opens: the exact bytes the directory holds (see FilePath). */
-  path: FilePath;
-  /** Relative to the library root, "/"-separated, readable: the name every report uses (`name.display`). */
-  relativePath: string;
-  name: LibraryName;
-  size: number;
-  /** With size and inode, what tells a later scan that the bytes have not changed since they were hashed. */
-  mtimeMs: number;
-  ino: number;
-}
+import { type FileStats, LibraryFiles } from "./library-files.js";
 
 export interface WalkResult {
-  files: LibraryFile[];
+  files: LibraryFiles;
   /** Links that point outside the library (or nowhere) and special files: refused, never opened. */
   refused: InputError[];
 }
@@ -37,13 +19,14 @@ const STAT_CONCURRENCY = 32;
 
 /** What a directory entry turned out to be. */
 type Resolved =
-  | { kind: "file"; file: LibraryFile }
+  | { kind: "file"; stats: FileStats }
   | { kind: "directory"; target: FilePath }
   | { kind: "refused"; error: InputError };
 /** A directory is kept with what walking into it needs. */
-type Entry =
+type Entry = (
   | Exclude<Resolved, { kind: "directory" }>
-  | { kind: "directory"; target: FilePath; path: FilePath; inside: Buffer[]; lookalike: boolean[] };
+  | { kind: "directory"; target: FilePath; path: FilePath }
+) & { inside: Buffer[]; lookalike: boolean[] };
 
 /**
  * Every regular file under `root`, in a deterministic order (names compared by their bytes, directories
@@ -54,7 +37,7 @@ type Entry =
  */
 export async function walkLibrary(root: string): Promise<WalkResult> {
   const realRoot = await realpath(resolve(root), { encoding: "buffer" });
-  const files: LibraryFile[] = [];
+  const files = new LibraryFiles(resolve(root));
   const refused: InputError[] = [];
   const visitedDirs = new Set<string>([realRoot.toString("base64")]);
 
@@ -62,7 +45,8 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
   const resolveEntry = async (
     path: FilePath,
     entry: Dirent<Buffer>,
-    name: LibraryName,
+    inside: Buffer[],
+    lookalike: boolean[],
   ): Promise<Resolved> => {
     let target = path;
     // The entry's type comes with the listing: only a link (or a file system that does not say) costs an lstat.
@@ -81,7 +65,7 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
         return {
           kind: "refused",
           error: new InputError("LINK_OUTSIDE", what, {
-            file: name.display,
+            file: libraryName(inside, lookalike).display,
             field: "path",
             hint: "copy the file into the library instead of linking to it",
           }),
@@ -94,13 +78,13 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
     if (real.isDirectory()) return { kind: "directory", target };
     if (real.isFile()) {
       const { size, mtimeMs, ino } = real;
-      return { kind: "file", file: { path, relativePath: name.display, name, size, mtimeMs, ino } };
+      return { kind: "file", stats: { size, mtimeMs, ino } };
     }
     // Opening a FIFO would block the scan forever, and a device is never a track.
     return {
       kind: "refused",
       error: new InputError("NOT_A_FILE", "is not a regular file (a FIFO, socket or device); skipped", {
-        file: name.display,
+        file: libraryName(inside, lookalike).display,
         field: "path",
         hint: "put the audio itself in the library",
       }),
@@ -111,20 +95,23 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
     const entries = (await readdir(dir, { encoding: "buffer", withFileTypes: true }))
       .filter((entry) => entry.name[0] !== DOT)
       .sort((a, b) => Buffer.compare(a.name, b.name));
-    const here = new Set(entries.map((entry) => entry.name.toString("base64")));
+    // The folder's names by bytes, for telling a macOS copy: built once a name needs it, as most never do.
+    let here: Set<string> | undefined;
+    const names = () => (here ??= new Set(entries.map((entry) => entry.name.toString("base64"))));
     // A folder of 100k tracks is 100k stat calls: they run STAT_CONCURRENCY at a time, and the entries
     // are then taken in order, so the list stays in library order.
     const resolved: Entry[] = new Array(entries.length);
     await boundedEach(entries.length, STAT_CONCURRENCY, async (index) => {
       const { name: bytes } = entries[index]!;
       const inside = [...components, bytes];
-      const lookalike = [...lookalikes, isNfdTwin(bytes, here)];
+      const lookalike = [...lookalikes, isNfdTwin(bytes, names)];
       const path = joinPath(dir, fsPath(bytes));
-      const found = await resolveEntry(path, entries[index]!, libraryName(inside, lookalike));
-      resolved[index] = found.kind === "directory" ? { ...found, path, inside, lookalike } : found;
+      const found = await resolveEntry(path, entries[index]!, inside, lookalike);
+      resolved[index] =
+        found.kind === "directory" ? { ...found, path, inside, lookalike } : { ...found, inside, lookalike };
     });
     for (const found of resolved) {
-      if (found.kind === "file") files.push(found.file);
+      if (found.kind === "file") files.add(found.inside, found.lookalike, found.stats);
       else if (found.kind === "refused") refused.push(found.error);
       else {
         const key = (await realpath(found.target, { encoding: "buffer" })).toString("base64");
@@ -139,11 +126,11 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
 }
 
 /** A macOS copy: the name is UTF-8 in NFD and its NFC spelling (other bytes) is in the same folder. */
-function isNfdTwin(name: Buffer, siblings: Set<string>): boolean {
+function isNfdTwin(name: Buffer, siblings: () => Set<string>): boolean {
   const text = fsPath(name);
   if (typeof text !== "string") return false;
   const nfc = text.normalize("NFC");
-  return nfc !== text && siblings.has(Buffer.from(nfc, "utf8").toString("base64"));
+  return nfc !== text && siblings().has(Buffer.from(nfc, "utf8").toString("base64"));
 }
 
 /** A path inside the library as every report names it: relative, "/"-separated; others unchanged. */

@@ -11,8 +11,8 @@ import type { ContentAddress } from "../content/types.js";
 import { AbortedError } from "../errors.js";
 import { type Ledger, openLedger, type TrackState } from "../ledger/ledger.js";
 import { deploymentKey, type RecordOf } from "../ledger/records.js";
+import type { LibraryFile, LibraryFiles } from "../library/library-files.js";
 import type { Problem } from "../library/problems.js";
-import type { LibraryFile } from "../library/walk.js";
 import type { ScannedTrack } from "../metadata/scanned-track.js";
 import type { RunEvents } from "../report/events.js";
 import { formatBytes } from "../report/format.js";
@@ -455,7 +455,7 @@ async function startMinting(
 
 /** Audio bytes of the files this work directory has not stored before: what the embedded stores will add. */
 async function unstoredAudioBytes(
-  files: LibraryFile[],
+  files: LibraryFiles,
   ledger: Ledger,
   config: PipelineConfig,
 ): Promise<number> {

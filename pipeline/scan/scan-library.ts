@@ -1,9 +1,10 @@
 import { join, resolve } from "node:path";
 import { type CidProfile, type ContentAddress, DEFAULT_CID_PROFILE } from "../content/types.js";
-import { detectLibraryAudio } from "../library/detect-audio.js";
+import { type AudioDetection, detectLibraryAudio, type LibraryAudio } from "../library/detect-audio.js";
 import { type AudioFile, type FileIdentity, hashAudio } from "../library/hash-audio.js";
+import type { LibraryFile, LibraryFiles } from "../library/library-files.js";
 import { type Problem, problemFrom, sortProblems } from "../library/problems.js";
-import { displayPath, type LibraryFile, walkLibrary } from "../library/walk.js";
+import { displayPath, walkLibrary } from "../library/walk.js";
 import { ArtworkFinder } from "../metadata/artwork.js";
 import { type Described, describe, overrideKey } from "../metadata/describe-track.js";
 import { type ArtworkLimits, DEFAULT_ARTWORK_LIMITS } from "../metadata/image-check.js";
@@ -46,7 +47,7 @@ export interface ScanOptions<Known = undefined> {
    */
   knownAddress?: (file: FileIdentity) => Promise<ContentAddress | undefined>;
   /** The library's audio files, once they are told apart from other files (before hashing). */
-  onAudioFiles?: (files: LibraryFile[]) => void;
+  onAudioFiles?: (files: LibraryFiles) => void;
   /**
    * What became of each audio file, as soon as it is known: a caller can start on a track while other
    * files are still being hashed. Files of one size (the only ones that can be duplicates) come in
@@ -116,11 +117,10 @@ export async function scanLibrary<Known = undefined>(
   for (const error of overrides?.fileErrors ?? [])
     problems.push(problemFrom(error, "error", overrides!.file));
 
-  // A file's entry is dropped once it is decided: what the scan holds follows the files in flight and those
-  // waiting for an earlier file of their size, not the library (~0.35 KB a file, ~35 MB at 100k files).
-  const audio: (AudioEntry | undefined)[] = await findAudio(libraryRoot, problems);
-  const count = audio.length;
-  options.onAudioFiles?.(audio.map((entry) => entry!.file));
+  // Packed (see LibraryFiles): a file's LibraryFile is built when its turn comes and dropped once it is decided.
+  const audio = await findAudio(libraryRoot, problems);
+  const count = audio.files.length;
+  options.onAudioFiles?.(audio.files);
 
   const finder = new ArtworkFinder({
     root: libraryRoot,
@@ -132,7 +132,7 @@ export async function scanLibrary<Known = undefined>(
   // Files are hashed and described `concurrency` at a time, each once `admit` lets it. Only files of one size
   // can be duplicates, so each size's files are decided in library order (the first of identical files is
   // minted) while other sizes go on: a long recording holds back no other track. A result goes once decided.
-  const scan = async ({ file, detection }: AudioEntry): Promise<Scanned<Known>> => {
+  const scan = async (file: LibraryFile, detection: AudioDetection): Promise<Scanned<Known>> => {
     if (detection.kind === "rejected") return detection;
     if (options.signal?.aborted) return { kind: "stopped" };
     const release = options.admit === undefined ? () => {} : await options.admit(file);
@@ -148,8 +148,12 @@ export async function scanLibrary<Known = undefined>(
     return { kind: "audio", item: hashed, described, release, known: check?.known };
   };
   const usedKeys = new Set<string>();
-  const decide = (index: number, outcome: Scanned<Known>, firstBySha: Map<string, FirstCopy>): void => {
-    const { file } = audio[index]!;
+  const decide = (
+    index: number,
+    file: LibraryFile,
+    outcome: Scanned<Known>,
+    firstBySha: Map<string, FirstCopy>,
+  ): void => {
     if (outcome.kind === "stopped") return;
     if (outcome.kind === "rejected") {
       problems.push(outcome.problem);
@@ -213,28 +217,28 @@ export async function scanLibrary<Known = undefined>(
   // Duplicates have one size: a size's files are decided one after another (`turn`), and the first of each
   // content is remembered only until the last file of its size is decided (`left`).
   const left = new Map<number, number>();
-  for (const entry of audio) {
-    const { size } = entry!.file;
+  for (let index = 0; index < count; index++) {
+    const size = audio.files.sizeAt(index);
     left.set(size, (left.get(size) ?? 0) + 1);
   }
   const sizes = new Map<number, { turn: Promise<void>; firstBySha: Map<string, FirstCopy> }>();
   let failure: unknown;
   await boundedEach(count, options.concurrency ?? 3, async (index) => {
-    const { size } = audio[index]!.file;
+    const size = audio.files.sizeAt(index);
     const group = sizes.get(size) ?? { turn: Promise.resolve(), firstBySha: new Map<string, FirstCopy>() };
     sizes.set(size, group);
     const previous = group.turn;
     let decided!: () => void;
     group.turn = new Promise<void>((resolve) => (decided = resolve));
-    const outcome = await scan(audio[index]!);
+    const file = audio.files.at(index);
+    const outcome = await scan(file, audio.detections[index]!);
     // Decided once the earlier files of its size are, without holding this place meanwhile.
     void previous.then(() => {
       try {
-        decide(index, outcome, group.firstBySha);
+        decide(index, file, outcome, group.firstBySha);
       } catch (error) {
         failure ??= error;
       } finally {
-        audio[index] = undefined;
         const remaining = left.get(size)! - 1;
         if (remaining === 0) {
           left.delete(size);
@@ -264,16 +268,14 @@ export async function scanLibrary<Known = undefined>(
 /**
  * The library's audio files, each with its detection. Telling audio from other files reads a few header
  * bytes: all of it is done first, so the count of tracks to come is known before the first is hashed. The
- * walk's list of every file is dropped here: what the scan keeps of each audio file until it is decided is
- * its LibraryFile and a detection shared by every file of its format.
+ * walk's list of every file is dropped here: the scan keeps the audio files, packed, and a detection shared
+ * by every file of its format.
  */
-async function findAudio(root: string, problems: Problem[]): Promise<AudioEntry[]> {
+async function findAudio(root: string, problems: Problem[]): Promise<LibraryAudio> {
   const { files, refused } = await walkLibrary(root);
   for (const error of refused) problems.push(problemFrom(error, "skipped", error.file!));
   return detectLibraryAudio(files, problems);
 }
-
-type AudioEntry = Awaited<ReturnType<typeof detectLibraryAudio>>[number];
 
 /** The first file of a content, kept while files of its size are left: what its duplicates name. */
 type FirstCopy = { file: string; duplicates: string[] };

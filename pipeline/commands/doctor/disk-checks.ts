@@ -18,7 +18,8 @@ export async function checkDisk(
   const check = "local disk";
   try {
     const { files } = await walkLibrary(config.library);
-    const bytes = files.reduce((sum, file) => sum + file.size, 0);
+    let bytes = 0;
+    for (let index = 0; index < files.length; index++) bytes += files.sizeAt(index);
     const needs = embeddedCopies(
       localDirectoriesFor(env, config.workDir),
       { audio: bytes },
