@@ -75,13 +75,18 @@ describe("heap cap of the main job and dcmx upload", () => {
         `import { getHeapStatistics } from "node:v8";
 import { capHeap } from ${JSON.stringify(HEAP_CAP)};
 capHeap();
-console.log(JSON.stringify({ pid: process.pid, limitMb: getHeapStatistics().heap_size_limit / 1048576, nodeOptions: process.env.NODE_OPTIONS ?? null, argv: process.argv.slice(2) }));
+console.log(JSON.stringify({ pid: process.pid, limitMb: getHeapStatistics().heap_size_limit / 1048576, nodeOptions: process.env.NODE_OPTIONS ?? null, arenas: process.env.MALLOC_ARENA_MAX ?? null, argv: process.argv.slice(2) }));
 `,
       );
     });
 
     async function run(env: Record<string, string | undefined>) {
-      const { NODE_OPTIONS: _inherited, DCMX_MAX_HEAP_MB: _set, ...base } = process.env;
+      const {
+        NODE_OPTIONS: _inherited,
+        DCMX_MAX_HEAP_MB: _set,
+        MALLOC_ARENA_MAX: _arenas,
+        ...base
+      } = process.env;
       const child = spawn(process.execPath, ["--import", "tsx", script, "an argument"], {
         env: { ...base, ...env },
         stdio: ["ignore", "pipe", "inherit"],
@@ -95,16 +100,20 @@ console.log(JSON.stringify({ pid: process.pid, limitMb: getHeapStatistics().heap
       return { childPid: child.pid, ...JSON.parse(lines[0]!) };
     }
 
-    it("restarts itself with the cap in place (same pid, same arguments, a heap limit near the cap); a cap of its own stays", async function () {
+    it("restarts itself with the cap and the arena limit in place (same pid, same arguments, a heap limit near the cap); a cap or limit of its own stays", async function () {
       this.timeout(30_000);
       const capped = await run({ DCMX_MAX_HEAP_MB: "200" });
       expect(capped.pid).to.equal(capped.childPid);
       expect(capped.argv).to.deep.equal(["an argument"]);
       expect(capped.nodeOptions).to.equal("--max-old-space-size=200");
+      expect(capped.arenas, "glibc's arena limit, set for the restarted process").to.equal("2");
       // heap_size_limit is the old generation plus the young one (a few tens of MB).
       expect(capped.limitMb).to.be.within(200, 300);
       const own = await run({ NODE_OPTIONS: "--max-old-space-size=400", DCMX_MAX_HEAP_MB: "200" });
       expect(own.limitMb).to.be.within(400, 500);
+      expect(own.arenas, "no restart, nothing set").to.equal(null);
+      const arenas = await run({ DCMX_MAX_HEAP_MB: "200", MALLOC_ARENA_MAX: "4" });
+      expect(arenas.arenas, "the user's own value").to.equal("4");
     });
   });
 });
