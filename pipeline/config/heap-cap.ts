@@ -7,12 +7,13 @@ import { envInt } from "./env-values.js";
  * The heap cap of a run (MB of V8's old generation). Without one, V8 sizes the heap from the machine's memory
  * (4 GB on a 24 GB machine) and lets garbage pile up between full collections: a catalog run grew ~30 KB a
  * track although what it keeps stays the same at any catalog size (docs/LABELS.md). What a run keeps after a
- * full collection is ~85–110 MB at 100k tracks (~70 MB of it loaded modules); 192 MB leaves it room to double,
- * and a lower cap keeps the scan's walk of a large library from growing the heap for garbage (measured in
- * 150-s windows of the 100k benchmark: the run process peaked 40–70 MB lower than under 256 MB, with no
- * throughput change beyond the windows' noise). Audio is streamed, so track size does not count.
+ * full collection is ~85–110 MB at 100k tracks (~70 MB of it loaded modules); 224 MB leaves it room to double,
+ * and a cap below 256 MB keeps the scan's walk of a large library from growing the heap for garbage. Measured
+ * on the 100k benchmark (docs/LABELS.md): peak of the whole tree 460 MB under 224 (488 MB in the first 150 s
+ * under 256, still rising); 192 saved 8 MB more but its re-run of the finished catalog took 66 s instead of 51.
+ * Audio is streamed, so track size does not count.
  */
-export const DEFAULT_MAX_HEAP_MB = 192;
+export const DEFAULT_MAX_HEAP_MB = 224;
 /**
  * glibc's malloc arenas for a run. By default each thread that allocates gets an arena of its own (up to 8 per
  * core), and a run has ~15 threads (libuv's pool, V8's, the ledger's writer, the hashing worker, EDR's): at

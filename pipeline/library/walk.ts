@@ -22,7 +22,7 @@ type Resolved =
   | { kind: "file"; stats: FileStats }
   | { kind: "directory"; target: FilePath }
   | { kind: "refused"; error: InputError };
-/** A directory is kept with what walking into it needs. */
+/** An entry is kept with its name's components until the folder's entries are taken in order. */
 type Entry = (
   | Exclude<Resolved, { kind: "directory" }>
   | { kind: "directory"; target: FilePath; path: FilePath }
