@@ -61,28 +61,22 @@ export async function openPostgres(url: string): Promise<LedgerDatabase> {
     kind: "postgres",
     location,
     nowMs: "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::double precision",
-    async transaction(statements) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await inTransaction(async (c) => {
-            for (const { sql, params } of statements) await run(c, sql, params);
-          });
-          return;
-        } catch (error) {
-          // Workers committing at once can lock the same rows in opposite orders; PostgreSQL then rolls one
-          // back. Every record is an idempotent upsert, so the loser's whole transaction is simply run again.
-          if (!RETRIED.has((error as { code?: string }).code ?? "") || attempt >= MAX_ATTEMPTS) throw error;
-          await sleep(Math.random() * 50 * attempt);
-        }
-      }
-    },
-    async migrate(statements) {
-      await inTransaction(async (c) => {
-        // CREATE TABLE IF NOT EXISTS races with itself across sessions; a transaction lock serialises it.
-        await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-        for (const { sql, params } of statements) await run(c, sql, params);
-      });
-    },
+    transaction: (statements) =>
+      retried(() =>
+        inTransaction(async (c) => {
+          for (const { sql, params } of statements) await run(c, sql, params);
+        }),
+      ),
+    migrate: (statements) =>
+      // A worker that starts while others commit can deadlock with them too (its CREATE INDEX IF NOT EXISTS
+      // locks a table their upserts hold): the schema statements are idempotent, so it is run again.
+      retried(() =>
+        inTransaction(async (c) => {
+          // CREATE TABLE IF NOT EXISTS races with itself across sessions; a transaction lock serialises it.
+          await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+          for (const { sql, params } of statements) await run(c, sql, params);
+        }),
+      ),
     async query(sql, params) {
       return (await run(pool, sql, params)).rows as Row[];
     },
@@ -103,5 +97,22 @@ function describe(url: string): string {
       field: "DCMX_DATABASE_URL",
       hint: "use postgres://user:password@host:5432/database",
     });
+  }
+}
+
+/**
+ * Runs `work` again when PostgreSQL rolled it back for a deadlock or a serialisation failure: workers committing
+ * at once can lock the same rows in opposite orders, and PostgreSQL then rolls one back. Every record is an
+ * idempotent upsert, so the loser's whole transaction is simply run again.
+ */
+async function retried(work: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (!RETRIED.has((error as { code?: string }).code ?? "") || attempt >= MAX_ATTEMPTS) throw error;
+      await sleep(Math.random() * 50 * attempt);
+    }
   }
 }
