@@ -38,6 +38,25 @@ function putOnce(
   return put;
 }
 
+/**
+ * The copy of the object the ledger records on `target`, when it is still there: nothing is sent again.
+ * A copy on this machine is confirmed by asking the provider, which is a local lookup: a ledger that
+ * workers share records each worker's embedded node under the same name, and a repo deleted or moved
+ * (IPFS_REPO) takes its copies with it.
+ */
+async function heldAlready(
+  target: StoreTarget,
+  request: PutRequest,
+  existing: StoredObject[],
+): Promise<StoredObject | undefined> {
+  const recorded = existing.find(
+    (o) =>
+      o.provider === target.provider.name && o.kind === request.kind && o.sha256 === request.address.sha256,
+  );
+  if (recorded === undefined || !target.onThisMachine) return recorded;
+  return (await target.provider.has(recorded)) ? recorded : undefined;
+}
+
 export interface StoreStep {
   targets: StoreTarget[];
   request: PutRequest;
@@ -60,18 +79,12 @@ export async function storeObject(step: StoreStep): Promise<StoreOutcome> {
   const outcome: StoreOutcome = { targets, stored: [], failures: [], uploadedBytes: 0 };
   await Promise.all(
     targets.map(async (target) => {
-      const done = existing.find(
-        (o) =>
-          o.provider === target.provider.name &&
-          o.kind === request.kind &&
-          o.sha256 === request.address.sha256,
-      );
-      if (done !== undefined) {
-        // Held already (the ledger says so): nothing is sent this time.
-        outcome.stored.push({ ...done, reused: true });
-        return;
-      }
       try {
+        const done = await heldAlready(target, request, existing);
+        if (done !== undefined) {
+          outcome.stored.push({ ...done, reused: true });
+          return;
+        }
         const object = await putOnce(target.provider, request, uploadLimit);
         await step.onStored(object);
         outcome.stored.push(object);

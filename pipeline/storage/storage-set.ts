@@ -10,6 +10,7 @@ import { S3Provider } from "../providers/s3/provider.js";
 import type { ObjectKind, StorageProvider } from "../providers/types.js";
 import {
   blocksMint,
+  isOnThisMachine,
   type RoutingPolicy,
   rolesStoring,
   STORAGE_ROLES,
@@ -21,6 +22,8 @@ import {
 export interface RoleProvider {
   role: StorageRole;
   provider: StorageProvider;
+  /** Its copies are on this machine's disk (the embedded node, the embedded s3rver): see `isOnThisMachine`. */
+  onThisMachine: boolean;
 }
 
 /** Where the embedded local S3 server keeps its objects when no Storj keys are set. */
@@ -149,7 +152,8 @@ export class StorageSet {
   holders(role: StorageRole): RoleProvider[] {
     const providers =
       role === "primary" ? [this.storj] : role === "local-ipfs" ? [this.embedded] : this.remotes;
-    return providers.map((provider) => ({ role, provider }));
+    const onThisMachine = isOnThisMachine(role, this.embeddedS3);
+    return providers.map((provider) => ({ role, provider, onThisMachine }));
   }
 
   /** Every provider with its role. */

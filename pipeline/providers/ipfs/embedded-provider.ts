@@ -18,14 +18,13 @@ export class EmbeddedIpfsProvider implements StorageProvider {
 
   async put(request: PutRequest): Promise<StoredObject> {
     const { address } = request;
-    const reused =
-      (await this.#node.has(address.cid, request.signal)) && (await this.#node.isPinned(address.cid));
+    const reused = await this.#node.isPinned(address.cid, request.signal);
     if (!reused) await this.#node.add(request.source, address, request.signal, request.onSent);
     return storedObject(this.name, request, reused);
   }
 
   has(object: StoredObject): Promise<boolean> {
-    return this.#node.has(object.cid);
+    return this.#node.isPinned(object.cid);
   }
 
   async get(object: StoredObject, signal?: AbortSignal): Promise<Readable> {

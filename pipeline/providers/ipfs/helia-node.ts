@@ -140,18 +140,13 @@ export class EmbeddedIpfsNode {
     }
   }
 
-  async isPinned(cid: string | CID): Promise<boolean> {
-    return this.helia.pins.isPinned(toCid(cid));
-  }
-
-  /** Whether every block of the DAG is on disk (offline: never asks the network). */
-  async has(cid: string | CID, signal?: AbortSignal): Promise<boolean> {
-    try {
-      await this.#unixfs().stat(toCid(cid), { offline: true, signal });
-      return true;
-    } catch {
-      return false;
-    }
+  /**
+   * Whether the DAG is pinned, which is how the node says it holds every block of it: Helia writes a pin
+   * only after walking the whole DAG, so an add that was interrupted (some blocks on disk, no pin) is not
+   * held and is added again. Offline: it never asks the network.
+   */
+  async isPinned(cid: string | CID, signal?: AbortSignal): Promise<boolean> {
+    return this.helia.pins.isPinned(toCid(cid), { signal });
   }
 
   async fileSize(cid: string | CID): Promise<number> {

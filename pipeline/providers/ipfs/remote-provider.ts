@@ -90,7 +90,7 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
   async put(request: PutRequest): Promise<StoredObject> {
     const { address, signal } = request;
     const cid = CID.parse(address.cid);
-    if (!(await this.node.has(cid, signal))) await this.node.add(request.source, address, signal);
+    if (!(await this.node.isPinned(cid, signal))) await this.node.add(request.source, address, signal);
     const reused = await this.call(() => this.holds(cid, signal), signal);
     const object = storedObject(this.name, request, reused);
     if (!reused) {
