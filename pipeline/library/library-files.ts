@@ -1,4 +1,12 @@
-import { type FilePath, fsPath, joinPath, type LibraryName, libraryName } from "../util/file-name.js";
+import {
+  type FilePath,
+  fsPath,
+  joinComponents,
+  joinPath,
+  type LibraryName,
+  libraryName,
+  splitComponents,
+} from "../util/file-name.js";
 
 export interface LibraryFile {
   /** What every read opens: the exact bytes the directory holds (see FilePath). */
@@ -14,8 +22,6 @@ export interface LibraryFile {
 
 /** What a file's stat says that a scan needs. */
 export type FileStats = Pick<LibraryFile, "size" | "mtimeMs" | "ino">;
-
-const SLASH = 0x2f;
 
 /**
  * A library's files, packed, in library order. A scan holds every audio file from the walk until the
@@ -45,8 +51,11 @@ export class LibraryFiles {
 
   /** Adds the file whose path below the root is `components`, after the files added before. */
   add(components: Buffer[], lookalike: boolean[], stats: FileStats): void {
-    const bytes = Buffer.concat(components.flatMap((c, i) => (i === 0 ? [c] : [Buffer.of(SLASH), c])));
-    this.#push(bytes.toString("latin1"), lookalike.some(Boolean) ? lookalike : undefined, stats);
+    this.#push(
+      joinComponents(components).toString("latin1"),
+      lookalike.some(Boolean) ? lookalike : undefined,
+      stats,
+    );
   }
 
   /** The files at `places`, in that order. */
@@ -68,12 +77,7 @@ export class LibraryFiles {
 
   at(index: number): LibraryFile {
     const bytes = Buffer.from(this.#relative[index]!, "latin1");
-    const components: Buffer[] = [];
-    for (let start = 0, cut = bytes.indexOf(SLASH); ; start = cut + 1, cut = bytes.indexOf(SLASH, start)) {
-      components.push(bytes.subarray(start, cut < 0 ? undefined : cut));
-      if (cut < 0) break;
-    }
-    const name = libraryName(components, this.#lookalike.get(index));
+    const name = libraryName(splitComponents(bytes), this.#lookalike.get(index));
     return {
       path: joinPath(this.#root, fsPath(bytes)),
       relativePath: name.display,

@@ -60,6 +60,7 @@ export function pathBytes(path: FilePath): Buffer {
 }
 
 const SLASH = Buffer.from("/");
+const SLASH_BYTE = 0x2f;
 
 export function joinPath(dir: FilePath, name: FilePath): FilePath {
   if (typeof dir === "string" && typeof name === "string") return `${dir.replace(/\/+$/, "")}/${name}`;
@@ -68,7 +69,7 @@ export function joinPath(dir: FilePath, name: FilePath): FilePath {
 
 export function dirnamePath(path: FilePath): FilePath {
   const bytes = pathBytes(path);
-  const cut = bytes.lastIndexOf(0x2f);
+  const cut = bytes.lastIndexOf(SLASH_BYTE);
   return fsPath(cut <= 0 ? SLASH : bytes.subarray(0, cut));
 }
 
@@ -89,6 +90,23 @@ export interface LibraryName {
   bytes?: string;
 }
 
+/** A relative path's bytes from its components' bytes: the one place they are joined. */
+export function joinComponents(components: Buffer[]): Buffer {
+  return Buffer.concat(components.flatMap((c, i) => (i === 0 ? [c] : [SLASH, c])));
+}
+
+/** The components of a relative path's bytes (views of them, not copies). */
+export function splitComponents(bytes: Buffer): Buffer[] {
+  const components: Buffer[] = [];
+  let start = 0;
+  for (let cut = bytes.indexOf(SLASH_BYTE); cut >= 0; cut = bytes.indexOf(SLASH_BYTE, start)) {
+    components.push(bytes.subarray(start, cut));
+    start = cut + 1;
+  }
+  components.push(bytes.subarray(start));
+  return components;
+}
+
 /**
  * Names a relative path given as its components' bytes. `lookalike` marks components that are the NFD
  * form of a name that also exists in NFC beside them (a macOS copy): the same text, other bytes.
@@ -101,7 +119,7 @@ export function libraryName(components: Buffer[], lookalike: boolean[] = []): Li
     ...(guessed.length ? [`name decoded as ${guessed.join(" and ")}`] : []),
     ...(lookalike.some(Boolean) ? ["NFD: same text as another file's name, other bytes"] : []),
   ];
-  const raw = Buffer.concat(components.flatMap((c, i) => (i === 0 ? [c] : [SLASH, c])));
+  const raw = joinComponents(components);
   const display = notes.length ? `${text} (${notes.join("; ")})` : text;
   return {
     display,
