@@ -102,8 +102,14 @@ export class AbortedError extends DcmxError {
   }
 }
 
-/** A message safe to print for any thrown value. */
+/**
+ * A message safe to print for any thrown value. A library's error that only wraps its cause ("fetch failed")
+ * gets the cause's message too: "connect ECONNREFUSED 127.0.0.1:5001" is what says what went wrong.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return redact(error.message);
-  return redact(String(error));
+  if (!(error instanceof Error)) return redact(String(error));
+  const { cause } = error;
+  if (error instanceof DcmxError || !(cause instanceof Error) || error.message.includes(cause.message))
+    return redact(error.message);
+  return redact(`${error.message} (${cause.message})`);
 }

@@ -210,7 +210,9 @@ export class ArtworkFinder {
       for (const name of names) {
         const text = decodeName(name).text;
         const stem = text.slice(0, text.length - extname(text).length);
-        byStem.set(stem, [...(byStem.get(stem) ?? []), name]);
+        const same = byStem.get(stem);
+        if (same === undefined) byStem.set(stem, [name]);
+        else same.push(name);
       }
       return byStem;
     });

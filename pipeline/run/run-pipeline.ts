@@ -249,14 +249,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
             if (pass > 1) return;
             events.emit({ type: "started", total: files.length });
             // Reading free space cannot fail the run: without it there is only no warning.
-            diskChecked = unstoredAudioBytes(files, ledger, config)
-              .then((bytes) => diskShortages(storage, config, bytes))
-              .then(
-                (lines) => {
-                  for (const line of lines) warn(line);
-                },
-                () => undefined,
-              );
+            diskChecked = diskWarnings(files, ledger, storage, config).then(
+              (lines) => {
+                for (const line of lines) warn(line);
+              },
+              () => undefined,
+            );
           },
           onAudioFile: (outcome) => {
             if (outcome.kind === "rejected") {
@@ -451,6 +449,25 @@ async function startMinting(
     stage.queued(sha256);
   };
   return { stage, running, queue };
+}
+
+/**
+ * The disk warnings for the library's audio. The whole library is measured first: when every disk has room
+ * for all of it (the usual case, and every re-run of a finished catalog), the files stored before do not
+ * matter, and a lookup per file in the ledger is spared.
+ */
+async function diskWarnings(
+  files: LibraryFiles,
+  ledger: Ledger,
+  storage: StorageSet,
+  config: PipelineConfig,
+): Promise<string[]> {
+  let library = 0;
+  for (let index = 0; index < files.length; index++) library += files.sizeAt(index);
+  const whole = await diskShortages(storage, config, library);
+  return whole.length === 0
+    ? whole
+    : diskShortages(storage, config, await unstoredAudioBytes(files, ledger, config));
 }
 
 /** Audio bytes of the files this work directory has not stored before: what the embedded stores will add. */

@@ -13,18 +13,34 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-const TRANSIENT_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-]);
+/**
+ * Network-level failures by error code, all transient: `no connection` when none could be made (the host
+ * is down, refuses, or has no address), `broken` when one was made and then failed.
+ */
+const NETWORK_FAILURES: Record<string, "no connection" | "broken"> = {
+  ECONNREFUSED: "no connection",
+  EHOSTUNREACH: "no connection",
+  ENETUNREACH: "no connection",
+  EAI_AGAIN: "no connection",
+  ENOTFOUND: "no connection",
+  UND_ERR_CONNECT_TIMEOUT: "no connection",
+  ECONNRESET: "broken",
+  EPIPE: "broken",
+  ETIMEDOUT: "broken",
+  UND_ERR_SOCKET: "broken",
+  UND_ERR_HEADERS_TIMEOUT: "broken",
+  UND_ERR_BODY_TIMEOUT: "broken",
+};
+
+/** The network failure on the error or its causes, if any. */
+function networkFailure(error: unknown): (typeof NETWORK_FAILURES)[string] | "timeout" | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && Object.hasOwn(NETWORK_FAILURES, code)) return NETWORK_FAILURES[code];
+    if (e.name === "TimeoutError") return "timeout";
+  }
+  return undefined;
+}
 
 /**
  * Our own errors say whether they are transient; anything else is transient only when it is a
@@ -32,12 +48,12 @@ const TRANSIENT_CODES = new Set([
  */
 export function isTransient(error: unknown): boolean {
   if (error instanceof DcmxError) return error.retryable;
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
-    if (e.name === "TimeoutError") return true;
-  }
-  return false;
+  return networkFailure(error) !== undefined;
+}
+
+/** Whether no connection could be made at all (refused, no route, no address): the service is not there. */
+export function isUnreachable(error: unknown): boolean {
+  return networkFailure(error) === "no connection";
 }
 
 /** A Retry-After header, delta-seconds or an HTTP date, in milliseconds from `now`. */

@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { AuthError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
+import { AuthError, describeError, IntegrityError, ProviderError } from "../../pipeline/errors.js";
 import { loadIpfsConfig } from "../../pipeline/providers/ipfs/config.js";
 import { KuboProvider } from "../../pipeline/providers/ipfs/kubo.js";
+import { freePort } from "../support/hardhat-node.js";
 import { sampleTrack } from "../support/ipfs-fixtures.js";
 import {
   type KuboStandIn,
@@ -210,5 +212,31 @@ describe("Kubo RPC provider (contract test, stand-in)", function () {
     });
     expect(await failure(gatewayKubo.put(f.track.request))).to.be.instanceOf(IntegrityError);
     expect(viaGateway.faults.served).to.deep.equal(["gateway:tamper"]);
+  });
+
+  it("asks a backend it could not connect to, after every retry, again only once the cooldown is over", async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const config = loadIpfsConfig({ KUBO_RPC_URL: dead }, f.dir.path).kubo!;
+    let retries = 0;
+    const kubo = new KuboProvider(f.node, {
+      ...config,
+      retry: { ...TEST_RETRY, onRetry: () => retries++ },
+      unreachableCooldownMs: 1_000,
+    });
+    expect(describeError(await failure(kubo.put(f.track.request)))).to.match(/ECONNREFUSED/);
+    expect(retries).to.equal(TEST_RETRY.retries);
+
+    // Within the cooldown: refused at once, no connection tried, naming the backend and why.
+    const second = (await failure(kubo.put(f.track.request))) as ProviderError;
+    expect(second).to.be.instanceOf(ProviderError);
+    expect(second.code).to.equal("UNREACHABLE");
+    expect(second.message).to.match(
+      /^kubo: not tried: 0 s ago it could not be reached \(.*ECONNREFUSED.*\); it is tried again in 1 s/,
+    );
+    expect(retries).to.equal(TEST_RETRY.retries);
+
+    await sleep(1_100);
+    await failure(kubo.put(f.track.request));
+    expect(retries).to.equal(2 * TEST_RETRY.retries);
   });
 });

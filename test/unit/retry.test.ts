@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AbortedError, InputError, ProviderError } from "../../pipeline/errors.js";
-import { backoffDelay, isTransient, withRetry } from "../../pipeline/util/retry.js";
+import { backoffDelay, isTransient, isUnreachable, withRetry } from "../../pipeline/util/retry.js";
 
 const transient = () =>
   new ProviderError("HTTP", "503 SlowDown", { provider: "test", status: 503, retryable: true });
@@ -77,5 +77,14 @@ describe("isTransient", () => {
     const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     expect(isTransient(new Error("fetch failed", { cause: reset }))).to.equal(true);
     expect(isTransient(new Error("nope"))).to.equal(false);
+  });
+
+  it("tells a service that is not there (no connection made) from a connection that broke", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5001"), { code: "ECONNREFUSED" });
+    const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    expect(isUnreachable(new Error("fetch failed", { cause: refused }))).to.equal(true);
+    expect(isUnreachable(new ProviderError("HTTP", "x", { provider: "p", cause: refused }))).to.equal(true);
+    expect(isUnreachable(new Error("fetch failed", { cause: reset }))).to.equal(false);
+    expect(isTransient(new Error("fetch failed", { cause: reset }))).to.equal(true);
   });
 });

@@ -2,8 +2,8 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { car } from "@helia/car";
 import { CID } from "multiformats/cid";
-import { ProviderError } from "../../errors.js";
-import { isTransient, type RetryOptions, withRetry } from "../../util/retry.js";
+import { describeError, ProviderError } from "../../errors.js";
+import { isTransient, isUnreachable, type RetryOptions, withRetry } from "../../util/retry.js";
 import type { ProviderStats, PutRequest, StorageProvider, StoredObject } from "../types.js";
 import { gatewayUrl } from "./gateway-url.js";
 import { assertSameCid, assertStreamMatches } from "./guard.js";
@@ -21,6 +21,11 @@ export interface RemoteOptions {
    * there. Default 60 s.
    */
   readBackWindowMs?: number;
+  /**
+   * How long the backend is not asked again once a call could not connect to it at all, after every retry.
+   * Default 30 s.
+   */
+  unreachableCooldownMs?: number;
 }
 
 /** The error a fresh upload's 404 becomes while the read-back window is open: retried, never fatal early. */
@@ -38,6 +43,8 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
   readonly #options: RemoteOptions;
   #objects = 0;
   #bytes = 0;
+  /** The last call that could not connect at all, after every retry: see `call`. */
+  #unreachable?: { at: number; error: unknown };
 
   constructor(node: EmbeddedIpfsNode, options: RemoteOptions) {
     this.node = node;
@@ -68,17 +75,52 @@ export abstract class RemoteIpfsProvider implements StorageProvider {
     return answer;
   }
 
-  /** Runs one call to the backend with retries on transient failures, mapping its errors to ours. */
-  protected call<T>(operation: () => Promise<T>, signal?: AbortSignal, retry?: RetryOptions): Promise<T> {
-    return withRetry(
-      async () => {
-        try {
-          return await operation();
-        } catch (error) {
-          throw fromClientError(this.name, error);
-        }
+  /**
+   * Runs one call to the backend with retries on transient failures, mapping its errors to ours. A backend
+   * that could not be connected to at all, after every retry, is not asked again until the cooldown ends:
+   * it is a backup, the tracks go on without it, and each of their objects would otherwise hold an upload
+   * slot through the whole retry schedule against a service that is not there.
+   */
+  protected async call<T>(
+    operation: () => Promise<T>,
+    signal?: AbortSignal,
+    retry?: RetryOptions,
+  ): Promise<T> {
+    this.#assertReachable();
+    try {
+      const result = await withRetry(
+        async () => {
+          try {
+            return await operation();
+          } catch (error) {
+            throw fromClientError(this.name, error);
+          }
+        },
+        { ...this.#options.retry, ...retry, signal },
+      );
+      this.#unreachable = undefined;
+      return result;
+    } catch (error) {
+      if (isUnreachable(error)) this.#unreachable = { at: Date.now(), error };
+      throw error;
+    }
+  }
+
+  #assertReachable(): void {
+    const down = this.#unreachable;
+    if (down === undefined) return;
+    const elapsed = Date.now() - down.at;
+    const cooldownMs = this.#options.unreachableCooldownMs ?? 30_000;
+    if (elapsed >= cooldownMs) return;
+    throw new ProviderError(
+      "UNREACHABLE",
+      `not tried: ${Math.round(elapsed / 1000)} s ago it could not be reached (${describeError(down.error)}); it is tried again in ${Math.ceil((cooldownMs - elapsed) / 1000)} s`,
+      {
+        provider: this.name,
+        retryable: false,
+        cause: down.error,
+        hint: "check that the service is up and its URL is right; a later run stores what is missing there",
       },
-      { ...this.#options.retry, ...retry, signal },
     );
   }
 
