@@ -75,6 +75,13 @@ export class LibraryFiles {
     return this.#size[index]!;
   }
 
+  /** The bytes of every file together. */
+  totalSize(): number {
+    let total = 0;
+    for (const size of this.#size) total += size;
+    return total;
+  }
+
   at(index: number): LibraryFile {
     const bytes = Buffer.from(this.#relative[index]!, "latin1");
     const name = libraryName(splitComponents(bytes), this.#lookalike.get(index));

@@ -22,11 +22,8 @@ type Resolved =
   | { kind: "file"; stats: FileStats }
   | { kind: "directory"; target: FilePath }
   | { kind: "refused"; error: InputError };
-/** An entry is kept with its name's components until the folder's entries are taken in order. */
-type Entry = (
-  | Exclude<Resolved, { kind: "directory" }>
-  | { kind: "directory"; target: FilePath; path: FilePath }
-) & { inside: Buffer[]; lookalike: boolean[] };
+/** An entry is kept with its path and its name's components until the folder's entries are taken in order. */
+type Entry = Resolved & { path: FilePath; inside: Buffer[]; lookalike: boolean[] };
 
 /**
  * Every regular file under `root`, in a deterministic order (names compared by their bytes, directories
@@ -107,8 +104,7 @@ export async function walkLibrary(root: string): Promise<WalkResult> {
       const lookalike = [...lookalikes, isNfdTwin(bytes, names)];
       const path = joinPath(dir, fsPath(bytes));
       const found = await resolveEntry(path, entries[index]!, inside, lookalike);
-      resolved[index] =
-        found.kind === "directory" ? { ...found, path, inside, lookalike } : { ...found, inside, lookalike };
+      resolved[index] = { ...found, path, inside, lookalike };
     });
     for (const found of resolved) {
       if (found.kind === "file") files.add(found.inside, found.lookalike, found.stats);

@@ -462,9 +462,7 @@ async function diskWarnings(
   storage: StorageSet,
   config: PipelineConfig,
 ): Promise<string[]> {
-  let library = 0;
-  for (let index = 0; index < files.length; index++) library += files.sizeAt(index);
-  const whole = await diskShortages(storage, config, library);
+  const whole = await diskShortages(storage, config, files.totalSize());
   return whole.length === 0
     ? whole
     : diskShortages(storage, config, await unstoredAudioBytes(files, ledger, config));

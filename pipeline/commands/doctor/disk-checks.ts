@@ -18,8 +18,7 @@ export async function checkDisk(
   const check = "local disk";
   try {
     const { files } = await walkLibrary(config.library);
-    let bytes = 0;
-    for (let index = 0; index < files.length; index++) bytes += files.sizeAt(index);
+    const bytes = files.totalSize();
     const needs = embeddedCopies(
       localDirectoriesFor(env, config.workDir),
       { audio: bytes },
